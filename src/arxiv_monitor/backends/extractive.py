@@ -1,0 +1,113 @@
+"""The ``extractive`` analyser: the paper's own sentences, no LLM.
+
+Each section is filled with sentences chosen from the sections of the paper
+that usually answer it (introduction for motivation, experiments for the
+setup, ...), ranked by cue phrases. It is the default when no LLM is
+configured, and the fallback shown when an LLM analysis fails. The report
+labels it plainly as extractive: its sentences are quoted, not written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..models import Analysis, FullText, Paper, Section
+from ..sections import kind_of
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+_ABBREV = r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bFig)(?<!\bEq)(?<!\bvs)(?<!\bSec)(?<!\bTab)"
+_SPLIT = re.compile(_ABBREV + r"(?<=[.!?])\s+(?=[A-Z(\[\"'])")
+
+# For each section: the paper sections to read (in order), cue phrases, and how many sentences.
+PLAN: dict[str, tuple[list[str], list[str], int]] = {
+    "summary": (["abstract"], [], 3),
+    "motivation": (["introduction", "abstract"],
+                   ["however", "challeng", "limitation", "existing", "remain", "problem", "lack",
+                    "difficult", "suffer", "important", "crucial", "gap"], 3),
+    "contributions": (["introduction", "abstract", "conclusion"],
+                      ["we propose", "we introduce", "we present", "our contribution", "novel",
+                       "first", "we develop", "we design", "this paper"], 4),
+    "method": (["method", "other", "abstract"],
+               ["we propose", "consists of", "our approach", "framework", "architecture",
+                "module", "we use", "we design", "based on", "model"], 4),
+    "experiments": (["experiments", "results", "abstract"],
+                    ["dataset", "benchmark", "baseline", "we evaluate", "experiments", "metric",
+                     "trained", "setting"], 3),
+    "results": (["results", "experiments", "conclusion", "abstract"],
+                ["outperform", "achiev", "improv", "state-of-the-art", "%", "results show",
+                 "demonstrate", "better", "gain"], 4),
+    "limitations": (["limitations", "conclusion", "discussion"],
+                    ["limitation", "future work", "fail", "cannot", "does not", "restricted",
+                     "only", "assum"], 3),
+}
+NOT_STATED = {"zh": "（原文未明确说明）", "en": "(Not stated in the paper.)"}
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping common abbreviations intact."""
+    flat = re.sub(r"\s+", " ", text).strip()
+    return [s.strip() for s in _SPLIT.split(flat) if 30 <= len(s.strip()) <= 600]
+
+
+def _pick(pool: list[str], cues: list[str], count: int, used: set[str]) -> list[str]:
+    scored = []
+    for index, sentence in enumerate(pool):
+        if sentence in used:
+            continue
+        lower = sentence.lower()
+        score = sum(1 for cue in cues if cue in lower)
+        scored.append((-score, index, sentence))
+    best = sorted(scored)[:count] if cues else scored[:count]
+    if cues and best and best[0][0] == 0:
+        best = best[:1]  # no cue anywhere: one leading sentence is enough
+    return [s for _, _, s in sorted(best, key=lambda t: t[1])]
+
+
+class ExtractiveAnalyzer:
+    """Fills each section with the paper's own sentences."""
+
+    name = "extractive"
+    model = "sentences"
+    prompt_version = "x1"
+
+    def __init__(self, language: str = "zh"):
+        self.language = language
+
+    @classmethod
+    def from_config(cls, config: Config) -> ExtractiveAnalyzer:
+        return cls(language=config.language)
+
+    async def aclose(self) -> None:
+        return None
+
+    def extract(self, paper: Paper, text: FullText) -> dict[str, str]:
+        """The section texts: quoted sentences, or a "not stated" marker."""
+        by_kind: dict[str, list[str]] = {}
+        parts = text.sections or [Section("Abstract", paper.abstract)]
+        if not any(kind_of(s.title) == "abstract" for s in parts):
+            parts = [Section("Abstract", paper.abstract), *parts]
+        for section in parts:
+            by_kind.setdefault(kind_of(section.title), []).extend(sentences(section.text))
+        used: set[str] = set()
+        out = {}
+        for key, (kinds, cues, count) in PLAN.items():
+            chosen: list[str] = []
+            for kind in kinds:
+                chosen = _pick(by_kind.get(kind, []), cues, count, used)
+                if chosen:
+                    break
+            used.update(chosen)
+            out[key] = " ".join(chosen) if chosen else NOT_STATED.get(self.language, NOT_STATED["en"])
+        return out
+
+    def analyze_now(self, paper: Paper, text: FullText) -> Analysis:
+        """The extractive analysis, computed synchronously."""
+        return Analysis(self.name, self.model, self.prompt_version, self.language, "ok",
+                        sections=self.extract(paper, text), source=text.source,
+                        version=paper.version)
+
+    async def analyze(self, paper: Paper, text: FullText) -> Analysis:
+        return self.analyze_now(paper, text)

@@ -1,0 +1,161 @@
+"""The ``arxiv-monitor`` command: a thin shell around the library."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__, pipeline
+from .config import config_file, default_home, load_config
+from .errors import MonitorError
+from .models import RunStats
+from .store import Store
+
+app = typer.Typer(
+    help="Follow arXiv every announcement day: match your topics, read the papers, "
+         "analyse them with an LLM and write a daily report.",
+    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+)
+console = Console(stderr=True)
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Config file (default: <home>/config.toml).")]
+
+
+def _setup_logging(verbose: bool) -> None:
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s", force=True,
+                        handlers=[RichHandler(console=console, show_path=False, show_time=False)])
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+class RichProgress:
+    """Shows each pipeline stage as a rich progress bar."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.task: int | None = None
+
+    def stage(self, name: str, total: int) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[-1].total)
+        self.task = self.progress.add_task(name, total=max(total, 0))
+
+    def advance(self, step: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, step)
+
+
+def _summary(stats: RunStats) -> Table:
+    table = Table(title=f"arxiv-monitor run {stats.day or ''}".strip(), show_header=False)
+    rows = [
+        ("Feed items read", stats.items), ("Kept (announce types)", stats.kept),
+        ("Matched", stats.matched),
+        ("Full texts downloaded", stats.downloaded), ("Full texts from cache", stats.from_cache),
+        ("Abstract only (no full text)", stats.fulltext_failed),
+        ("Analyses made", stats.analysed), ("Analyses cached", stats.analyses_cached),
+        ("Analyses failed", stats.analyses_failed),
+        ("Tokens in / out", f"{stats.tokens_in} / {stats.tokens_out}"),
+        ("Report", stats.report or "-"),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    return table
+
+
+@app.command()
+def run(
+    feed: Annotated[Optional[list[Path]], typer.Option("--feed", "-f", help="Read a local RSS file instead of downloading (repeatable).")] = None,
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+) -> None:
+    """Run the daily job: fetch, match, full text, analyse, report."""
+    _setup_logging(verbose)
+    cfg = load_config(config)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bar:
+        stats = pipeline.run(cfg, feed, RichProgress(bar))
+    if stats.message:
+        console.print(stats.message)
+        return
+    console.print(_summary(stats))
+    for warning in stats.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    for error in stats.errors:
+        console.print(f"[red]error:[/] {error}")
+    if stats.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def init(
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Write a commented config file with the defaults."""
+    path = config or config_file(default_home())
+    if path.exists() and not force:
+        raise MonitorError(f"{path} exists already; use --force to overwrite it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(resources.files("arxiv_monitor").joinpath("templates", "config.toml").read_text("utf-8"))
+    console.print(f"Wrote {path}")
+
+
+@app.command()
+def report(
+    date: Annotated[Optional[str], typer.Option("--date", "-d", help="Day to render, YYYY-MM-DD (default: latest).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Re-render a stored day's report, with no network."""
+    cfg = load_config(config)
+    if date is None:
+        store = Store(cfg.db_path)
+        days = store.days()
+        store.close()
+        if not days:
+            raise MonitorError("Nothing stored yet: run `arxiv-monitor run` first.")
+        date = days[0]
+    console.print(f"Wrote {pipeline.rerender(cfg, date)}")
+
+
+@app.command()
+def papers(
+    date: Annotated[Optional[str], typer.Option("--date", "-d", help="Only this day (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many rows.")] = 50,
+    config: ConfigOpt = None,
+) -> None:
+    """List stored papers with their analysis status."""
+    cfg = load_config(config)
+    store = Store(cfg.db_path)
+    rows = store.list_papers(date, limit)
+    store.close()
+    table = Table("day", "id", "type", "analysis", "title", "code")
+    for r in rows:
+        table.add_row(r["day"], f"{r['arxiv_id']}v{r['version']}", r["announce_type"],
+                      r["analysis"] or "-", r["title"][:70], r["code_url"] or "")
+    Console().print(table)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    print(__version__)
+
+
+def main() -> None:
+    """Console entry point: domain errors become one clean message."""
+    try:
+        app()
+    except MonitorError as exc:
+        if os.environ.get("ARXIV_MONITOR_RAISE"):
+            raise
+        console.print(f"[red]Error:[/] {exc}")
+        sys.exit(1)

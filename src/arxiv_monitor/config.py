@@ -1,0 +1,219 @@
+"""Configuration: a TOML file, overridden by environment variables.
+
+The file is ``$ARXIV_MONITOR_CONFIG`` or ``<home>/config.toml``; the home
+directory is ``$ARXIV_MONITOR_HOME`` or the platform's user data directory.
+Every setting ``section.key`` can be overridden by the environment variable
+``ARXIV_MONITOR_SECTION_KEY`` (top-level keys: ``ARXIV_MONITOR_KEY``).
+Lists in the environment are comma-separated. ``OPENAI_API_KEY`` and
+``OPENAI_BASE_URL`` are honoured when the arxiv-monitor variables are unset.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from . import __version__
+from .errors import ConfigError
+from .models import ANNOUNCE_TYPES
+
+DEFAULT_CATEGORIES = ["cs.AI", "cs.LG", "cs.RO", "cs.CV"]
+DEFAULT_KEYWORDS = [
+    "Vision Language Action",
+    "vla",
+    "Vision-Language-Action",
+    "Multivariate Time Series Forecasting",
+    "spatio-temporal prediction",
+    "traffic prediction",
+]
+ENV_PREFIX = "ARXIV_MONITOR_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PathsConfig(_Section):
+    """Where state lives. Empty values mean "inside the home directory"."""
+
+    database: str = ""
+    cache_dir: str = ""
+    reports_dir: str = ""
+
+
+class ArxivConfig(_Section):
+    """arXiv endpoints and politeness rules."""
+
+    rss_url: str = "https://rss.arxiv.org/rss"
+    api_url: str = "https://export.arxiv.org/api/query"
+    html_url: str = "https://arxiv.org/html"
+    pdf_url: str = "https://arxiv.org/pdf"
+    request_interval: float = Field(3.0, ge=0)
+    timeout: float = Field(30.0, gt=0)
+    max_retries: int = Field(4, ge=0, le=10)
+    backoff: float = Field(5.0, ge=0)
+    max_backoff: float = Field(120.0, ge=0)
+    contact: str = ""
+    fulltext: bool = True
+
+
+class LLMConfig(_Section):
+    """The analyser backend and, for ``openai``, the endpoint to use."""
+
+    backend: str = ""  # empty: "openai" when an endpoint is configured, else "extractive"
+    base_url: str = ""
+    model: str = ""
+    api_key: SecretStr = SecretStr("")
+    concurrency: int = Field(8, ge=1, le=256)
+    timeout: float = Field(180.0, gt=0)
+    max_retries: int = Field(3, ge=0, le=10)
+    json_mode: Literal["auto", "on", "off"] = "auto"
+    max_input_tokens: int = Field(24000, ge=1000)
+    max_output_tokens: int = Field(4096, ge=256)
+    temperature: float = Field(0.2, ge=0, le=2)
+
+
+class Config(_Section):
+    """The whole configuration."""
+
+    home: str = ""
+    categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_KEYWORDS))
+    announce_types: list[str] = Field(default_factory=lambda: list(ANNOUNCE_TYPES))
+    reanalyze_replacements: bool = False
+    language: str = "zh"
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+    arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+
+    @field_validator("announce_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v not in ANNOUNCE_TYPES]
+        if bad:
+            raise ValueError(f"unknown announce type(s) {bad}; choose from {list(ANNOUNCE_TYPES)}")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _some_categories(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one category is needed")
+        return value
+
+    # -- derived paths ------------------------------------------------------
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home).expanduser()
+
+    def _path(self, value: str, default: str) -> Path:
+        return Path(value).expanduser() if value else self.home_path / default
+
+    @property
+    def db_path(self) -> Path:
+        return self._path(self.paths.database, "arxiv-monitor.db")
+
+    @property
+    def cache_path(self) -> Path:
+        return self._path(self.paths.cache_dir, "cache")
+
+    @property
+    def reports_path(self) -> Path:
+        return self._path(self.paths.reports_dir, "reports")
+
+    @property
+    def backend_name(self) -> str:
+        if self.llm.backend:
+            return self.llm.backend
+        configured = self.llm.base_url or self.llm.api_key.get_secret_value()
+        return "openai" if configured else "extractive"
+
+    @property
+    def user_agent(self) -> str:
+        contact = f"; mailto:{self.arxiv.contact}" if self.arxiv.contact else ""
+        return (
+            f"arxiv-monitor/{__version__} (daily arXiv digest; "
+            f"+https://pypi.org/project/arxiv-monitor/{contact})"
+        )
+
+    def secrets(self) -> list[str]:
+        return [self.llm.api_key.get_secret_value()]
+
+
+def default_home() -> Path:
+    """The home directory: ``$ARXIV_MONITOR_HOME`` or the user data directory."""
+    env = os.environ.get(ENV_PREFIX + "HOME")
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("arxiv-monitor"))
+
+
+def config_file(home: Path | None = None) -> Path:
+    """The config file: ``$ARXIV_MONITOR_CONFIG`` or ``<home>/config.toml``."""
+    env = os.environ.get(ENV_PREFIX + "CONFIG")
+    return Path(env).expanduser() if env else (home or default_home()) / "config.toml"
+
+
+def _env_overrides() -> dict[str, Any]:
+    """Collect overrides from the environment as a nested dict."""
+    out: dict[str, Any] = {}
+    sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig}
+    for name, field in Config.model_fields.items():
+        if name in sections:
+            for key in sections[name].model_fields:
+                value = os.environ.get(f"{ENV_PREFIX}{name.upper()}_{key.upper()}")
+                if value is not None:
+                    out.setdefault(name, {})[key] = value
+        elif name != "home":
+            value = os.environ.get(ENV_PREFIX + name.upper())
+            if value is not None:
+                is_list = "list" in str(field.annotation)
+                out[name] = [v.strip() for v in value.split(",") if v.strip()] if is_list else value
+    llm = out.setdefault("llm", {})
+    if "api_key" not in llm and os.environ.get("OPENAI_API_KEY"):
+        llm["api_key"] = os.environ["OPENAI_API_KEY"]
+    if "base_url" not in llm and os.environ.get("OPENAI_BASE_URL"):
+        llm["base_url"] = os.environ["OPENAI_BASE_URL"]
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = [f"Invalid configuration (file {path}, or an {ENV_PREFIX}* variable):"]
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path | None = None, **overrides: Any) -> Config:
+    """Load the config file (if any), apply the environment, then ``overrides``."""
+    home = default_home()
+    path = path or config_file(home)
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Cannot parse config file {path}: {exc}") from exc
+    data = _merge(data, _env_overrides())
+    data = _merge(data, {k: v for k, v in overrides.items() if v is not None})
+    if os.environ.get(ENV_PREFIX + "HOME") or not data.get("home"):
+        data["home"] = str(home)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
