@@ -49,12 +49,12 @@ def _prepare_html(root: lxml.html.HtmlElement) -> list[str]:
         href = link.get("href")
         if href and href not in _text(link) and "arxiv.org" not in href:
             link.tail = f" <{href}>" + (link.tail or "")
+    for el in root.xpath(_DROP_XPATH):
+        el.drop_tree()
     footnotes = []
     for note in root.xpath("//*[contains(@class, 'ltx_note_outer')]"):
         footnotes.append(_text(note))
         note.drop_tree()
-    for el in root.xpath(_DROP_XPATH):
-        el.drop_tree()
     return [f for f in footnotes if f]
 
 
@@ -126,30 +126,30 @@ _NOISE = re.compile(r"^(\d{1,3}|arXiv:\d{4}\.\d{4,5}v\d+.*)$")
 
 
 def _page_blocks(page: pymupdf.Page) -> list[str]:
-    """Text blocks of one page in reading order, handling two columns."""
-    width = page.rect.width
-    mid = width / 2
-    blocks = [b for b in page.get_text("blocks") if b[6] == 0 and b[4].strip()]
+    """Text blocks of one page in reading order, handling two columns.
+
+    A page is two-column when a block wholly in its left half and one wholly
+    in its right half sit side by side. Then blocks that cross the middle (titles, wide figures) split the
+    page into bands, and each band is read left column first.
+    """
+    mid = page.rect.width / 2
+    blocks = sorted((b for b in page.get_text("blocks") if b[6] == 0 and b[4].strip()),
+                    key=lambda b: (round(b[1]), b[0]))
+    right = [b for b in blocks if b[0] >= mid - 5]
+    left = [b for b in blocks if b[2] <= mid + 5]
+    side_by_side = any(lb[1] < rb[3] and rb[1] < lb[3] for lb in left for rb in right)
+    if not side_by_side:
+        return [b[4] for b in blocks]
     ordered: list[str] = []
-    left: list[tuple] = []
-    right: list[tuple] = []
-
-    def flush() -> None:
-        ordered.extend(b[4] for b in sorted(left, key=lambda b: b[1]))
-        ordered.extend(b[4] for b in sorted(right, key=lambda b: b[1]))
-        left.clear()
-        right.clear()
-
-    for block in sorted(blocks, key=lambda b: (b[1], b[0])):
-        x0, _, x1 = block[0], block[1], block[2]
-        if x0 < mid - 10 and x1 > mid + 10 and (x1 - x0) > 0.55 * width:
-            flush()
+    band: list[tuple] = []
+    for block in blocks:
+        if block[0] < mid - 10 and block[2] > mid + 10:
+            ordered.extend(b[4] for b in sorted(band, key=lambda b: (b[0] >= mid - 5, b[1])))
+            band = []
             ordered.append(block[4])
-        elif (x0 + x1) / 2 < mid:
-            left.append(block)
         else:
-            right.append(block)
-    flush()
+            band.append(block)
+    ordered.extend(b[4] for b in sorted(band, key=lambda b: (b[0] >= mid - 5, b[1])))
     return ordered
 
 

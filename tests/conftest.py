@@ -1,0 +1,52 @@
+"""Every test gets a fresh home directory, no arXiv or LLM settings from the
+machine, and arXiv URLs that point at a closed loopback port, so nothing can
+reach the internet by accident."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeLLM, GoldenServer
+
+CLOSED = "http://127.0.0.1:9"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for key in list(os.environ):
+        if key.startswith(("ARXIV_MONITOR_", "OPENAI_")):
+            monkeypatch.delenv(key)
+    home = tmp_path / "home"
+    monkeypatch.setenv("ARXIV_MONITOR_HOME", str(home))
+    monkeypatch.setenv("ARXIV_MONITOR_RAISE", "1")
+    monkeypatch.setenv("ARXIV_MONITOR_ARXIV_REQUEST_INTERVAL", "0")
+    monkeypatch.setenv("ARXIV_MONITOR_ARXIV_BACKOFF", "0")
+    monkeypatch.setenv("ARXIV_MONITOR_ARXIV_MAX_RETRIES", "2")
+    for name in ("RSS", "API", "HTML", "PDF"):
+        monkeypatch.setenv(f"ARXIV_MONITOR_ARXIV_{name}_URL", f"{CLOSED}/{name.lower()}")
+    return home
+
+
+@pytest.fixture
+def arxiv(monkeypatch: pytest.MonkeyPatch):
+    """A loopback arXiv: RSS, export API, HTML and PDF served from golden routes."""
+    with GoldenServer() as server:
+        monkeypatch.setenv("ARXIV_MONITOR_ARXIV_RSS_URL", f"{server.url}/rss")
+        monkeypatch.setenv("ARXIV_MONITOR_ARXIV_API_URL", f"{server.url}/api/query")
+        monkeypatch.setenv("ARXIV_MONITOR_ARXIV_HTML_URL", f"{server.url}/html")
+        monkeypatch.setenv("ARXIV_MONITOR_ARXIV_PDF_URL", f"{server.url}/pdf")
+        yield server
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch):
+    """A loopback OpenAI-compatible endpoint, configured for the pipeline."""
+    with FakeLLM(api_key="sk-test-secret-1234") as server:
+        monkeypatch.setenv("ARXIV_MONITOR_LLM_BASE_URL", f"{server.url}/v1")
+        monkeypatch.setenv("ARXIV_MONITOR_LLM_API_KEY", "sk-test-secret-1234")
+        monkeypatch.setenv("ARXIV_MONITOR_LLM_MODEL", "fake-model")
+        monkeypatch.setenv("ARXIV_MONITOR_LLM_MAX_RETRIES", "2")
+        yield server

@@ -1,0 +1,208 @@
+"""Test doubles that speak real protocols over loopback.
+
+* ``GoldenServer``: an HTTP server that serves canned responses keyed by URL
+  path (optionally a scripted sequence per path) and records every request.
+* ``FakeLLM``: an OpenAI-compatible ``/v1/chat/completions`` server whose
+  replies a test scripts per paper (keyed by the arXiv id in the prompt).
+
+Both are used by the tests and by ``bench/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Reply:
+    """One canned HTTP response."""
+
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Base:
+    def __init__(self) -> None:
+        handler = self._handler_class()
+        self.httpd = _Server(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+            def _send(self, reply: Reply) -> None:
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                try:
+                    self.send_response(reply.status)
+                    for key, value in reply.headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self) -> None:
+                self._send(owner.handle("GET", self.path, dict(self.headers), b""))
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                self._send(owner.handle("POST", self.path, dict(self.headers), body))
+
+        return Handler
+
+    def handle(self, method: str, path: str, headers: dict, body: bytes) -> Reply:
+        raise NotImplementedError
+
+
+class GoldenServer(_Base):
+    """Serves ``routes[path]``: a Reply, or a list of Replies used in turn."""
+
+    def __init__(self, routes: dict[str, Reply | list[Reply]] | None = None):
+        super().__init__()
+        self.routes: dict[str, Reply | list[Reply]] = dict(routes or {})
+
+    def handle(self, method: str, path: str, headers: dict, body: bytes) -> Reply:
+        parts = urlsplit(path)
+        with self.lock:
+            self.requests.append({"method": method, "path": parts.path, "query": parts.query,
+                                  "headers": headers, "time": time.monotonic()})
+            route = self.routes.get(parts.path)
+            if isinstance(route, list):
+                reply = route.pop(0) if len(route) > 1 else route[0]
+            else:
+                reply = route
+        return reply or Reply(404, b"not found")
+
+    def paths(self) -> list[str]:
+        return [r["path"] for r in self.requests]
+
+
+def completion(content: str | None, finish: str = "stop", reasoning: str | None = None,
+               tokens: tuple[int, int] = (100, 50)) -> dict[str, Any]:
+    """A chat.completion body as OpenAI-compatible servers send it."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "fake-model",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": {"prompt_tokens": tokens[0], "completion_tokens": tokens[1],
+                  "total_tokens": sum(tokens)},
+    }
+
+
+def good_analysis(lang: str = "zh", note: str = "") -> str:
+    """A complete JSON analysis in Chinese (or English)."""
+    if lang == "en":
+        text = "This section explains the paper in enough words to count as content."
+    else:
+        text = "本节用足够的中文说明论文内容，包括方法、数据集与结果。"
+    keys = ["summary", "motivation", "contributions", "method", "experiments", "results", "limitations"]
+    return json.dumps({k: f"{text}{note}({k})" for k in keys}, ensure_ascii=False)
+
+
+def error_body(message: str, kind: str = "invalid_request_error") -> bytes:
+    return json.dumps({"error": {"message": message, "type": kind, "code": None}}).encode()
+
+
+Behaviour = Callable[[dict[str, Any]], Reply]
+
+
+class FakeLLM(_Base):
+    """An OpenAI-compatible chat server whose behaviour is scripted per paper.
+
+    ``script[arxiv_id]`` is a list of behaviours used in turn for requests
+    about that paper; ``default`` serves the rest. A behaviour is a Reply or
+    a function of the request JSON returning one.
+    """
+
+    def __init__(self, default: Reply | Behaviour | None = None, latency: float = 0.0,
+                 api_key: str | None = None):
+        super().__init__()
+        self.script: dict[str, list[Reply | Behaviour]] = defaultdict(list)
+        self.default = default or ok()
+        self.latency = latency
+        self.api_key = api_key
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.bodies: list[dict[str, Any]] = []
+
+    def handle(self, method: str, path: str, headers: dict, body: bytes) -> Reply:
+        request = json.loads(body or b"{}")
+        with self.lock:
+            self.bodies.append(request)
+            self.requests.append({"path": path, "headers": headers})
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+            if self.api_key is not None and auth != f"Bearer {self.api_key}":
+                return Reply(401, error_body("Incorrect API key provided."),
+                             {"Content-Type": "application/json"})
+            behaviour = self._next(request)
+            return behaviour(request) if callable(behaviour) else behaviour
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _next(self, request: dict[str, Any]) -> Reply | Behaviour:
+        text = json.dumps(request.get("messages", []))
+        found = re.search(r"arXiv ID: (\d{4}\.\d{4,5})", text)
+        with self.lock:
+            queue = self.script.get(found.group(1)) if found else None
+            if queue:
+                return queue.pop(0) if len(queue) > 1 else queue[0]
+        return self.default
+
+    def calls_for(self, arxiv_id: str) -> int:
+        return sum(1 for b in self.bodies if f"arXiv ID: {arxiv_id}" in json.dumps(b["messages"]))
+
+
+def ok(content: str | None = None, **kwargs: Any) -> Reply:
+    body = completion(content if content is not None else good_analysis(), **kwargs)
+    return Reply(200, json.dumps(body, ensure_ascii=False), {"Content-Type": "application/json"})
+
+
+def status(code: int, message: str = "error", headers: dict[str, str] | None = None) -> Reply:
+    return Reply(code, error_body(message), {"Content-Type": "application/json", **(headers or {})})

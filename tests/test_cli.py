@@ -1,0 +1,282 @@
+"""End to end: the real command on a temporary home, checking rows and the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from arxiv_monitor import pipeline
+from arxiv_monitor.cli import app
+from arxiv_monitor.config import load_config
+from arxiv_monitor.errors import ConfigError, RunLocked
+from arxiv_monitor.store import Store
+from tests.arxiv_data import FakePaper, api_atom, latexml_html, make_pdf, rss
+from tests.fakes import Reply, ok, status
+
+VLA = FakePaper("2602.00001", "OpenVLA-X: Scaling Vision-Language-Action Models",
+                "We present OpenVLA-X, a vision-language-action model for robot manipulation. "
+                "Code: https://github.com/Robo-Lab/OpenVLA-X.", categories=["cs.RO", "cs.AI"])
+WED = FakePaper("2601.22586", "WED-Net: A Weather-Effect Disentanglement Network for Urban Flow Prediction",
+                "Urban spatio-temporal prediction under extreme conditions is challenging. "
+                "The code is publicly available at https://github.com/HQ-LV/WED-Net.",
+                authors="Qian Hong, Siyuan Chang, Xiao Zhou")
+PDFONLY = FakePaper("2602.00003", "Traffic Prediction with Graph Transformers",
+                    "We study traffic prediction on road sensor graphs.", categories=["cs.LG"],
+                    comment="Accepted at KDD. Code at https://github.com/tp-lab/GraphTP.")
+NOTEXT = FakePaper("2602.00004", "Multivariate Time Series Forecasting without Text",
+                   "A multivariate time series forecasting method with no full text online.",
+                   categories=["cs.LG"])
+OFFTOPIC = FakePaper("2602.00005", "Organ segmentation began with storage", "Nothing about GAN here.",
+                     categories=["cs.CV"])
+PAPERS = [VLA, WED, PDFONLY, NOTEXT, OFFTOPIC]
+
+
+def serve_day(arxiv, papers=PAPERS) -> None:
+    arxiv.routes["/api/query"] = Reply(200, api_atom(papers))
+    arxiv.routes[f"/html/{VLA.arxiv_id}v1"] = Reply(200, latexml_html(VLA.title, VLA.abstract))
+    arxiv.routes[f"/html/{WED.arxiv_id}v1"] = Reply(200, latexml_html(WED.title, WED.abstract))
+    arxiv.routes[f"/pdf/{PDFONLY.arxiv_id}v1"] = Reply(200, make_pdf(PDFONLY.title, two_column=True))
+
+
+def write_feed(tmp_path: Path, papers=PAPERS, name="feed.xml", **kw) -> Path:
+    path = tmp_path / name
+    path.write_text(rss(papers, **kw), encoding="utf-8")
+    return path
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return result
+
+
+def rows(home: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(home / "arxiv-monitor.db") as db:
+        return db.execute(sql).fetchall()
+
+
+def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm):
+    serve_day(arxiv)
+    feed = write_feed(tmp_path)
+    result = invoke("run", "--feed", str(feed))
+    assert result.exit_code == 0, result.output
+    assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE day='2026-02-02'") == [(4,)]
+    statuses = dict(rows(home, "SELECT arxiv_id, status FROM analyses WHERE backend='openai'"))
+    assert statuses == {p.arxiv_id: "ok" for p in PAPERS[:4]}
+    sources = dict(rows(home, "SELECT arxiv_id, source FROM fulltexts"))
+    assert sources == {VLA.arxiv_id: "html", WED.arxiv_id: "html", PDFONLY.arxiv_id: "pdf",
+                       NOTEXT.arxiv_id: "abstract"}
+    codes = dict(rows(home, "SELECT arxiv_id, code_url FROM papers"))
+    assert codes[WED.arxiv_id] == "https://github.com/HQ-LV/WED-Net"
+    assert codes[PDFONLY.arxiv_id] == "https://github.com/tp-lab/GraphTP"
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "Organ segmentation" not in report
+    assert len(llm.bodies) == 4
+
+    before = len(arxiv.requests)
+    again = invoke("run", "--feed", str(feed))
+    assert again.exit_code == 0
+    assert len(arxiv.requests) == before, "a rerun must download nothing"
+    assert len(llm.bodies) == 4, "a rerun must analyse nothing"
+    summary = json.loads(rows(home, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0][0])
+    assert summary["downloaded"] == 0 and summary["analysed"] == 0
+    assert summary["analyses_cached"] == 4
+    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'") == [(4,)]
+
+
+def test_report_fixes_every_defect_of_the_excerpt(tmp_path, home, arxiv, llm):
+    serve_day(arxiv)
+    preamble = "好的，作为一名专业的AI研究分析师，我将根据您提供的论文生成总结。\n\n***\n\n"
+    llm.script[WED.arxiv_id] = [ok(preamble + "```json\n" + json.loads(ok().body)["choices"][0]["message"]["content"] + "\n```")]
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    # 1. link keeps its case and loses the full stop
+    assert "[https://github.com/HQ-LV/WED-Net](https://github.com/HQ-LV/WED-Net)" in report
+    assert "wed-net." not in report
+    # 2. no indented 原文摘要 (no code block)
+    assert "\n### 原文摘要\n" in report
+    assert not any(line.startswith("    ") for line in report.splitlines())
+    # 3. abstract without feed plumbing; announce type in 基本信息
+    assert "Announce Type" not in report and "Abstract:" not in report
+    assert "- **公告类型**: 新提交（new）" in report
+    # 4. plain versioned id
+    assert "oai:arXiv.org" not in report
+    assert f"[{WED.arxiv_id}v1](https://arxiv.org/abs/{WED.arxiv_id}v1)" in report
+    # 5. no chatter
+    assert "好的" not in report and "***" not in report
+    # 7. same headings at the same level for every paper
+    for label in ["论文概要", "研究动机", "核心贡献与创新点", "方法概述", "实验说明", "主要结果", "局限性"]:
+        assert report.count(f"\n#### {label}\n") == 4
+    # 8. whole abstracts
+    assert WED.abstract in report
+    # 9. contents, match reasons
+    assert "## 目录" in report and "(#paper-1)" in report
+    assert "- **匹配关键词**: `spatio-temporal prediction`（摘要）" in report
+    # 10. ISO date
+    assert "- **发布日期**: 2026-02-02" in report and "-0500" not in report
+    assert "- **主分类**: cs.RO" in report  # from the export API
+    # the paper with no full text says so
+    assert "未能获取论文正文，本分析仅基于摘要" in report
+
+
+def test_failed_analysis_shows_reason_and_extractive_then_retries(tmp_path, home, arxiv, llm):
+    serve_day(arxiv)
+    llm.script[VLA.arxiv_id] = [ok("I am not sure what you want."), ok("still junk"), ok("junk"), ok()]
+    feed = write_feed(tmp_path)
+    invoke("run", "--feed", str(feed))
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "⚠️ AI分析失败" in report and "invalid reply" in report
+    assert "### 抽取式分析（未使用大模型" in report
+    assert rows(home, f"SELECT status FROM analyses WHERE arxiv_id='{VLA.arxiv_id}' AND backend='openai'") == [("failed",)]
+    invoke("run", "--feed", str(feed))
+    assert rows(home, f"SELECT status FROM analyses WHERE arxiv_id='{VLA.arxiv_id}' AND backend='openai'") == [("ok",)]
+    assert "AI分析失败" not in (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+
+
+def test_bad_api_key_is_one_error_and_report_still_written(tmp_path, home, arxiv, llm, monkeypatch):
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_LLM_API_KEY", "sk-wrong-key-5678")
+    monkeypatch.setenv("ARXIV_MONITOR_LLM_CONCURRENCY", "1")
+    result = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert result.exit_code == 1
+    assert result.output.count("rejected the API key") == 1
+    assert len(llm.bodies) == 1  # no request after the first rejection
+    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='failed'") == [(4,)]
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "sk-wrong-key-5678" not in report and "sk-wrong-key-5678" not in result.output
+    assert report.count("### 抽取式分析") == 4
+
+
+def test_extractive_default_without_llm(tmp_path, home, arxiv):
+    serve_day(arxiv)
+    result = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert result.exit_code == 0
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "**分析方式**: 抽取式" in report
+    assert report.count("### 抽取式分析（未使用大模型") == 4
+    assert "AI分析（" not in report
+
+
+def test_replacement_reuses_earlier_analysis(tmp_path, home, arxiv, llm):
+    serve_day(arxiv)
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    v2 = FakePaper(WED.arxiv_id, WED.title, WED.abstract, version=2, announce_type="replace")
+    feed2 = write_feed(tmp_path, [v2], name="day2.xml", pub="Tue, 03 Feb 2026 00:00:00 -0500")
+    calls = len(llm.bodies)
+    assert invoke("run", "--feed", str(feed2)).exit_code == 0
+    assert len(llm.bodies) == calls
+    report = (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
+    assert "本文为 v1 的更新版本（v2），以下分析基于 v1" in report
+    assert "- **公告类型**: 更新（replace）" in report
+    assert "#### 论文概要" in report
+
+
+def test_killed_run_completes_on_rerun(tmp_path, home, arxiv, llm, monkeypatch):
+    """SIGKILL the real command midway through the analyses, then rerun."""
+    serve_day(arxiv)
+    feed = write_feed(tmp_path)
+    llm.latency = 0.4
+    monkeypatch.setenv("ARXIV_MONITOR_LLM_CONCURRENCY", "1")
+    exe = Path(sys.executable).with_name("arxiv-monitor")
+    proc = subprocess.Popen([str(exe), "run", "--feed", str(feed)], env=dict(os.environ),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if (home / "arxiv-monitor.db").exists() and \
+                rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'")[0][0] >= 1:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'")[0][0]
+    assert 1 <= done < 4, "the kill must land midway"
+    assert not (home / "reports" / "2026-02-02.md").exists()
+    downloads, calls = len(arxiv.requests), len(llm.bodies)
+    llm.latency = 0
+    assert invoke("run", "--feed", str(feed)).exit_code == 0
+    assert len(arxiv.requests) == downloads, "full texts were stored before the kill"
+    assert len(llm.bodies) - calls <= 4 - done + 1  # only the unfinished ones (one was in flight)
+    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='ok' AND backend='openai'") == [(4,)]
+    assert rows(home, "SELECT COUNT(*) FROM day_papers") == [(4,)]
+    assert (home / "reports" / "2026-02-02.md").exists()
+
+
+def test_empty_feed_writes_nothing_and_says_why(tmp_path, home):
+    feed = write_feed(tmp_path, [], pub="Mon, 09 Feb 2026 00:00:00 -0500")
+    result = invoke("run", "--feed", str(feed))
+    assert result.exit_code == 0
+    assert "no items" in result.output and "weekends" in result.output
+    assert not (home / "reports").exists()
+
+
+def test_feed_error_names_category(tmp_path, home):
+    feed = write_feed(tmp_path, [], title="Feed error for query: cs.XY", cats="cs.XY")
+    with pytest.raises(Exception, match="cs.XY"):
+        invoke("run", "--feed", str(feed))
+
+
+def test_online_feed_and_offline_hosts_finish_quickly(home, arxiv, monkeypatch):
+    arxiv.routes["/rss/cs.AI+cs.LG+cs.RO+cs.CV"] = Reply(200, rss(PAPERS))
+    # full texts point at a closed port: the run gives up on that host at once
+    monkeypatch.setenv("ARXIV_MONITOR_ARXIV_HTML_URL", "http://127.0.0.1:9/html")
+    monkeypatch.setenv("ARXIV_MONITOR_ARXIV_PDF_URL", "http://127.0.0.1:9/pdf")
+    monkeypatch.setenv("ARXIV_MONITOR_ARXIV_BACKOFF", "30")  # backoff must not be used here
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert "127.0.0.1:9 cannot be reached" in result.output
+    assert rows(home, "SELECT COUNT(*) FROM fulltexts WHERE status='failed'") == [(4,)]
+    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='ok'") == [(4,)]
+
+
+def test_two_runs_at_once_are_refused(tmp_path, home):
+    cfg = load_config()
+    store = Store(cfg.db_path)
+    with store.run_lock():
+        with pytest.raises(RunLocked, match="Another arxiv-monitor run"):
+            pipeline.run(cfg, [write_feed(tmp_path)])
+    store.close()
+
+
+def test_bad_config_names_file_and_key(home):
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text('categories = ["cs.AI"]\n[llm]\nconcurrency = "many"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    assert str(home / "config.toml") in str(info.value) and "llm.concurrency" in str(info.value)
+    (home / "config.toml").write_text("[arxiv]\nrss_ulr = 'x'\n")
+    with pytest.raises(ConfigError, match="arxiv.rss_ulr: unknown key"):
+        load_config()
+
+
+def test_init_then_papers_and_report_rerender(tmp_path, home, arxiv):
+    assert invoke("init").exit_code == 0
+    cfg_text = (home / "config.toml").read_text()
+    assert 'categories = ["cs.AI", "cs.LG", "cs.RO", "cs.CV"]' in cfg_text
+    assert load_config().keywords[0] == "Vision Language Action"
+    serve_day(arxiv)
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    listing = invoke("papers", "--date", "2026-02-02")
+    assert WED.arxiv_id in listing.output
+    report_path = home / "reports" / "2026-02-02.md"
+    report_path.unlink()
+    requests = len(arxiv.requests)
+    assert invoke("report", "--date", "2026-02-02").exit_code == 0
+    assert report_path.exists() and len(arxiv.requests) == requests
+
+
+def test_console_script_reports_errors_cleanly(home, tmp_path):
+    exe = Path(sys.executable).with_name("arxiv-monitor")
+    env = {"ARXIV_MONITOR_HOME": str(home), "PATH": str(exe.parent)}
+    done = subprocess.run([str(exe), "run", "--feed", str(tmp_path / "missing.xml")],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1
+    assert "Error:" in done.stderr and "missing.xml" in done.stderr
+    assert "Traceback" not in done.stderr
