@@ -43,26 +43,39 @@ PLAN: dict[str, tuple[list[str], list[str], int]] = {
                     ["limitation", "future work", "fail", "cannot", "does not", "restricted",
                      "only", "assum"], 3),
 }
+# Results before experiments: a sentence with numbers belongs to the results.
+PICK_ORDER = ["summary", "motivation", "contributions", "method", "results", "limitations",
+              "experiments"]
 NOT_STATED = {"zh": "（原文未明确说明）", "en": "(Not stated in the paper.)"}
 
 
 def sentences(text: str) -> list[str]:
-    """Split prose into sentences, keeping common abbreviations intact."""
-    flat = re.sub(r"\s+", " ", text).strip()
-    return [s.strip() for s in _SPLIT.split(flat) if 30 <= len(s.strip()) <= 600]
+    """Split prose into sentences, keeping common abbreviations intact.
+
+    Lines are split first, so headings and table rows never merge into a
+    sentence; fragments without a sentence end are dropped.
+    """
+    out = []
+    for line in text.splitlines():
+        flat = re.sub(r"\s+", " ", line).strip()
+        for sentence in _SPLIT.split(flat):
+            sentence = sentence.strip()
+            if 30 <= len(sentence) <= 600 and sentence[-1] in ".!?" and "|" not in sentence:
+                out.append(sentence)
+    return out
 
 
 def _pick(pool: list[str], cues: list[str], count: int, used: set[str]) -> list[str]:
-    scored = []
-    for index, sentence in enumerate(pool):
-        if sentence in used:
-            continue
-        lower = sentence.lower()
-        score = sum(1 for cue in cues if cue in lower)
-        scored.append((-score, index, sentence))
-    best = sorted(scored)[:count] if cues else scored[:count]
-    if cues and best and best[0][0] == 0:
-        best = best[:1]  # no cue anywhere: one leading sentence is enough
+    """Up to ``count`` unused sentences with the most cues, in text order.
+
+    Without cues, the leading sentences; with cues but no sentence that has
+    one, nothing (the caller tries the next section kind).
+    """
+    fresh = [(i, s) for i, s in enumerate(pool) if s not in used]
+    if not cues:
+        return [s for _, s in fresh[:count]]
+    scored = [(-sum(cue in s.lower() for cue in cues), i, s) for i, s in fresh]
+    best = [t for t in sorted(scored) if t[0] < 0][:count]
     return [s for _, _, s in sorted(best, key=lambda t: t[1])]
 
 
@@ -92,8 +105,9 @@ class ExtractiveAnalyzer:
         for section in parts:
             by_kind.setdefault(kind_of(section.title), []).extend(sentences(section.text))
         used: set[str] = set()
-        out = {}
-        for key, (kinds, cues, count) in PLAN.items():
+        out: dict[str, str] = {}
+        for key in PICK_ORDER:
+            kinds, cues, count = PLAN[key]
             chosen: list[str] = []
             for kind in kinds:
                 chosen = _pick(by_kind.get(kind, []), cues, count, used)
@@ -101,7 +115,7 @@ class ExtractiveAnalyzer:
                     break
             used.update(chosen)
             out[key] = " ".join(chosen) if chosen else NOT_STATED.get(self.language, NOT_STATED["en"])
-        return out
+        return {key: out[key] for key in PLAN}
 
     def analyze_now(self, paper: Paper, text: FullText) -> Analysis:
         """The extractive analysis, computed synchronously."""

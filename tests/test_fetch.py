@@ -1,0 +1,85 @@
+"""Reading arXiv's RSS and export API."""
+
+import datetime as dt
+
+import pytest
+
+from arxiv_monitor.errors import FeedError
+from arxiv_monitor.fetch import detex, enrich, merge_batches, parse_feed, read_feed_files, split_authors
+from arxiv_monitor.net import PoliteClient
+from tests.arxiv_data import FakePaper, api_atom, rss
+from tests.fakes import GoldenServer, Reply
+
+P1 = FakePaper("2601.22586", "WED-Net: Urban Flow", "Urban flow & weather <b>x</b>.",
+               authors="Jos\\'e Garc\\'{\\i}a, J\\\"urgen M\\\"uller, S{\\o}ren Kierkegaard")
+P2 = FakePaper("2602.00002", "A replaced paper", "Abstract two.", version=3, announce_type="replace-cross",
+               categories=["cs.RO", "cs.AI"])
+
+
+def test_parse_feed_reads_arxiv_fields():
+    batch = parse_feed(rss([P1, P2]))
+    assert batch.day == dt.date(2026, 2, 2)
+    first, second = batch.papers
+    assert (first.arxiv_id, first.version, first.announce_type) == ("2601.22586", 1, "new")
+    assert first.abstract == "Urban flow & weather <b>x</b>."  # prefix gone, text kept as text
+    assert first.authors == ["José García", "Jürgen Müller", "Søren Kierkegaard"]
+    assert first.published == dt.date(2026, 2, 2)
+    assert (second.version, second.announce_type, second.categories) == (3, "replace-cross", ["cs.RO", "cs.AI"])
+
+
+def test_detex_and_authors():
+    assert detex("Erd\\H{o}s and \\v{S}koda") == "Erdős and Škoda"
+    assert split_authors("A. One, B. Two and C. Three") == ["A. One", "B. Two", "C. Three"]
+
+
+def test_dedupe_and_announce_type_filter(tmp_path):
+    a = tmp_path / "a.xml"
+    b = tmp_path / "b.xml"
+    a.write_text(rss([P1, P2], cats="cs.AI"))
+    b.write_text(rss([FakePaper(P1.arxiv_id, P1.title, P1.abstract, categories=["cs.LG"])], cats="cs.LG"))
+    batch = read_feed_files([a, b], ["cs.AI", "cs.LG"], ["new", "cross"])
+    assert [p.arxiv_id for p in batch.papers] == [P1.arxiv_id]
+    assert batch.papers[0].categories == ["cs.AI", "cs.LG"]
+    assert batch.items_read == 3
+
+
+def test_feed_error_names_category():
+    with pytest.raises(FeedError, match="cs.XYZ"):
+        parse_feed(rss([], title="Feed error for query: cs.XYZ"))
+
+
+def test_not_a_feed_is_a_clear_error():
+    with pytest.raises(FeedError, match="not a readable RSS feed"):
+        parse_feed(b"\x00\x01 garbage", "junk.xml")
+
+
+def test_malformed_items_are_skipped_not_fatal():
+    text = rss([P1]).replace("</channel>", "<item><title>No id</title></item></channel>")
+    batch = parse_feed(text)
+    assert len(batch.papers) == 1 and batch.malformed == ["No id"]
+
+
+def test_empty_feed_is_empty():
+    batch = merge_batches([parse_feed(rss([]))], ["cs.AI"], ["new"])
+    assert batch.papers == [] and batch.items_read == 0 and batch.day == dt.date(2026, 2, 2)
+
+
+def test_enrich_one_batched_call():
+    P1.comment = "10 pages. Code: https://github.com/HQ-LV/WED-Net"
+    papers = parse_feed(rss([P1, P2])).papers
+    with GoldenServer({"/api/query": Reply(200, api_atom([P1, P2]))}) as server, \
+            PoliteClient("test", interval=0, backoff=0) as client:
+        done = enrich(client, f"{server.url}/api/query", papers)
+        assert len(server.requests) == 1
+        assert "id_list=2601.22586%2C2602.00002" in server.requests[0]["query"]
+    assert done == {"2601.22586", "2602.00002"}
+    assert papers[0].comments.endswith("WED-Net") and papers[1].primary_category == "cs.RO"
+    assert papers[0].doi == "10.1000/2601.22586" and papers[0].journal_ref == "Proc. Test 2026"
+
+
+def test_enrich_failure_goes_on():
+    papers = parse_feed(rss([P1])).papers
+    with GoldenServer({"/api/query": Reply(500)}) as server, \
+            PoliteClient("test", interval=0, backoff=0, max_retries=1) as client:
+        assert enrich(client, f"{server.url}/api/query", papers) == set()
+    assert papers[0].comments is None

@@ -1,0 +1,76 @@
+"""The keyword rules of arxiv_monitor.match."""
+
+import pytest
+
+from arxiv_monitor.match import compile_keyword, find, is_acronym, match_paper, select, snippet
+from arxiv_monitor.models import Paper
+
+
+@pytest.mark.parametrize("keyword,text", [
+    ("gan", "We train a GAN on faces."),
+    ("gan", "Two GANs compete."),
+    ("gan", "StyleGAN generates faces."),
+    ("gan", "Cycle-GAN translates images."),
+    ("gan", "StyleGAN2 improves it."),
+    ("rag", "A RAG-based assistant."),
+    ("rag", "GraphRAG builds a graph."),
+    ("llm", "LLMs are large."),
+    ("vla", "OpenVLA is a VLA."),
+    ("vision-language-action", "Vision Language Action models"),
+    ("vision-language-action", "a vision-language action policy"),
+    ("Vision Language Action", "Vision-Language-Action (VLA) models"),
+    ("Vision Language Action", "visionlanguageaction"),
+    ("spatio-temporal prediction", "accurate spatiotemporal predictions"),
+    ("traffic prediction", "Traffic-Prediction benchmark"),
+    ("traffic prediction", "TRAFFIC PREDICTION"),
+    ("Multivariate Time Series Forecasting", "multivariate time-series forecasting"),
+])
+def test_matches(keyword, text):
+    assert find(keyword, text), (keyword, text)
+
+
+@pytest.mark.parametrize("keyword,text", [
+    ("gan", "The organ was imaged."),
+    ("gan", "It began to rain."),
+    ("gan", "Gan et al. studied this."),  # a surname, not the acronym
+    ("rag", "Cloud storage is cheap."),
+    ("rag", "Each fragment is small."),
+    ("rag", "RAGE is an acronym of its own."),
+    ("rag", "rag dolls"),
+    ("vla", "NetVLAD descriptors for place recognition."),
+    ("vla", "The Vlasov equation."),
+    ("vla", "VLAgent handles GUIs."),
+    ("traffic prediction", "traffic predictor design"),
+    ("traffic prediction", "traffic and prediction"),
+    ("spatio-temporal prediction", "spatio-temporal predictionism"),
+])
+def test_does_not_match(keyword, text):
+    assert not find(keyword, text), (keyword, text)
+
+
+def test_plural_only_on_last_word():
+    assert find("traffic prediction", "traffic predictions")
+    assert not find("traffic prediction", "traffics prediction")
+
+
+def test_acronym_rule():
+    assert is_acronym("gan") and is_acronym("llm") and is_acronym("NERF")
+    assert not is_acronym("Pose") and not is_acronym("robotics") and not is_acronym("3d")
+    assert compile_keyword("Pose").acronym is False
+    assert find("Pose", "pose estimation")
+
+
+def test_snippet_is_short_and_marks_cuts():
+    text = "word " * 50 + "StyleGAN" + " tail" * 50
+    hit = find("gan", text)
+    excerpt = snippet(text, hit.start(), hit.end())
+    assert "StyleGAN" in excerpt and excerpt.startswith("…") and excerpt.endswith("…")
+    assert len(excerpt) < 160
+
+
+def test_match_paper_reports_field_and_matched_text():
+    paper = Paper("1", 1, "A Cycle-GAN study", "We also use RAG-based retrieval over storage.")
+    hits = match_paper(paper, ["gan", "rag", "llm"])
+    assert [(h.keyword, h.field, h.matched) for h in hits] == [
+        ("gan", "title", "GAN"), ("rag", "abstract", "RAG")]
+    assert select([paper, Paper("2", 1, "An organ", "It began.")], ["gan"])[0][0] is paper
