@@ -163,5 +163,5 @@ def test_extractive_uses_the_papers_sentences():
     assert sections["motivation"] == "However, existing methods lack fine-grained weather modelling."
     assert "6.5%" in sections["results"]
     assert sections["limitations"] == "（原文未明确说明）"
-    assert sentences("See Fig. 3 for details on the e.g. case here. Next sentence is here too.") == [
-        "See Fig. 3 for details on the e.g. case here.", "Next sentence is here too."]
+    assert sentences("See Fig. 3 for details on the e.g. case here. The next sentence is long enough here too.") == [
+        "See Fig. 3 for details on the e.g. case here.", "The next sentence is long enough here too."]
