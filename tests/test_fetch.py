@@ -83,3 +83,10 @@ def test_enrich_failure_goes_on():
             PoliteClient("test", interval=0, backoff=0, max_retries=1) as client:
         assert enrich(client, f"{server.url}/api/query", papers) == set()
     assert papers[0].comments is None
+
+
+def test_truncated_feed_keeps_complete_items():
+    text = rss([P1, P2])
+    cut = text[: text.index("A replaced paper") + 5]  # the download stopped inside item two
+    batch = parse_feed(cut, "cut.xml")
+    assert [p.arxiv_id for p in batch.papers][:1] == [P1.arxiv_id]

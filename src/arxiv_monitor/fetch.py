@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import feedparser
+from lxml import etree
 
 from .errors import FeedError, FetchError
 from .models import FeedBatch, Paper
@@ -77,23 +78,31 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-def _paper_from_item(item: feedparser.FeedParserDict) -> Paper | None:
-    ids = parse_id(item.get("id", "")) or parse_id(item.get("link", ""))
+NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/"}
+
+
+def _child(item: etree._Element, path: str) -> str:
+    found = item.find(path, NS)
+    return (found.text or "") if found is not None else ""
+
+
+def _paper_from_item(item: etree._Element) -> Paper | None:
+    ids = parse_id(_child(item, "guid")) or parse_id(_child(item, "link"))
     if not ids:
         return None
-    description = item.get("summary", "") or item.get("description", "")
+    description = _child(item, "description")
     prefix = DESC_PREFIX_RE.match(description)
-    announce_type = item.get("arxiv_announce_type") or (prefix.group("type") if prefix else "new")
+    announce_type = _child(item, "arxiv:announce_type") or (prefix.group("type") if prefix else "new")
     abstract = description[prefix.end():] if prefix else description
     return Paper(
         arxiv_id=ids[0],
         version=ids[1],
-        title=_clean(item.get("title", "")),
+        title=_clean(_child(item, "title")),
         abstract=_clean(abstract),
-        authors=split_authors(item.get("author", "")),
-        categories=[t.get("term") for t in item.get("tags", []) if t.get("term")],
+        authors=split_authors(_child(item, "dc:creator")),
+        categories=[c.text.strip() for c in item.findall("category") if c.text and c.text.strip()],
         announce_type=announce_type.strip().lower(),
-        published=_rfc822_date(item.get("published")),
+        published=_rfc822_date(_child(item, "pubDate")),
     )
 
 
@@ -101,23 +110,33 @@ def parse_feed(content: bytes | str, source: str = "feed") -> FeedBatch:
     """Parse one arXiv RSS document into a FeedBatch (which may be empty).
 
     Raises FeedError for arXiv's "Feed error for query" channel and for a
-    document that is not a feed at all; skips (and lists) malformed items.
+    document that is not an RSS feed at all; skips (and lists) malformed
+    items, and reads what it can of a damaged document.
     """
-    parsed = feedparser.parse(content)
-    title = parsed.feed.get("title", "")
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise FeedError(f"{source} is not a readable RSS feed: {exc}") from exc
+    channel = root.find("channel") if root is not None else None
+    if channel is None:
+        raise FeedError(f"{source} is not a readable RSS feed (no <rss><channel>)")
+    title = _child(channel, "title").strip()
     if title.lower().startswith("feed error for query"):
         bad = title.split(":", 1)[1].strip() if ":" in title else source
         raise FeedError(f"arXiv rejected the feed query ({title!r}): check the category {bad!r}")
-    if parsed.bozo and not parsed.entries and not title:
-        raise FeedError(f"{source} is not a readable RSS feed: {parsed.get('bozo_exception')}")
-    batch = FeedBatch(day=_rfc822_date(parsed.feed.get("published")), categories=[], papers=[])
-    for item in parsed.entries:
+    batch = FeedBatch(day=_rfc822_date(_child(channel, "pubDate")), categories=[], papers=[])
+    for item in channel.iter("item"):
         batch.items_read += 1
         paper = _paper_from_item(item)
         if paper is None or not paper.title:
-            batch.malformed.append(item.get("id") or item.get("title") or "?")
+            batch.malformed.append(_child(item, "guid") or _child(item, "title") or "?")
             continue
         batch.papers.append(paper)
+    if parser.error_log:
+        log.warning("%s: the feed is damaged (%s); read %d item(s)", source,
+                    parser.error_log[0].message, len(batch.papers))
     if batch.malformed:
         log.warning("%s: skipped %d malformed item(s)", source, len(batch.malformed))
     return batch

@@ -39,6 +39,15 @@ class Keyword:
     text: str
     pattern: re.Pattern[str]
     acronym: bool
+    probe: str  # a substring every match contains (case-folded unless an acronym)
+
+    def search(self, text: str, folded: str | None = None) -> re.Match[str] | None:
+        """Search ``text``; ``folded`` is ``text.casefold()`` if the caller has it."""
+        if self.acronym:
+            return self.pattern.search(text) if self.probe in text else None
+        if self.probe not in (folded if folded is not None else text.casefold()):
+            return None
+        return self.pattern.search(text)
 
 
 def is_acronym(keyword: str) -> bool:
@@ -65,11 +74,11 @@ def compile_keyword(keyword: str) -> Keyword:
         # followed by a plural s, a digit or a non-letter, never by a letter.
         core = re.escape(text.upper())
         pattern = re.compile(rf"(?<![A-Z]){core}(?:s)?(?![A-Za-z])")
-        return Keyword(text, pattern, True)
+        return Keyword(text, pattern, True, text.upper())
     words = [re.escape(w) for w in _words(text)]
     body = SEPARATOR.join(words)
     pattern = re.compile(rf"(?<![^\W_]){body}(?:e?s)?(?![^\W_])", re.IGNORECASE)
-    return Keyword(text, pattern, False)
+    return Keyword(text, pattern, False, _words(text)[0].casefold())
 
 
 def snippet(text: str, start: int, end: int, width: int = SNIPPET_CHARS) -> str:
@@ -88,16 +97,18 @@ def snippet(text: str, start: int, end: int, width: int = SNIPPET_CHARS) -> str:
 def find(keyword: str | Keyword, text: str) -> re.Match[str] | None:
     """The first place ``keyword`` matches ``text``, or None."""
     compiled = keyword if isinstance(keyword, Keyword) else compile_keyword(keyword)
-    return compiled.pattern.search(text or "")
+    return compiled.search(text or "")
 
 
 def match_paper(paper: Paper, keywords: list[str]) -> list[KeywordHit]:
     """Every keyword that matches the paper's title or abstract, with a snippet."""
     hits = []
+    fields = [(f, getattr(paper, f) or "") for f in ("title", "abstract")]
+    folded = {f: text.casefold() for f, text in fields}
     for keyword in keywords:
-        for field in ("title", "abstract"):
-            text = getattr(paper, field)
-            found = find(keyword, text)
+        compiled = compile_keyword(keyword)
+        for field, text in fields:
+            found = compiled.search(text, folded[field])
             if found:
                 excerpt = snippet(text, found.start(), found.end())
                 hits.append(KeywordHit(keyword, field, excerpt, found.group(0)))
