@@ -90,3 +90,14 @@ def test_truncated_feed_keeps_complete_items():
     cut = text[: text.index("A replaced paper") + 5]  # the download stopped inside item two
     batch = parse_feed(cut, "cut.xml")
     assert [p.arxiv_id for p in batch.papers][:1] == [P1.arxiv_id]
+
+
+def test_online_feed_is_fetched_conditionally(tmp_path):
+    from arxiv_monitor.fetch import fetch_feed
+
+    routes = {"/rss/cs.AI+cs.LG": [Reply(200, rss([P1]), {"ETag": '"v1"'}), Reply(304)]}
+    with GoldenServer(routes) as server, PoliteClient("t", interval=0) as client:
+        first = fetch_feed(client, f"{server.url}/rss", ["cs.AI", "cs.LG"], ["new"], tmp_path)
+        second = fetch_feed(client, f"{server.url}/rss", ["cs.AI", "cs.LG"], ["new"], tmp_path)
+        assert server.requests[1]["headers"].get("If-None-Match") == '"v1"'
+    assert [p.arxiv_id for p in first.papers] == [p.arxiv_id for p in second.papers] == [P1.arxiv_id]

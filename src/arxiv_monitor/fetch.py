@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import logging
 import re
 import unicodedata
@@ -21,6 +22,7 @@ import feedparser
 from lxml import etree
 
 from .errors import FeedError, FetchError
+from .files import write_atomic
 from .models import FeedBatch, Paper
 from .net import PoliteClient
 
@@ -174,14 +176,36 @@ def read_feed_files(paths: list[Path], categories: list[str], types: list[str]) 
     return merge_batches(batches, categories, types)
 
 
-def fetch_feed(client: PoliteClient, rss_url: str, categories: list[str], types: list[str]) -> FeedBatch:
-    """Download and parse the combined RSS feed for ``categories``."""
+def fetch_feed(client: PoliteClient, rss_url: str, categories: list[str], types: list[str],
+               cache_dir: Path | None = None) -> FeedBatch:
+    """Download and parse the combined RSS feed for ``categories``.
+
+    With ``cache_dir``, the last copy is kept with its validators and the
+    request is conditional, so an unchanged feed is not downloaded again.
+    """
     url = f"{rss_url.rstrip('/')}/{'+'.join(categories)}"
+    cached = cache_dir / "feeds" / f"{'+'.join(categories)}.xml" if cache_dir else None
+    meta_path = cached.with_suffix(".json") if cached else None
+    headers = {}
+    if cached and cached.exists() and meta_path and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        headers = {k: v for k, v in (("If-None-Match", meta.get("etag")),
+                                     ("If-Modified-Since", meta.get("last_modified"))) if v}
     try:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     except FetchError as exc:
         raise FeedError(f"Cannot download the arXiv feed: {exc}") from exc
-    return merge_batches([parse_feed(response.content, url)], categories, types)
+    if response.status_code == 304 and cached:
+        content = cached.read_bytes()
+    else:
+        content = response.content
+        batch = parse_feed(content, url)  # parse before caching: never cache a bad feed
+        if cached and meta_path:
+            write_atomic(cached, content)
+            write_atomic(meta_path, json.dumps({"etag": response.headers.get("ETag"),
+                                                "last_modified": response.headers.get("Last-Modified")}))
+        return merge_batches([batch], categories, types)
+    return merge_batches([parse_feed(content, url)], categories, types)
 
 
 def _apply_api_entry(paper: Paper, entry: feedparser.FeedParserDict) -> None:

@@ -97,7 +97,8 @@ def stage_fetch(config: Config, client: PoliteClient, feeds: list[Path] | None,
     if feeds:
         batch = fetch.read_feed_files(feeds, config.categories, config.announce_types)
     else:
-        batch = fetch.fetch_feed(client, config.arxiv.rss_url, config.categories, config.announce_types)
+        batch = fetch.fetch_feed(client, config.arxiv.rss_url, config.categories,
+                                 config.announce_types, config.cache_path)
     progress.advance()
     return batch
 
