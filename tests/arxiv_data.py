@@ -64,7 +64,7 @@ def rss(papers: list[FakePaper], pub: str = "Mon, 02 Feb 2026 00:00:00 -0500",
     return head + items + "  </channel>\n</rss>\n"
 
 
-def api_atom(papers: list[FakePaper]) -> str:
+def api_atom(papers: list[FakePaper], total: int | None = None) -> str:
     """An export-API response (Atom) for ``papers``."""
     entries = "".join(
         f"""  <entry>
@@ -85,7 +85,7 @@ def api_atom(papers: list[FakePaper]) -> str:
 <feed xmlns="http://www.w3.org/2005/Atom">
   <title type="html">ArXiv Query: id_list</title>
   <id>http://arxiv.org/api/test</id>
-  <opensearch:totalResults xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">{len(papers)}</opensearch:totalResults>
+  <opensearch:totalResults xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">{len(papers) if total is None else total}</opensearch:totalResults>
 {entries}</feed>
 """
 

@@ -94,7 +94,8 @@ class _Base:
 
 
 class GoldenServer(_Base):
-    """Serves ``routes[path]``: a Reply, or a list of Replies used in turn."""
+    """Serves ``routes[path]``: a Reply, a list of Replies used in turn, or a
+    function of the query string returning a Reply."""
 
     def __init__(self, routes: dict[str, Reply | list[Reply]] | None = None):
         super().__init__()
@@ -104,8 +105,10 @@ class GoldenServer(_Base):
         parts = urlsplit(path)
         with self.lock:
             self.requests.append({"method": method, "path": parts.path, "query": parts.query,
-                                  "headers": headers, "time": time.monotonic()})
+                                  "headers": headers, "time": time.monotonic(), "body": body})
             route = self.routes.get(parts.path)
+            if callable(route):
+                route = route(parts.query)
             if isinstance(route, list):
                 reply = route.pop(0) if len(route) > 1 else route[0]
             else:

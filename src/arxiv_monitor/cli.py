@@ -54,6 +54,10 @@ class RichProgress:
             self.progress.advance(self.task, step)
 
 
+def _columns() -> tuple:
+    return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
 def _summary(stats: RunStats) -> Table:
     table = Table(title=f"arxiv-monitor run {stats.day or ''}".strip(), show_header=False)
     rows = [
@@ -65,6 +69,8 @@ def _summary(stats: RunStats) -> Table:
         ("Analyses failed", stats.analyses_failed),
         ("Tokens in / out", f"{stats.tokens_in} / {stats.tokens_out}"),
         ("Report", stats.report or "-"),
+        ("Delivered", "\n".join(stats.delivered) or "-"),
+        ("Missed days caught up", ", ".join(stats.caught_up) or "-"),
     ]
     for label, value in rows:
         table.add_row(label, str(value))
@@ -80,8 +86,7 @@ def run(
     """Run the daily job: fetch, match, full text, analyse, report."""
     _setup_logging(verbose)
     cfg = load_config(config)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as bar:
+    with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
         stats = pipeline.run(cfg, feed, RichProgress(bar))
     if stats.message:
         console.print(stats.message)
@@ -89,6 +94,8 @@ def run(
     console.print(_summary(stats))
     for warning in stats.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
+    for failure in stats.delivery_failed:
+        console.print(f"[yellow]delivery failed (retried next run):[/] {failure}")
     for error in stats.errors:
         console.print(f"[red]error:[/] {error}")
     if stats.errors:
@@ -123,7 +130,70 @@ def report(
         if not days:
             raise MonitorError("Nothing stored yet: run `arxiv-monitor run` first.")
         date = days[0]
-    console.print(f"Wrote {pipeline.rerender(cfg, date)}")
+    for path in pipeline.rerender(cfg, date).values():
+        console.print(f"Wrote {path}")
+
+
+@app.command(name="deliver")
+def deliver_cmd(
+    date: Annotated[str, typer.Option("--date", "-d", help="Day to deliver, YYYY-MM-DD.")],
+    target: Annotated[Optional[str], typer.Option("--target", "-t", help="Only this target (email or a webhook name).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Send even where it was sent already.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Send a stored day's report to the targets that have not had it."""
+    cfg = load_config(config)
+    results = pipeline.redeliver(cfg, date, target, force)
+    if not results:
+        console.print(f"Nothing to send for {date}: every target has it (use --force to resend).")
+    for r in results:
+        mark = "[green]sent[/]" if r.status == "sent" else f"[red]failed[/]: {r.error}"
+        console.print(f"{r.target}: {mark}")
+    if any(r.status != "sent" for r in results):
+        raise typer.Exit(1)
+
+
+@app.command(name="backfill")
+def backfill_cmd(
+    from_: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    to: Annotated[Optional[str], typer.Option("--to", help="Last day, YYYY-MM-DD (default: --from).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild days that are stored already.")] = False,
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+) -> None:
+    """Build the reports of past announcement days from the export API."""
+    _setup_logging(verbose)
+    cfg = load_config(config)
+    first, last = _date(from_), _date(to or from_)
+    with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
+        stats = pipeline.run_backfill(cfg, first, last, force, RichProgress(bar))
+    console.print(f"Backfilled {len(stats.caught_up)} day(s): {', '.join(stats.caught_up) or 'none'}; "
+                  f"{stats.matched} papers matched, {stats.analysed} analysed.")
+    for warning in stats.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    run_now: Annotated[bool, typer.Option("--run-now", help="Run once at start, then follow the schedule.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = True,
+) -> None:
+    """Run the daily job on the configured cron schedule, with /healthz, until SIGTERM."""
+    from .serve import serve as serve_forever
+
+    _setup_logging(verbose)
+    cfg = load_config(config)
+    serve_forever(cfg, lambda: pipeline.run(load_config(config)), run_now=run_now)
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise MonitorError(f"Not a date (YYYY-MM-DD): {text!r}") from None
 
 
 @app.command()

@@ -78,6 +78,81 @@ class LLMConfig(_Section):
     temperature: float = Field(0.2, ge=0, le=2)
 
 
+def _from_env(value: object) -> object:
+    """``"env:NAME"`` reads the secret from the environment variable NAME."""
+    if isinstance(value, str) and value.startswith("env:"):
+        name = value[4:]
+        if name not in os.environ:
+            raise ValueError(f"environment variable {name} is not set")
+        return os.environ[name]
+    return value
+
+
+class EmailConfig(_Section):
+    """Delivery of the report by e-mail (SMTP)."""
+
+    enabled: bool = False
+    host: str = ""
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "plain"] = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    sender: str = ""
+    recipients: list[str] = Field(default_factory=list)
+    subject: str = "arXiv 论文日报 {day}（{count} 篇）"
+    timeout: float = Field(30.0, gt=0)
+    ca_file: str = ""  # extra CA bundle to trust (a self-signed server)
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _password_from_env(cls, value: object) -> object:
+        return _from_env(value)
+
+
+class WebhookConfig(_Section):
+    """One chat webhook: Feishu/Lark, DingTalk, WeCom, Slack or a generic JSON POST."""
+
+    name: str
+    kind: Literal["feishu", "lark", "dingtalk", "wecom", "slack", "generic"]
+    url: SecretStr
+    secret: SecretStr = SecretStr("")
+
+    @field_validator("url", "secret", mode="before")
+    @classmethod
+    def _secrets_from_env(cls, value: object) -> object:
+        return _from_env(value)
+
+
+class ScheduleConfig(_Section):
+    """``arxiv-monitor serve``: when to run, and the health endpoint."""
+
+    cron: str = "30 0 * * 1-5"
+    timezone: str = "America/New_York"
+    healthz_host: str = "127.0.0.1"
+    healthz_port: int = Field(8787, ge=0, le=65535)
+    catchup_days: int = Field(7, ge=0, le=60)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"not a valid cron expression: {value!r}")
+        return value
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -90,6 +165,9 @@ class Config(_Section):
     paths: PathsConfig = Field(default_factory=PathsConfig)
     arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    email: EmailConfig = Field(default_factory=EmailConfig)
+    webhooks: list[WebhookConfig] = Field(default_factory=list)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
 
     @field_validator("announce_types")
     @classmethod
@@ -142,7 +220,11 @@ class Config(_Section):
         )
 
     def secrets(self) -> list[str]:
-        return [self.llm.api_key.get_secret_value()]
+        """Every secret value, for redaction from logs and messages."""
+        values = [self.llm.api_key.get_secret_value(), self.email.password.get_secret_value()]
+        for hook in self.webhooks:
+            values += [hook.url.get_secret_value(), hook.secret.get_secret_value()]
+        return [v for v in values if v]
 
 
 def default_home() -> Path:
@@ -157,21 +239,27 @@ def config_file(home: Path | None = None) -> Path:
     return Path(env).expanduser() if env else (home or default_home()) / "config.toml"
 
 
+def _env_value(field: Any, value: str) -> Any:
+    if "list" in str(field.annotation):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
 def _env_overrides() -> dict[str, Any]:
     """Collect overrides from the environment as a nested dict."""
     out: dict[str, Any] = {}
-    sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig}
+    sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig,
+                "email": EmailConfig, "schedule": ScheduleConfig}
     for name, field in Config.model_fields.items():
         if name in sections:
-            for key in sections[name].model_fields:
+            for key, sub in sections[name].model_fields.items():
                 value = os.environ.get(f"{ENV_PREFIX}{name.upper()}_{key.upper()}")
                 if value is not None:
-                    out.setdefault(name, {})[key] = value
-        elif name != "home":
+                    out.setdefault(name, {})[key] = _env_value(sub, value)
+        elif name not in ("home", "webhooks"):
             value = os.environ.get(ENV_PREFIX + name.upper())
             if value is not None:
-                is_list = "list" in str(field.annotation)
-                out[name] = [v.strip() for v in value.split(",") if v.strip()] if is_list else value
+                out[name] = _env_value(field, value)
     llm = out.setdefault("llm", {})
     if "api_key" not in llm and os.environ.get("OPENAI_API_KEY"):
         llm["api_key"] = os.environ["OPENAI_API_KEY"]

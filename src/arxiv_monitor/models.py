@@ -150,6 +150,9 @@ class RunStats:
     tokens_in: int = 0
     tokens_out: int = 0
     report: str | None = None
+    caught_up: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
+    delivery_failed: list[str] = field(default_factory=list)
     message: str | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)

@@ -16,11 +16,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
-from . import fetch, match, report
+from . import backfill, deliver, fetch, match, report
 from .analyze import Analyzer, analyze_all, make_analyzer
 from .codelink import find_code_url
 from .config import Config
-from .errors import MonitorError
+from .errors import FeedError, MonitorError
 from .fulltext import FullTextFetcher
 from .models import Analysis, DayReport, FeedBatch, FullText, KeywordHit, Paper, ReportEntry, RunStats
 from .net import PoliteClient
@@ -79,15 +79,80 @@ def _run(config: Config, store: Store, client: PoliteClient, feeds: list[Path] |
     if not batch.papers:
         stats.message = _empty_message(batch, config)
         return
+    stats.kept = len(batch.papers)
+    stats.day, stats.matched, report_path = process_day(config, store, client, batch, progress, stats)
+    stats.report = str(report_path)
+    if not feeds:
+        stage_catchup(config, store, client, dt.date.fromisoformat(stats.day), progress, stats)
+
+
+def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedBatch,
+                progress: Progress, stats: RunStats, enriched: bool = False) -> tuple[str, int, Path]:
+    """Match, enrich, read, analyse, report and deliver one day's papers."""
     day = (batch.day or dt.date.today()).isoformat()
-    stats.day, stats.kept = day, len(batch.papers)
     selected = match.select(batch.papers, config.keywords)
-    stats.matched = len(selected)
-    stage_enrich(config, store, client, selected)
+    if enriched:
+        store.save_papers([p for p, _ in selected])
+        store.mark_enriched([p for p, _ in selected])
+    else:
+        stage_enrich(config, store, client, selected)
     store.save_day(day, config.categories, config.keywords, batch.items_read, selected)
     texts = stage_fulltext(config, store, client, selected, progress, stats)
     stage_analyze(config, store, selected, texts, progress, stats)
-    stats.report = str(stage_report(config, store, day))
+    report_path = stage_report(config, store, day)["md"]
+    for earlier in _days_to_retry(config, store, day):
+        stage_deliver(config, store, earlier, stats=stats)
+    stage_deliver(config, store, day, stats=stats)
+    return day, len(selected), report_path
+
+
+def stage_catchup(config: Config, store: Store, client: PoliteClient, day: dt.date,
+                  progress: Progress, stats: RunStats) -> None:
+    """Rebuild announcement days missed since the last run (export API)."""
+    known = set(store.days())
+    earlier = sorted(d for d in known if d < day.isoformat())
+    if not earlier or config.schedule.catchup_days == 0:
+        return  # a first run has missed nothing
+    first = max(dt.date.fromisoformat(earlier[-1]) + dt.timedelta(days=1),
+                day - dt.timedelta(days=config.schedule.catchup_days))
+    for missed in backfill.announcement_days(first, day - dt.timedelta(days=1)):
+        if missed.isoformat() in known:
+            continue
+        try:
+            batch = backfill.fetch_day(client, config.arxiv.api_url, config.categories, missed,
+                                       config.announce_types)
+        except FeedError as exc:
+            stats.warnings.append(f"catch-up of {missed} failed, will retry next run: {exc}")
+            continue
+        if batch.papers:
+            process_day(config, store, client, batch, progress, stats, enriched=True)
+        stats.caught_up.append(missed.isoformat())
+
+
+def run_backfill(config: Config, first: dt.date, last: dt.date, force: bool = False,
+                 progress: Progress | None = None) -> RunStats:
+    """``arxiv-monitor backfill``: build the reports of past announcement days."""
+    progress = progress or NoProgress()
+    stats = RunStats()
+    store = Store(config.db_path)
+    try:
+        with store.run_lock(), make_client(config) as client:
+            known = set(store.days())
+            days = [d for d in backfill.announcement_days(first, last)
+                    if force or d.isoformat() not in known]
+            for day in days:
+                progress.stage(f"Backfill {day}", 1)
+                batch = backfill.fetch_day(client, config.arxiv.api_url, config.categories, day,
+                                           config.announce_types)
+                stats.items += batch.items_read
+                if batch.papers:
+                    _, matched, _ = process_day(config, store, client, batch, progress, stats, enriched=True)
+                    stats.matched += matched
+                stats.caught_up.append(day.isoformat())
+            stats.warnings += client.warnings
+    finally:
+        store.close()
+    return stats
 
 
 def stage_fetch(config: Config, client: PoliteClient, feeds: list[Path] | None,
@@ -220,12 +285,52 @@ def _entry(config: Config, store: Store, paper: Paper, hits: list[KeywordHit],
     return ReportEntry(paper, hits, code_url, source, primary, fallback, updated_from)
 
 
-def stage_report(config: Config, store: Store, day: str) -> Path:
-    """Write the day's report from the store."""
+def stage_report(config: Config, store: Store, day: str) -> dict[str, Path]:
+    """Write the day's reports (Markdown, HTML, JSON) from the store."""
     return report.write_report(build_day_report(config, store, day), config.reports_path)
 
 
-def rerender(config: Config, day: str) -> Path:
+def _days_to_retry(config: Config, store: Store, day: str) -> list[str]:
+    """Earlier recent days whose delivery to some target failed."""
+    since = (dt.date.fromisoformat(day) - dt.timedelta(days=config.schedule.catchup_days)).isoformat()
+    failed = {d["day"] for d in store.deliveries() if d["status"] == "failed" and since <= d["day"] < day}
+    return sorted(failed)
+
+
+def stage_deliver(config: Config, store: Store, day: str, target: str | None = None,
+                  force: bool = False, stats: RunStats | None = None) -> list[deliver.Delivery]:
+    """Send ``day``'s report to every target that has not had it (or ``target``)."""
+    names = deliver.targets(config)
+    if target:
+        if target not in names:
+            raise MonitorError(f"No delivery target {target!r}; configured: {', '.join(names) or 'none'}")
+        names = [target]
+    pending = [n for n in names if force or store.delivery_status(day, n) != "sent"]
+    if not pending:
+        return []
+    paths = stage_report(config, store, day)
+    results = deliver.deliver(config, build_day_report(config, store, day), paths, pending)
+    for r in results:
+        store.record_delivery(day, r.target, r.status, r.error, r.messages)
+        if stats is not None:
+            (stats.delivered if r.status == "sent" else stats.delivery_failed).append(
+                f"{r.target} ({day})" + (f": {r.error}" if r.error else ""))
+    return results
+
+
+def redeliver(config: Config, day: str, target: str | None = None,
+              force: bool = False) -> list[deliver.Delivery]:
+    """``arxiv-monitor deliver``: send a stored day's report again where needed."""
+    store = Store(config.db_path)
+    try:
+        if store.day_info(day) is None:
+            raise MonitorError(f"No stored report for {day}")
+        return stage_deliver(config, store, day, target, force)
+    finally:
+        store.close()
+
+
+def rerender(config: Config, day: str) -> dict[str, Path]:
     """``arxiv-monitor report --date D``: re-render a stored day, no network."""
     store = Store(config.db_path)
     try:

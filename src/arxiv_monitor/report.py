@@ -1,25 +1,39 @@
 """Stage 5: the daily report, rendered from stored data and written atomically.
 
-``reports/YYYY-MM-DD.md`` keeps the layout users know (报告概览, 基本信息,
-原文摘要, AI分析) without its defects: a contents list, why each paper was
-selected, its announce type and primary category, ISO dates, whole abstracts,
-links that keep their case, and analyses that are complete or plainly marked.
+Three files per day, from the same DayReport:
+
+* ``reports/YYYY-MM-DD.md`` keeps the layout users know (报告概览, 基本信息,
+  原文摘要, AI分析) without its defects: a contents list, why each paper was
+  selected, its announce type and primary category, ISO dates, whole
+  abstracts, links that keep their case, analyses complete or plainly marked.
+* ``reports/YYYY-MM-DD.html``: one self-contained page (no external assets,
+  no scripts), every outside string escaped, analyses in collapsible blocks.
+* ``reports/YYYY-MM-DD.json``: the same data, valid against the JSON Schema
+  ``schemas/report-v1.schema.json`` shipped in the package.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from . import __version__
 
 from .analyze import headings
 from .files import write_atomic
 from .models import Analysis, DayReport, KeywordHit, ReportEntry
 
 TYPE_LABELS = {"new": "新提交", "cross": "交叉列出", "replace": "更新", "replace-cross": "更新（交叉列出）"}
+SCHEMA_VERSION = "1"
 SOURCE_LABELS = {"html": "论文正文（arXiv HTML）", "pdf": "论文正文（PDF）", "abstract": "摘要"}
 
 
@@ -63,24 +77,94 @@ def analysis_md(entry: ReportEntry) -> str:
         a = entry.fallback
     if a is None:
         return "\n".join(notes + ["### AI分析\n\n尚未分析。"])
-    basis = SOURCE_LABELS.get(a.source, a.source)
     if a.source == "abstract":
         notes.append("> 未能获取论文正文，本分析仅基于摘要。")
+    return "\n\n".join([f"### {_analysis_title(a)}", *notes, _sections_md(a)])
+
+
+# -- HTML -------------------------------------------------------------------
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+_MATH = re.compile(r"\$([^$]{1,300})\$")
+_TEX = {r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε",
+        r"\lambda": "λ", r"\mu": "μ", r"\pi": "π", r"\sigma": "σ", r"\tau": "τ", r"\phi": "φ",
+        r"\omega": "ω", r"\Omega": "Ω", r"\Delta": "Δ", r"\times": "×", r"\leq": "≤",
+        r"\geq": "≥", r"\approx": "≈", r"\sim": "∼", r"\infty": "∞", r"\rightarrow": "→",
+        r"\to": "→", r"\cdot": "·", r"\pm": "±", r"\%": "%"}
+
+
+def _tex_readable(tex: str) -> str:
+    for command, char in _TEX.items():
+        tex = re.sub(re.escape(command) + r"(?![A-Za-z])", char, tex)
+    tex = re.sub(r"\\(?:mathrm|mathbf|mathcal|text|textbf|mathit|operatorname)\{([^{}]*)\}", r"\1", tex)
+    return tex.replace("{", "").replace("}", "").replace("\\", "")
+
+
+def math_html(text: str) -> Markup:
+    """Escape ``text``; show ``$…$`` math as readable inline math."""
+    escaped = str(escape(re.sub(r"\s+", " ", text or "").strip()))
+    return Markup(_MATH.sub(lambda m: f'<span class="math">{_tex_readable(m.group(1))}</span>', escaped))
+
+
+def snippet_html(hit: KeywordHit) -> Markup:
+    """The snippet, escaped, with the matched words highlighted."""
+    text = str(escape(hit.snippet))
+    matched = str(escape(hit.matched))
+    if matched and matched in text:
+        text = text.replace(matched, f"<mark>{matched}</mark>", 1)
+    return Markup(f"“{text}”")
+
+
+def _sections_html(analysis: Analysis) -> str:
+    parts = []
+    for key, label in headings(analysis.language).items():
+        parts.append(f"<h4>{escape(label)}</h4>\n{_MD.render(analysis.sections.get(key) or '')}")
+    return "\n".join(parts)
+
+
+def analysis_html(entry: ReportEntry) -> Markup:
+    """The analysis of one paper as a collapsible block, notices first."""
+    a, notes = entry.analysis, []
+    if entry.updated_from:
+        notes.append(f'<p class="notice">本文为 v{entry.updated_from} 的更新版本'
+                     f"（v{entry.paper.version}），以下分析基于 v{entry.updated_from}。</p>")
+    if a is not None and not a.ok:
+        notes.append(f'<p class="notice error">AI分析失败：{escape(a.error or "未知原因")}。'
+                     "下面是抽取式分析，句子摘自原文；下次运行会重试。</p>")
+        a = entry.fallback
+    if a is None:
+        return Markup("".join(notes) + "<p>尚未分析。</p>")
+    if a.source == "abstract":
+        notes.append('<p class="notice">未能获取论文正文，本分析仅基于摘要。</p>')
+    title = _analysis_title(a)
+    return Markup(f"{''.join(notes)}<details open><summary>{escape(title)}</summary>\n"
+                  f"{_sections_html(a)}</details>")
+
+
+def _analysis_title(a: Analysis) -> str:
+    basis = SOURCE_LABELS.get(a.source, a.source)
     if a.backend == "extractive":
-        title = f"### 抽取式分析（未使用大模型，句子摘自{basis}）"
-    else:
-        title = f"### AI分析（基于{basis}，模型 {a.model}）"
-    return "\n\n".join([title, *notes, _sections_md(a)])
+        return f"抽取式分析（未使用大模型，句子摘自{basis}）"
+    return f"AI分析（基于{basis}，模型 {a.model}）"
 
 
-def _env() -> jinja2.Environment:
+def _groups(report: DayReport) -> list[tuple[str, list[tuple[int, ReportEntry]]]]:
+    """Entries grouped by their first matched keyword, numbered as in the Markdown."""
+    groups: dict[str, list[tuple[int, ReportEntry]]] = {}
+    for n, entry in enumerate(report.entries, start=1):
+        name = entry.hits[0].keyword if entry.hits else "其他"
+        groups.setdefault(name, []).append((n, entry))
+    return list(groups.items())
+
+
+def _env(autoescape: bool = False) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("arxiv_monitor", "templates"),
-        undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=False,
+        undefined=jinja2.StrictUndefined, autoescape=autoescape, trim_blocks=False,
         keep_trailing_newline=True,
     )
     env.filters.update(md_text=md_text, md_cell=md_cell, snippet_md=snippet_md,
-                       analysis_md=analysis_md, type_label=lambda t: TYPE_LABELS.get(t, t))
+                       analysis_md=analysis_md, type_label=lambda t: TYPE_LABELS.get(t, t),
+                       math_html=math_html, snippet_html=snippet_html, analysis_html=analysis_html)
     return env
 
 
@@ -90,21 +174,74 @@ def _mode(report: DayReport) -> str:
     return f"大模型分析（{report.backend}: {report.model}），失败时附抽取式分析"
 
 
-def render_markdown(report: DayReport) -> str:
-    """The Markdown report for one day."""
+def _context(report: DayReport) -> dict[str, Any]:
     day = dt.date.fromisoformat(report.day)
     counts = Counter(e.paper.announce_type for e in report.entries)
     type_counts = "；".join(f"{TYPE_LABELS[t]} {counts[t]}" for t in TYPE_LABELS if counts[t]) or "无"
-    text = _env().get_template("report.md.j2").render(
-        day=report.day, day_cn=f"{day.year}年{day.month:02d}月{day.day:02d}日",
-        categories=report.categories, keywords=report.keywords, items=report.items,
-        entries=report.entries, type_counts=type_counts, mode=_mode(report),
-    )
+    return dict(day=report.day, day_cn=f"{day.year}年{day.month:02d}月{day.day:02d}日",
+                categories=report.categories, keywords=report.keywords, items=report.items,
+                entries=report.entries, type_counts=type_counts, mode=_mode(report),
+                groups=_groups(report))
+
+
+def render_markdown(report: DayReport) -> str:
+    """The Markdown report for one day."""
+    text = _env().get_template("report.md.j2").render(_context(report))
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def write_report(report: DayReport, reports_dir: Path) -> Path:
-    """Render and atomically write ``reports/YYYY-MM-DD.md``; return its path."""
-    path = reports_dir / f"{report.day}.md"
-    write_atomic(path, render_markdown(report))
-    return path
+def render_html(report: DayReport) -> str:
+    """The self-contained HTML report for one day."""
+    return _env(autoescape=True).get_template("report.html.j2").render(_context(report))
+
+
+def _analysis_json(a: Analysis | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {"status": a.status, "backend": a.backend, "model": a.model, "language": a.language,
+            "prompt_version": a.prompt_version, "source": a.source, "version": a.version,
+            "error": a.error, "sections": a.sections if a.ok else {},
+            "tokens_in": a.tokens_in, "tokens_out": a.tokens_out}
+
+
+def report_data(report: DayReport) -> dict[str, Any]:
+    """The JSON report: see ``schemas/report-v1.schema.json``."""
+    papers = []
+    for e in report.entries:
+        p = e.paper
+        papers.append({
+            "arxiv_id": p.arxiv_id, "version": p.version, "versioned_id": p.versioned_id,
+            "title": p.title, "authors": p.authors, "abstract": p.abstract,
+            "announce_type": p.announce_type, "categories": p.categories,
+            "primary_category": p.primary_category,
+            "published": p.published.isoformat() if p.published else None,
+            "abs_url": p.abs_url, "pdf_url": p.pdf_url, "code_url": e.code_url, "doi": p.doi,
+            "journal_ref": p.journal_ref, "comments": p.comments,
+            "matches": [{"keyword": h.keyword, "field": h.field, "snippet": h.snippet,
+                         "matched": h.matched} for h in e.hits],
+            "fulltext_source": e.fulltext_source, "updated_from": e.updated_from,
+            "analysis": _analysis_json(e.analysis), "fallback": _analysis_json(e.fallback),
+        })
+    return {"schema_version": SCHEMA_VERSION, "generator": f"arxiv-monitor {__version__}",
+            "day": report.day, "categories": report.categories, "keywords": report.keywords,
+            "items": report.items, "backend": report.backend, "model": report.model,
+            "papers": papers}
+
+
+def render_json(report: DayReport) -> str:
+    return json.dumps(report_data(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the JSON report."""
+    text = resources.files("arxiv_monitor").joinpath("schemas", "report-v1.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def write_report(report: DayReport, reports_dir: Path) -> dict[str, Path]:
+    """Render and atomically write the day's .md, .html and .json; return their paths."""
+    paths = {}
+    for ext, render in (("md", render_markdown), ("html", render_html), ("json", render_json)):
+        paths[ext] = reports_dir / f"{report.day}.{ext}"
+        write_atomic(paths[ext], render(report))
+    return paths

@@ -72,6 +72,19 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m002_deliveries(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE deliveries (
+            day TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL,
+            error TEXT, attempts INTEGER NOT NULL DEFAULT 0, messages INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL, PRIMARY KEY (day, target)
+        );
+        """
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -307,6 +320,38 @@ class Store:
                  a.tokens_in, a.tokens_out, _now()),
             )
 
+    # -- deliveries ---------------------------------------------------------
+    def delivery_status(self, day: str, target: str) -> str | None:
+        row = self.db.execute(
+            "SELECT status FROM deliveries WHERE day=? AND target=?", (day, target)).fetchone()
+        return row[0] if row else None
+
+    def record_delivery(self, day: str, target: str, status: str, error: str | None = None,
+                        messages: int = 0) -> None:
+        """Record one delivery attempt to ``target`` (``sent`` or ``failed``)."""
+        with self.db:
+            self.db.execute(
+                """INSERT INTO deliveries (day, target, status, error, attempts, messages, updated_at)
+                   VALUES (?,?,?,?,1,?,?) ON CONFLICT (day, target) DO UPDATE SET
+                   status=excluded.status, error=excluded.error, attempts=attempts+1,
+                   messages=excluded.messages, updated_at=excluded.updated_at""",
+                (day, target, status, error, messages, _now()),
+            )
+
+    def deliveries(self, day: str | None = None) -> list[dict[str, Any]]:
+        sql, args = "SELECT * FROM deliveries", ()
+        if day:
+            sql, args = sql + " WHERE day=?", (day,)
+        return [dict(r) for r in self.db.execute(sql + " ORDER BY day, target", args)]
+
+    def undelivered_days(self, targets: list[str], since: str) -> list[str]:
+        """Days since ``since`` with a report that some target has not received."""
+        out = []
+        for day in self.db.execute("SELECT day FROM days WHERE day>=? ORDER BY day", (since,)):
+            if any(self.delivery_status(day[0], t) != "sent" for t in targets):
+                out.append(day[0])
+        return out
+
     # -- runs ---------------------------------------------------------------
     def start_run(self) -> int:
         with self.db:
@@ -328,6 +373,6 @@ class Store:
 
     def count(self, table: str) -> int:
         """Row count of one of this store's tables (for summaries and tests)."""
-        if table not in {"papers", "days", "day_papers", "fulltexts", "analyses", "runs"}:
+        if table not in {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries"}:
             raise ValueError(table)
         return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])

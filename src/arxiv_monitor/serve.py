@@ -1,0 +1,126 @@
+"""``arxiv-monitor serve``: run the daily job on a cron schedule.
+
+The default schedule is 00:30 US Eastern, Monday to Friday: shortly after
+arXiv's feeds refresh at midnight Eastern. Each run is logged; a failed run
+is logged and the service waits for the next one; missed days are caught up
+by the run itself. ``GET /healthz`` answers with the last run's status (HTTP
+200, or 503 after a failed run), and SIGTERM or SIGINT stop the service
+cleanly between runs (a run in progress finishes its current paper first:
+everything done so far is stored, and the next run completes it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from croniter import croniter
+
+from .config import Config
+from .models import RunStats
+
+log = logging.getLogger(__name__)
+
+
+class Health:
+    """The service's state, served at ``/healthz``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.state: dict[str, Any] = {"status": "starting", "last_run": None, "next_run": None,
+                                      "runs": 0, "failures": 0}
+
+    def update(self, **values: Any) -> None:
+        with self.lock:
+            self.state.update(values)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return dict(self.state)
+
+
+def _health_server(health: Health, host: str, port: int) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            return None
+
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] not in ("/healthz", "/"):
+                self.send_error(404)
+                return
+            state = health.snapshot()
+            last = state.get("last_run") or {}
+            body = json.dumps(state, ensure_ascii=False, default=str).encode()
+            self.send_response(503 if last.get("status") == "failed" else 200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def next_run(cron: str, zone: str, after: dt.datetime) -> dt.datetime:
+    """The next time ``cron`` fires in time zone ``zone``, after ``after``."""
+    local = after.astimezone(ZoneInfo(zone))
+    return croniter(cron, local).get_next(dt.datetime)
+
+
+def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False,
+          stop: threading.Event | None = None) -> None:
+    """Run ``job`` on the configured schedule until SIGTERM/SIGINT (or ``stop``)."""
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    health = Health()
+    sched = config.schedule
+    server = _health_server(health, sched.healthz_host, sched.healthz_port)
+    log.info("healthz on http://%s:%d/healthz", *server.server_address[:2])
+    health.update(status="waiting", healthz_port=server.server_address[1])
+    try:
+        due = dt.datetime.now(dt.timezone.utc) if run_now else None
+        while not stop.is_set():
+            if due is None:
+                due = next_run(sched.cron, sched.timezone, dt.datetime.now(dt.timezone.utc))
+                health.update(next_run=due.isoformat())
+                log.info("next run at %s (%s local time)", due.isoformat(),
+                         due.astimezone().strftime("%Y-%m-%d %H:%M %Z"))
+            wait = (due - dt.datetime.now(dt.timezone.utc)).total_seconds()
+            if wait > 0 and stop.wait(wait):
+                break
+            _run_once(job, health)
+            due = None
+    finally:
+        server.shutdown()
+        server.server_close()
+        health.update(status="stopped")
+        log.info("arxiv-monitor serve stopped")
+
+
+def _run_once(job: Callable[[], RunStats], health: Health) -> None:
+    started = dt.datetime.now(dt.timezone.utc)
+    health.update(status="running")
+    state = health.snapshot()
+    try:
+        stats = job()
+    except Exception as exc:  # a failed run never stops the service
+        log.exception("scheduled run failed")
+        last = {"status": "failed", "started": started.isoformat(), "error": str(exc)}
+        health.update(status="waiting", last_run=last, runs=state["runs"] + 1,
+                      failures=state["failures"] + 1)
+        return
+    last = {"status": "ok", "started": started.isoformat(), "day": stats.day,
+            "report": stats.report, "message": stats.message, "matched": stats.matched,
+            "analysed": stats.analysed, "caught_up": stats.caught_up}
+    log.info("run finished: day %s, %d matched, report %s", stats.day, stats.matched, stats.report)
+    health.update(status="waiting", last_run=last, runs=state["runs"] + 1)

@@ -1,0 +1,224 @@
+"""Delivery: e-mail to a real SMTP server (aiosmtpd) and webhooks to a loopback server."""
+
+from __future__ import annotations
+
+import base64
+import email
+import hashlib
+import hmac
+import json
+import sqlite3
+import subprocess
+import urllib.parse
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from arxiv_monitor.deliver import feishu_sign, pack, wecom_payloads
+from arxiv_monitor.models import DayReport, KeywordHit, Paper, ReportEntry
+from tests.fakes import GoldenServer, Reply
+from tests.test_cli import invoke, serve_day, write_feed
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _auth(server, session, envelope, mechanism, auth_data):
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"lab" and auth_data.password == b"pw-secret"
+    return AuthResult(success=ok)
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    inbox.port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port, authenticator=_auth,
+                            auth_require_tls=False)
+    controller.start()
+    yield inbox
+    controller.stop()
+
+
+def configure_email(monkeypatch, port, security="plain", **extra):
+    env = {"ENABLED": "true", "HOST": "127.0.0.1", "PORT": str(port), "SECURITY": security,
+           "USERNAME": "lab", "PASSWORD": "pw-secret", "SENDER": "monitor@lab.example",
+           "RECIPIENTS": "a@lab.example,b@lab.example", **extra}
+    for key, value in env.items():
+        monkeypatch.setenv(f"ARXIV_MONITOR_EMAIL_{key}", value)
+
+
+def write_hooks(home: Path, server_url: str, kinds: list[str], secret: str = "") -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for kind in kinds:
+        lines += ["[[webhooks]]", f'name = "{kind}-group"', f'kind = "{kind}"',
+                  f'url = "{server_url}/{kind}?access_token=tok"']
+        if secret:
+            lines.append(f'secret = "{secret}"')
+    (home / "config.toml").write_text("\n".join(lines) + "\n")
+
+
+def ledger(home: Path) -> dict[str, tuple]:
+    with sqlite3.connect(home / "arxiv-monitor.db") as db:
+        return {r[0]: r[1:] for r in db.execute("SELECT target, status, attempts FROM deliveries")}
+
+
+def test_run_emails_the_report_once(tmp_path, home, arxiv, smtp, monkeypatch):
+    serve_day(arxiv)
+    configure_email(monkeypatch, smtp.port)
+    feed = write_feed(tmp_path)
+    assert invoke("run", "--feed", str(feed)).exit_code == 0
+    assert len(smtp.messages) == 1
+    msg = smtp.messages[0]
+    assert sorted(smtp.envelopes[0].rcpt_tos) == ["a@lab.example", "b@lab.example"]
+    assert msg["Subject"] == "arXiv 论文日报 2026-02-02（4 篇）"
+    html = msg.get_body(("html",)).get_content()
+    plain = msg.get_body(("plain",)).get_content()
+    assert "<!DOCTYPE html>" in html and "WED-Net" in html
+    assert plain.startswith("# arXiv论文监控报告")
+    attachments = list(msg.iter_attachments())
+    assert [a.get_filename() for a in attachments] == ["2026-02-02.md"]
+    assert attachments[0].get_content_type() == "text/markdown"
+    assert "pw-secret" not in msg.as_string()
+    assert ledger(home) == {"email": ("sent", 1)}
+    invoke("run", "--feed", str(feed))
+    assert len(smtp.messages) == 1, "a rerun must not send twice"
+
+
+def test_starttls_with_login(tmp_path, home, arxiv, monkeypatch):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_auth,
+                            tls_context=context, require_starttls=True)
+    controller.start()
+    try:
+        serve_day(arxiv)
+        configure_email(monkeypatch, port, "starttls", CA_FILE=str(cert))
+        assert invoke("run", "--feed", str(write_feed(tmp_path))).exit_code == 0
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
+
+
+def test_failed_send_is_retried_next_run_and_report_kept(tmp_path, home, arxiv, smtp, monkeypatch):
+    serve_day(arxiv)
+    configure_email(monkeypatch, 9)  # nothing listens there
+    feed = write_feed(tmp_path)
+    result = invoke("run", "--feed", str(feed))
+    assert result.exit_code == 0 and "delivery failed" in result.output
+    assert (home / "reports" / "2026-02-02.md").exists()
+    assert ledger(home) == {"email": ("failed", 1)}
+    configure_email(monkeypatch, smtp.port)
+    invoke("run", "--feed", str(feed))
+    assert len(smtp.messages) == 1 and ledger(home) == {"email": ("sent", 2)}
+
+
+def test_deliver_command_for_one_target(tmp_path, home, arxiv, monkeypatch):
+    with GoldenServer({"/slack": Reply(200, "ok"), "/wecom": Reply(500, "down")}) as hooks:
+        write_hooks(home, hooks.url, ["slack", "wecom"])
+        serve_day(arxiv)
+        invoke("run", "--feed", str(write_feed(tmp_path)))
+        assert ledger(home) == {"slack-group": ("sent", 1), "wecom-group": ("failed", 1)}
+        hooks.routes["/wecom"] = Reply(200, json.dumps({"errcode": 0, "errmsg": "ok"}))
+        result = invoke("deliver", "--date", "2026-02-02", "--target", "wecom-group")
+        assert result.exit_code == 0 and "wecom-group: sent" in result.output
+        assert ledger(home)["wecom-group"] == ("sent", 2)
+        assert hooks.paths().count("/slack") == 1
+        nothing = invoke("deliver", "--date", "2026-02-02")
+        assert "Nothing to send" in nothing.output
+
+
+def test_every_webhook_gets_its_native_payload(tmp_path, home, arxiv):
+    ok = json.dumps({"code": 0, "errcode": 0, "msg": "success"})
+    routes = {f"/{k}": Reply(200, "ok" if k == "slack" else ok)
+              for k in ("feishu", "dingtalk", "wecom", "slack", "generic")}
+    with GoldenServer(routes) as hooks:
+        write_hooks(home, hooks.url, ["feishu", "dingtalk", "wecom", "slack", "generic"], secret="SEC123")
+        serve_day(arxiv)
+        invoke("run", "--feed", str(write_feed(tmp_path)))
+        sent = {r["path"]: r for r in hooks.requests}
+    assert set(ledger(home).values()) == {("sent", 1)}
+
+    feishu = json.loads(sent["/feishu"]["body"])
+    assert feishu["msg_type"] == "interactive"
+    assert feishu["card"]["elements"][0]["tag"] == "markdown"
+    content = feishu["card"]["elements"][0]["content"]
+    assert content.index("共 4 篇") < content.index("1. [OpenVLA-X")
+    assert "(https://arxiv.org/abs/2601.22586v1)" in content
+    assert feishu["sign"] == feishu_sign("SEC123", int(feishu["timestamp"]))
+
+    query = urllib.parse.parse_qs(sent["/dingtalk"]["query"])
+    ts = query["timestamp"][0]
+    expected = base64.b64encode(hmac.new(b"SEC123", f"{ts}\nSEC123".encode(), hashlib.sha256).digest()).decode()
+    assert query["sign"][0] == expected and query["access_token"] == ["tok"]
+    ding = json.loads(sent["/dingtalk"]["body"])
+    assert ding["msgtype"] == "markdown" and ding["markdown"]["title"].startswith("arXiv")
+
+    wecom = json.loads(sent["/wecom"]["body"])
+    assert wecom["msgtype"] == "markdown" and len(wecom["markdown"]["content"].encode()) <= 4096
+
+    slack = json.loads(sent["/slack"]["body"])
+    assert slack["blocks"][0]["type"] == "header"
+    assert "<https://arxiv.org/abs/2601.22586v1|WED-Net" in slack["blocks"][1]["text"]["text"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in slack["blocks"])
+
+    generic = json.loads(sent["/generic"]["body"])
+    assert generic["schema_version"] == "1" and len(generic["papers"]) == 4
+
+
+def _big_report(n: int) -> DayReport:
+    entries = [ReportEntry(Paper(f"2602.{i:05d}", 1, f"一个很长的论文标题 Title number {i} " * 3, "a"),
+                           [KeywordHit("vla", "title", "x", "VLA")], None, None, None) for i in range(n)]
+    return DayReport("2026-02-02", ["cs.AI"], ["vla"], n, entries, "extractive", "")
+
+
+def test_long_digests_are_split_within_limits():
+    payloads = wecom_payloads(_big_report(80))
+    assert len(payloads) > 1
+    assert all(len(p["markdown"]["content"].encode()) <= 4096 for p in payloads)
+    joined = "\n".join(p["markdown"]["content"] for p in payloads)
+    assert all(f"2602.{i:05d}" in joined for i in range(80))
+    assert payloads[0]["markdown"]["content"].startswith("### arXiv 论文日报 2026-02-02\n> 共 80 篇")
+    assert f"(1/{len(payloads)})" in payloads[0]["markdown"]["content"]
+
+
+def test_pack_cuts_a_single_overlong_line():
+    chunks = pack("H", ["x" * 500], 100, len)
+    assert len(chunks) == 1 and len(chunks[0]) <= 100
+
+
+def test_webhook_secret_never_reaches_logs(tmp_path, home, arxiv):
+    with GoldenServer({"/slack": Reply(403, "invalid_token")}) as hooks:
+        write_hooks(home, hooks.url, ["slack"])
+        serve_day(arxiv)
+        result = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert "delivery failed" in result.output
+    with sqlite3.connect(home / "arxiv-monitor.db") as db:
+        errors = " ".join(r[0] or "" for r in db.execute("SELECT error FROM deliveries"))
+    assert "access_token=tok" not in errors and "access_token=tok" not in result.output

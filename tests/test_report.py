@@ -1,0 +1,83 @@
+"""The HTML and JSON reports: escaping, schema, and a real browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import jsonschema
+import pytest
+
+from arxiv_monitor.models import Analysis, DayReport, KeywordHit, Paper, ReportEntry
+from arxiv_monitor.report import json_schema, math_html, render_html, render_markdown, report_data, write_report
+
+HOSTILE = Paper(
+    "2602.09999", 1,
+    'Pwn <script>document.title="PWNED"</script> and <img src=x onerror="document.title=\'PWNED\'"> $\\pi_0$-VLA',
+    'An abstract with <b>tags</b>, & ampersands and math $\\alpha \\times \\beta$ for the VLA.',
+    ["Eve <evil@example.com>"], ["cs.RO"], "new",
+)
+ANALYSIS = Analysis("openai", "m", "p1", "zh", "ok",
+                    {k: f"**要点** <script>alert(1)</script> 内容 {k}" for k in
+                     ["summary", "motivation", "contributions", "method", "experiments", "results", "limitations"]},
+                    source="html", version=1)
+
+
+def report(**kw) -> DayReport:
+    entry = ReportEntry(HOSTILE, [KeywordHit("vla", "title", "… $\\pi_0$-VLA", "VLA")],
+                        "https://github.com/Org/Repo", "html", kw.get("analysis", ANALYSIS))
+    return DayReport("2026-02-02", ["cs.RO"], ["vla"], 10, [entry], "openai", "m")
+
+
+def test_html_escapes_every_outside_string():
+    html = render_html(report())
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x onerror=" in html
+    assert '<span class="math">π_0</span>' in html
+    assert "<strong>要点</strong>" in html  # analysis Markdown rendered, raw HTML escaped
+    assert "<details open>" in html and 'href="#paper-1"' in html
+    assert "http" not in html.split("<body>")[0].replace("http-equiv", "")  # no external assets
+
+
+def test_math_is_readable():
+    assert str(math_html("uses $\\alpha \\times \\mathrm{d}x$ & more")) == (
+        'uses <span class="math">α × dx</span> &amp; more')
+
+
+def test_json_report_validates_against_shipped_schema():
+    failed = Analysis("openai", "m", "p1", "zh", "failed", error="timed out", source="pdf", version=1)
+    for r in (report(), report(analysis=failed), report(analysis=None)):
+        jsonschema.validate(report_data(r), json_schema())
+    data = report_data(report())
+    assert data["papers"][0]["title"] == HOSTILE.title  # raw text; escaping is the viewer's job
+    broken = json.loads(json.dumps(data))
+    broken["papers"][0]["announce_type"] = "weird"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, json_schema())
+
+
+def test_write_report_writes_three_files_atomically(tmp_path):
+    paths = write_report(report(), tmp_path)
+    assert sorted(p.name for p in paths.values()) == ["2026-02-02.html", "2026-02-02.json", "2026-02-02.md"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+    assert render_markdown(report()) == paths["md"].read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not os.environ.get("CI"),
+                    reason="chromium is not installed (.ci/run installs it; under CI this test must run)")
+def test_hostile_title_runs_no_script_in_chromium(tmp_path):
+    path = write_report(report(), tmp_path)["html"]
+    done = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=2000", "--dump-dom",
+         path.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    dom = done.stdout
+    assert "arXiv论文监控报告" in dom, done.stderr[-2000:]
+    assert "<title>arXiv论文监控报告 - 2026-02-02</title>" in dom
+    assert "PWNED</title>" not in dom
+    assert "<script" not in dom.lower()

@@ -1,0 +1,134 @@
+"""Catch-up, backfill and the scheduled service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from arxiv_monitor.backfill import fetch_day, submission_window, window_query
+from arxiv_monitor.net import PoliteClient
+from arxiv_monitor.serve import next_run
+from tests.arxiv_data import FakePaper, api_atom, latexml_html, rss
+from tests.fakes import GoldenServer, Reply
+from tests.test_cli import invoke, rows
+from tests.test_deliver import free_port
+
+MON = FakePaper("2602.01001", "Monday VLA: Vision-Language-Action Policies", "A VLA for robots.")
+TUE = FakePaper("2602.02002", "Tuesday Traffic Prediction Network", "We study traffic prediction.",
+                categories=["stat.ML", "cs.LG"])
+WED = FakePaper("2602.03003", "Wednesday Spatio-Temporal Prediction", "Spatio-temporal prediction of flows.")
+
+
+def test_submission_window_follows_arxiv_cutoffs():
+    start, end = submission_window(dt.date(2026, 2, 2))  # a Monday: Thu 14:00 to Fri 14:00 ET
+    assert (start.isoformat(), end.isoformat()) == ("2026-01-29T19:00:00+00:00", "2026-01-30T19:00:00+00:00")
+    start, end = submission_window(dt.date(2026, 2, 3))  # a Tuesday: Fri 14:00 to Mon 14:00 ET
+    assert (start.date(), end.date()) == (dt.date(2026, 1, 30), dt.date(2026, 2, 2))
+    assert window_query(["cs.AI", "cs.LG"], dt.date(2026, 2, 3)) == (
+        "(cat:cs.AI OR cat:cs.LG) AND submittedDate:[202601301900 TO 202602021900]")
+
+
+def test_fetch_day_pages_through_the_api():
+    pages = [Reply(200, api_atom([MON, TUE], total=3)), Reply(200, api_atom([WED], total=3))]
+    with GoldenServer({"/api": pages}) as server, PoliteClient("t", interval=0) as client:
+        batch = fetch_day(client, f"{server.url}/api", ["cs.AI"], dt.date(2026, 2, 3),
+                          ["new", "cross"], page_size=2)
+        queries = [urllib.parse.parse_qs(r["query"]) for r in server.requests]
+    assert [q["start"] for q in queries] == [["0"], ["2"]]
+    assert "submittedDate:[" in queries[0]["search_query"][0]
+    assert [p.arxiv_id for p in batch.papers] == [MON.arxiv_id, TUE.arxiv_id, WED.arxiv_id]
+    assert [p.announce_type for p in batch.papers] == ["new", "cross", "new"]
+    assert batch.papers[0].published == dt.date(2026, 2, 3)
+
+
+def api_route(by_day: dict[str, list[FakePaper]], everything: list[FakePaper]):
+    """The export API: id_list enrichment, or a submittedDate window per day."""
+    def route(query: str) -> Reply:
+        q = urllib.parse.parse_qs(query)
+        if "id_list" in q:
+            return Reply(200, api_atom([p for p in everything if p.arxiv_id in q["id_list"][0]]))
+        for day, papers in by_day.items():
+            if window_query(["cs.AI", "cs.LG", "cs.RO", "cs.CV"], dt.date.fromisoformat(day)) == q["search_query"][0]:
+                return Reply(200, api_atom(papers))
+        return Reply(200, api_atom([]))
+    return route
+
+
+def test_missed_day_is_caught_up_on_the_next_run(home, arxiv):
+    feed_path = "/rss/cs.AI+cs.LG+cs.RO+cs.CV"
+    arxiv.routes["/api/query"] = api_route({"2026-02-03": [TUE]}, [MON, TUE, WED])
+    arxiv.routes[feed_path] = Reply(200, rss([MON], pub="Mon, 02 Feb 2026 00:00:00 -0500"))
+    assert invoke("run").exit_code == 0
+    # the service is down on Tuesday; Wednesday's run must also produce Tuesday
+    arxiv.routes[feed_path] = Reply(200, rss([WED], pub="Wed, 04 Feb 2026 00:00:00 -0500"))
+    result = invoke("run")
+    assert result.exit_code == 0 and "2026-02-03" in result.output
+    reports = sorted(p.name for p in (home / "reports").glob("*.md"))
+    assert reports == ["2026-02-02.md", "2026-02-03.md", "2026-02-04.md"]
+    assert TUE.title in (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
+    assert rows(home, "SELECT day, arxiv_id FROM day_papers ORDER BY day") == [
+        ("2026-02-02", MON.arxiv_id), ("2026-02-03", TUE.arxiv_id), ("2026-02-04", WED.arxiv_id)]
+    assert "- **公告类型**: 交叉列出（cross）" in (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
+
+
+def test_backfill_command(home, arxiv):
+    arxiv.routes["/api/query"] = api_route({"2026-02-03": [TUE], "2026-02-04": [WED]}, [TUE, WED])
+    arxiv.routes[f"/html/{TUE.arxiv_id}v1"] = Reply(200, latexml_html(TUE.title, TUE.abstract))
+    result = invoke("backfill", "--from", "2026-02-03", "--to", "2026-02-08")
+    assert result.exit_code == 0, result.output
+    assert "Backfilled 4 day(s)" in result.output  # Tue..Fri; the weekend is skipped
+    assert sorted(p.name for p in (home / "reports").glob("*.md")) == ["2026-02-03.md", "2026-02-04.md"]
+    assert rows(home, f"SELECT source FROM fulltexts WHERE arxiv_id='{TUE.arxiv_id}'") == [("html",)]
+    again = invoke("backfill", "--from", "2026-02-03", "--to", "2026-02-04")
+    assert "Backfilled 0 day(s)" in again.output
+
+
+def test_next_run_uses_the_schedule_time_zone():
+    after = dt.datetime(2026, 2, 2, 12, 0, tzinfo=dt.timezone.utc)  # Monday 07:00 ET
+    due = next_run("30 0 * * 1-5", "America/New_York", after)
+    assert due.astimezone(dt.timezone.utc).isoformat() == "2026-02-03T05:30:00+00:00"
+
+
+def _health(port: int) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_serve_runs_reports_health_and_stops_on_sigterm(home, arxiv, monkeypatch):
+    arxiv.routes["/rss/cs.AI+cs.LG+cs.RO+cs.CV"] = Reply(200, rss([MON]))
+    port = free_port()
+    monkeypatch.setenv("ARXIV_MONITOR_SCHEDULE_HEALTHZ_PORT", str(port))
+    exe = Path(sys.executable).with_name("arxiv-monitor")
+    proc = subprocess.Popen([str(exe), "serve", "--run-now"], env=dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        state: dict = {}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                code, state = _health(port)
+                if state.get("runs"):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        assert code == 200 and state["last_run"]["status"] == "ok", state
+        assert state["last_run"]["day"] == "2026-02-02" and state["next_run"]
+        assert (home / "reports" / "2026-02-02.md").exists()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        assert "stopped" in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
