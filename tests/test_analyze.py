@@ -15,7 +15,7 @@ from tests.fakes import FakeLLM, Reply, good_analysis, ok, status
 
 PAPER = Paper("2601.22586", 1, "WED-Net", "We propose WED-Net for traffic. It works well.")
 TEXT = FullText("html", [Section("Abstract", PAPER.abstract), Section("1 Introduction", "Intro text.")])
-MARKDOWN = "\n\n".join(f"## {h}\n这一节有足够长的中文内容来通过校验。" for h in
+MARKDOWN = "\n\n".join(f"## {h}\n这一节（{h}）有足够长的中文内容来通过校验。" for h in
                        ["论文概要", "研究动机", "核心贡献与创新点", "方法概述", "实验说明", "主要结果", "局限性"])
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .errors import ConfigError, LLMUnavailable
 from .models import Analysis, FullText, Paper, Section
+from .quality import degenerate
 from .sections import PRIORITY, kind_of
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "arxiv_monitor.analyzers"
 SECTION_KEYS = ["summary", "motivation", "contributions", "method", "experiments", "results",
                 "limitations"]
+OPTIONAL_KEYS = ["tldr"]  # a one-sentence TL;DR, shown in the contents table
 HEADINGS = {
     "zh": ["论文概要", "研究动机", "核心贡献与创新点", "方法概述", "实验说明", "主要结果", "局限性"],
     "en": ["Summary", "Motivation", "Contributions and novelty", "Method", "Experiments",
@@ -134,6 +136,8 @@ def _as_text(value: object) -> str:
 def _key_for(label: str) -> str | None:
     clean = re.sub(r"[*#_`\s]|^\d+[.、)]|[:：]$", "", label).lower()
     clean = re.sub(r"^\d+[.、)]", "", clean)
+    if clean in ("tldr", "tl;dr", "一句话总结"):
+        return "tldr"
     for key in SECTION_KEYS:
         names = [key] + [HEADINGS[lang][SECTION_KEYS.index(key)] for lang in HEADINGS]
         if any(re.sub(r"\s", "", n).lower() in clean or clean == n for n in names):
@@ -174,22 +178,35 @@ def _parse_markdown(content: str) -> dict[str, str]:
     return {k: "\n".join(v).strip() for k, v in out.items()}
 
 
+def parse_sections(content: str | None) -> dict[str, str]:
+    """The sections a reply holds (JSON or headed Markdown), unvalidated."""
+    text = strip_reasoning(content or "")
+    return (_parse_json(text) or _parse_markdown(text)) if text else {}
+
+
 def parse_reply(content: str | None) -> dict[str, str]:
     """Turn a model's reply (JSON or headed Markdown) into validated sections.
 
     Drops reasoning blocks and any preamble. Raises ValueError naming what is
-    wrong when a section is missing or empty.
+    wrong when a section is missing or empty, or when the text loops.
     """
-    text = strip_reasoning(content or "")
-    if not text:
+    if not strip_reasoning(content or ""):
         raise ValueError("the reply is empty")
-    sections = _parse_json(text) or _parse_markdown(text)
+    sections = parse_sections(content)
     missing = [k for k in SECTION_KEYS if len(sections.get(k, "").strip(" -*.…\n")) < MIN_SECTION_CHARS]
     if len(missing) == len(SECTION_KEYS):
         raise ValueError("the reply is not an analysis (no JSON object or known section headings)")
     if missing:
         raise ValueError(f"sections missing or empty: {', '.join(missing)}")
-    return {k: sections[k] for k in SECTION_KEYS}
+    looping = [k for k in SECTION_KEYS if degenerate(sections[k])]
+    if looping:
+        raise ValueError(f"the text repeats itself in: {', '.join(looping)}")
+    if len({sections[k].strip() for k in SECTION_KEYS}) < len(SECTION_KEYS) - 1:
+        raise ValueError("several sections have the same text")
+    out = {k: sections[k] for k in SECTION_KEYS}
+    if sections.get("tldr"):
+        out["tldr"] = sections["tldr"].strip()
+    return out
 
 
 # -- the stage --------------------------------------------------------------

@@ -68,6 +68,7 @@ def _summary(stats: RunStats) -> Table:
         ("Analyses made", stats.analysed), ("Analyses cached", stats.analyses_cached),
         ("Analyses failed", stats.analyses_failed),
         ("Tokens in / out", f"{stats.tokens_in} / {stats.tokens_out}"),
+        ("Claims supported / unsupported", f"{stats.claims_supported} / {stats.claims_unsupported}"),
         ("Report", stats.report or "-"),
         ("Delivered", "\n".join(stats.delivered) or "-"),
         ("Missed days caught up", ", ".join(stats.caught_up) or "-"),

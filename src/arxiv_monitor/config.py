@@ -76,6 +76,8 @@ class LLMConfig(_Section):
     max_input_tokens: int = Field(24000, ge=1000)
     max_output_tokens: int = Field(4096, ge=256)
     temperature: float = Field(0.2, ge=0, le=2)
+    reasoning: Literal["auto", "on", "off"] = "auto"  # reasoning models think before answering
+    reasoning_tokens: int = Field(8192, ge=0)  # extra max_tokens for the thinking
 
 
 def _from_env(value: object) -> object:

@@ -101,6 +101,13 @@ class Analysis:
     tokens_out: int = 0
     source: str = "abstract"  # what the analysis was based on
     version: int | None = None  # the paper version analysed
+    claims_total: int = 0  # quantitative claims and names checked against the paper
+    unsupported: dict[str, list[str]] = field(default_factory=dict)  # by section key
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def unsupported_count(self) -> int:
+        return sum(len(v) for v in self.unsupported.values())
 
     @property
     def ok(self) -> bool:
@@ -149,6 +156,8 @@ class RunStats:
     analyses_failed: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    claims_supported: int = 0
+    claims_unsupported: int = 0
     report: str | None = None
     caught_up: list[str] = field(default_factory=list)
     delivered: list[str] = field(default_factory=list)

@@ -237,6 +237,8 @@ def stage_analyze(config: Config, store: Store, selected: Selected, texts: dict[
         stats.tokens_out += result.tokens_out
         if result.ok:
             stats.analysed += 1
+            stats.claims_unsupported += result.unsupported_count
+            stats.claims_supported += result.claims_total - result.unsupported_count
         else:
             stats.analyses_failed += 1
             if analyzer.name != extractive.name:

@@ -26,7 +26,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from . import __version__
+from . import __version__, faithful
 
 from .analyze import headings
 from .files import write_atomic
@@ -56,13 +56,27 @@ def snippet_md(hit: KeywordHit) -> str:
     return f"“{text}”"
 
 
+def _marked(analysis: Analysis, key: str) -> str:
+    """A section's text with a visible marker after each unsupported claim."""
+    body = (analysis.sections.get(key) or "").strip()
+    return faithful.mark(body, analysis.unsupported.get(key, []))
+
+
+def check_note(analysis: Analysis) -> str | None:
+    """One line on the faithfulness check and language, or None if nothing to say."""
+    if analysis.backend == "extractive" or not analysis.claims_total:
+        return None
+    bad = analysis.unsupported_count
+    note = f"事实核查：{analysis.claims_total} 项数字与名称已与原文核对"
+    note += f"，{bad} 项未在原文中找到（标记为 {faithful.MARKER}）" if bad else "，均见于原文"
+    if analysis.warnings:
+        note += "；" + "；".join(analysis.warnings)
+    return note
+
+
 def _sections_md(analysis: Analysis) -> str:
     labels = headings(analysis.language)
-    parts = []
-    for key, label in labels.items():
-        body = (analysis.sections.get(key) or "").strip()
-        parts.append(f"#### {label}\n{body}")
-    return "\n\n".join(parts)
+    return "\n\n".join(f"#### {label}\n{_marked(analysis, key)}" for key, label in labels.items())
 
 
 def analysis_md(entry: ReportEntry) -> str:
@@ -79,6 +93,8 @@ def analysis_md(entry: ReportEntry) -> str:
         return "\n".join(notes + ["### AI分析\n\n尚未分析。"])
     if a.source == "abstract":
         notes.append("> 未能获取论文正文，本分析仅基于摘要。")
+    if check_note(a):
+        notes.append(f"> {check_note(a)}")
     return "\n\n".join([f"### {_analysis_title(a)}", *notes, _sections_md(a)])
 
 
@@ -117,7 +133,9 @@ def snippet_html(hit: KeywordHit) -> Markup:
 def _sections_html(analysis: Analysis) -> str:
     parts = []
     for key, label in headings(analysis.language).items():
-        parts.append(f"<h4>{escape(label)}</h4>\n{_MD.render(analysis.sections.get(key) or '')}")
+        body = _MD.render(_marked(analysis, key)).replace(
+            faithful.MARKER, f'<mark class="unsupported" title="未在原文中找到">{faithful.MARKER}</mark>')
+        parts.append(f"<h4>{escape(label)}</h4>\n{body}")
     return "\n".join(parts)
 
 
@@ -135,6 +153,8 @@ def analysis_html(entry: ReportEntry) -> Markup:
         return Markup("".join(notes) + "<p>尚未分析。</p>")
     if a.source == "abstract":
         notes.append('<p class="notice">未能获取论文正文，本分析仅基于摘要。</p>')
+    if check_note(a):
+        notes.append(f'<p class="muted">{escape(check_note(a))}</p>')
     title = _analysis_title(a)
     return Markup(f"{''.join(notes)}<details open><summary>{escape(title)}</summary>\n"
                   f"{_sections_html(a)}</details>")
@@ -164,7 +184,8 @@ def _env(autoescape: bool = False) -> jinja2.Environment:
     )
     env.filters.update(md_text=md_text, md_cell=md_cell, snippet_md=snippet_md,
                        analysis_md=analysis_md, type_label=lambda t: TYPE_LABELS.get(t, t),
-                       math_html=math_html, snippet_html=snippet_html, analysis_html=analysis_html)
+                       math_html=math_html, snippet_html=snippet_html, analysis_html=analysis_html,
+                       tldr=tldr)
     return env
 
 
@@ -172,6 +193,14 @@ def _mode(report: DayReport) -> str:
     if report.backend == "extractive":
         return "抽取式（未配置大模型；各节句子摘自原文）"
     return f"大模型分析（{report.backend}: {report.model}），失败时附抽取式分析"
+
+
+def tldr(entry: ReportEntry) -> str:
+    """The paper's one-sentence TL;DR from its shown analysis, or ''."""
+    for a in (entry.analysis, entry.fallback):
+        if a is not None and a.ok and a.sections.get("tldr"):
+            return a.sections["tldr"]
+    return ""
 
 
 def _context(report: DayReport) -> dict[str, Any]:
@@ -201,7 +230,8 @@ def _analysis_json(a: Analysis | None) -> dict[str, Any] | None:
     return {"status": a.status, "backend": a.backend, "model": a.model, "language": a.language,
             "prompt_version": a.prompt_version, "source": a.source, "version": a.version,
             "error": a.error, "sections": a.sections if a.ok else {},
-            "tokens_in": a.tokens_in, "tokens_out": a.tokens_out}
+            "tokens_in": a.tokens_in, "tokens_out": a.tokens_out, "claims_total": a.claims_total,
+            "unsupported": a.unsupported, "warnings": a.warnings}
 
 
 def report_data(report: DayReport) -> dict[str, Any]:

@@ -85,6 +85,17 @@ def m002_deliveries(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m003_analysis_checks(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        ALTER TABLE analyses ADD COLUMN claims_total INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE analyses ADD COLUMN unsupported TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE analyses ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+        """
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -106,7 +117,8 @@ def _analysis(row: sqlite3.Row) -> Analysis:
         backend=row["backend"], model=row["model"], prompt_version=row["prompt_version"],
         language=row["language"], status=row["status"], sections=json.loads(row["sections"]),
         error=row["error"], tokens_in=row["tokens_in"], tokens_out=row["tokens_out"],
-        source=row["source"], version=row["version"],
+        source=row["source"], version=row["version"], claims_total=row["claims_total"],
+        unsupported=json.loads(row["unsupported"]), warnings=json.loads(row["warnings"]),
     )
 
 
@@ -314,10 +326,13 @@ class Store:
             self.db.execute(
                 """INSERT OR REPLACE INTO analyses (arxiv_id, version, backend, model,
                     prompt_version, language, status, error, sections, source, tokens_in,
-                    tokens_out, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    tokens_out, created_at, claims_total, unsupported, warnings)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (paper.arxiv_id, paper.version, a.backend, a.model, a.prompt_version, a.language,
                  a.status, a.error, json.dumps(a.sections, ensure_ascii=False), a.source,
-                 a.tokens_in, a.tokens_out, _now()),
+                 a.tokens_in, a.tokens_out, _now(), a.claims_total,
+                 json.dumps(a.unsupported, ensure_ascii=False),
+                 json.dumps(a.warnings, ensure_ascii=False)),
             )
 
     # -- deliveries ---------------------------------------------------------

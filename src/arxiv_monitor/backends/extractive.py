@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .. import faithful
 from ..models import Analysis, FullText, Paper, Section
 from ..sections import kind_of
 
@@ -119,9 +120,14 @@ class ExtractiveAnalyzer:
 
     def analyze_now(self, paper: Paper, text: FullText) -> Analysis:
         """The extractive analysis, computed synchronously."""
+        sections = self.extract(paper, text)
+        total, unsupported = faithful.check(sections, "\n".join([paper.title, paper.abstract, text.text]))
+        abstract = sentences(paper.abstract)
+        if abstract:
+            sections["tldr"] = abstract[0]
         return Analysis(self.name, self.model, self.prompt_version, self.language, "ok",
-                        sections=self.extract(paper, text), source=text.source,
-                        version=paper.version)
+                        sections=sections, source=text.source, version=paper.version,
+                        claims_total=total, unsupported=unsupported)
 
     async def analyze(self, paper: Paper, text: FullText) -> Analysis:
         return self.analyze_now(paper, text)

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from importlib import resources
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import openai
 
-from ..analyze import SECTION_KEYS, failed, fit_to_budget, headings, parse_reply
+from .. import faithful
+from ..analyze import SECTION_KEYS, failed, fit_to_budget, headings, parse_reply, parse_sections
 from ..errors import LLMUnavailable, redact
 from ..models import Analysis, FullText, Paper
+from ..quality import drifted_sections
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -38,6 +42,7 @@ GUIDANCE = {
     "results": "the main quantitative and qualitative results, with numbers exactly as in the paper",
     "limitations": "limitations stated by the authors or evident from the text",
 }
+REASONING_MODELS = re.compile(r"reason|r1\b|-r1|qwq|think|\bo[134]\b|o[134]-|gpt-5|deepseek-r", re.IGNORECASE)
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("arxiv_monitor", "prompts"),
     undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
@@ -47,7 +52,7 @@ _env = jinja2.Environment(
 def prompt_version() -> str:
     """A short hash of the prompt templates: it changes when they change."""
     digest = hashlib.sha256()
-    for name in ("system.j2", "analysis.j2"):
+    for name in ("system.j2", "analysis.j2", "repair.j2"):
         digest.update(resources.files("arxiv_monitor").joinpath("prompts", name).read_bytes())
     return "p" + digest.hexdigest()[:10]
 
@@ -60,7 +65,7 @@ class OpenAIAnalyzer:
     def __init__(self, *, base_url: str | None, api_key: str, model: str, language: str = "zh",
                  timeout: float = 180.0, max_retries: int = 3, json_mode: str = "auto",
                  max_input_tokens: int = 24000, max_output_tokens: int = 4096,
-                 temperature: float = 0.2):
+                 temperature: float = 0.2, reasoning: str = "auto", reasoning_tokens: int = 8192):
         if not model:
             from ..errors import ConfigError
             raise ConfigError("llm.model: set the model name for the openai backend "
@@ -73,6 +78,8 @@ class OpenAIAnalyzer:
         self.max_output_tokens = max_output_tokens
         self.temperature = temperature
         self.prompt_version = prompt_version()
+        self.reasoning = reasoning == "on" or (reasoning == "auto" and bool(REASONING_MODELS.search(model)))
+        self.reasoning_tokens = reasoning_tokens
         self._secret = api_key
         self.client = openai.AsyncOpenAI(
             base_url=base_url or None, api_key=api_key or "not-needed",
@@ -85,7 +92,8 @@ class OpenAIAnalyzer:
         return cls(base_url=llm.base_url, api_key=llm.api_key.get_secret_value(), model=llm.model,
                    language=config.language, timeout=llm.timeout, max_retries=llm.max_retries,
                    json_mode=llm.json_mode, max_input_tokens=llm.max_input_tokens,
-                   max_output_tokens=llm.max_output_tokens, temperature=llm.temperature)
+                   max_output_tokens=llm.max_output_tokens, temperature=llm.temperature,
+                   reasoning=llm.reasoning, reasoning_tokens=llm.reasoning_tokens)
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -124,43 +132,106 @@ class OpenAIAnalyzer:
             return redact(f"LLM endpoint returned HTTP {exc.status_code}: {exc.message}", [self._secret])
         return redact(f"{type(exc).__name__}: {exc}", [self._secret])
 
-    async def analyze(self, paper: Paper, text: FullText) -> Analysis:
-        """Analyse one paper; a problem with this paper gives a failed Analysis."""
-        budget, usage, problem = self.max_output_tokens, {"tokens_in": 0, "tokens_out": 0}, ""
+    async def _ask(self, messages: list[dict[str, str]], budget: int, usage: dict[str, int]) -> Any:
+        """One request; API problems become _Failed (or LLMUnavailable for the run)."""
+        try:
+            response = await self._complete(messages, budget)
+        except _RetryWithoutJSON:
+            raise
+        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+            raise LLMUnavailable(f"The LLM endpoint rejected the API key: {self._error(exc)}") from None
+        except openai.APITimeoutError as exc:
+            raise _Failed(self._error(exc)) from None
+        except openai.APIConnectionError as exc:
+            raise LLMUnavailable(f"Cannot reach the LLM endpoint: {self._error(exc)}") from None
+        except openai.APIError as exc:
+            raise _Failed(self._error(exc)) from None
+        if response.usage:
+            usage["tokens_in"] += response.usage.prompt_tokens or 0
+            usage["tokens_out"] += response.usage.completion_tokens or 0
+        return response
+
+    async def _answer(self, build: Callable[[], list[dict[str, str]]], usage: dict[str, int],
+                      parse: Any = parse_reply) -> tuple[dict[str, str], str]:
+        """Ask until a valid, complete reply: truncation gets a larger budget once.
+
+        ``build`` makes the messages for each attempt (so a switch from JSON to
+        Markdown mode re-renders the prompt).
+        """
+        budget, problem = self.output_budget(), ""
         for _attempt in range(3):
             try:
-                response = await self._complete(self.messages(paper, text), budget)
+                response = await self._ask(build(), budget, usage)
             except _RetryWithoutJSON:
                 continue
-            except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-                raise LLMUnavailable(f"The LLM endpoint rejected the API key: {self._error(exc)}") from None
-            except openai.APIConnectionError as exc:
-                if isinstance(exc, openai.APITimeoutError):
-                    return failed(self, text, self._error(exc), **usage)
-                raise LLMUnavailable(f"Cannot reach the LLM endpoint: {self._error(exc)}") from None
-            except openai.APIError as exc:
-                return failed(self, text, self._error(exc), **usage)
-            if response.usage:
-                usage["tokens_in"] += response.usage.prompt_tokens or 0
-                usage["tokens_out"] += response.usage.completion_tokens or 0
-            if not response.choices:
+            choice = response.choices[0] if response.choices else None
+            if choice is None:
                 problem = "the reply had no choices"
                 continue
-            choice = response.choices[0]
             if choice.finish_reason == "length":
                 problem = f"the reply was truncated at {budget} output tokens"
-                if budget >= self.max_output_tokens * 2:
+                if budget >= self.output_budget() * 2:
                     break
                 budget *= 2
                 continue
             try:
-                sections = parse_reply(choice.message.content)
+                return parse(choice.message.content), choice.message.content or ""
             except ValueError as exc:
                 problem = f"invalid reply: {exc}"
-                continue
-            return Analysis(self.name, self.model, self.prompt_version, self.language, "ok",
-                            sections=sections, source=text.source, **usage)
-        return failed(self, text, problem or "no valid reply", **usage)
+        raise _Failed(problem or "no valid reply")
+
+    def output_budget(self) -> int:
+        """``max_tokens``: the answer budget, plus room to think for reasoning models."""
+        return self.max_output_tokens + (self.reasoning_tokens if self.reasoning else 0)
+
+    async def _repair(self, messages: list[dict[str, str]], reply: str, sections: dict[str, str],
+                      paper_text: str, usage: dict[str, int]) -> tuple[dict[str, str], int, dict, list[str]]:
+        """Re-ask once for sections with unsupported claims or in the wrong language."""
+        core = {k: sections[k] for k in SECTION_KEYS}
+        drifted = drifted_sections(core, self.language, paper_text)
+        total, unsupported = faithful.check(core, paper_text)
+        if drifted or unsupported:
+            keys = sorted(set(drifted) | set(unsupported), key=SECTION_KEYS.index)
+            note = _env.get_template("repair.j2").render(
+                unsupported=unsupported, drifted=drifted, keys=keys, json_mode=self.json_mode,
+                language_name=LANGUAGE_NAMES.get(self.language, self.language))
+            follow_up = messages + [{"role": "assistant", "content": reply},
+                                    {"role": "user", "content": note.strip()}]
+            try:
+                fixed, _ = await self._answer(lambda: follow_up, usage, parse=parse_sections)
+            except _Failed as exc:
+                log.info("repair request failed, keeping the first answer: %s", exc)
+                fixed = {}
+            for key in keys:
+                if len(fixed.get(key, "").strip()) >= 8:
+                    sections[key] = fixed[key].strip()
+            core = {k: sections[k] for k in SECTION_KEYS}
+            drifted = drifted_sections(core, self.language, paper_text)
+            total, unsupported = faithful.check(core, paper_text)
+        warnings = []
+        if drifted:
+            if len(drifted) > len(SECTION_KEYS) // 2:
+                raise _Failed(f"language drift: sections {', '.join(drifted)} are not in {self.language}")
+            warnings.append(f"language drift in: {', '.join(drifted)}")
+        return sections, total, unsupported, warnings
+
+    async def analyze(self, paper: Paper, text: FullText) -> Analysis:
+        """Analyse one paper; a problem with this paper gives a failed Analysis."""
+        usage = {"tokens_in": 0, "tokens_out": 0}
+        paper_text = "\n".join([paper.title, paper.abstract, paper.comments or "", text.text])
+        try:
+            sections, reply = await self._answer(lambda: self.messages(paper, text), usage)
+            sections, total, unsupported, warnings = await self._repair(
+                self.messages(paper, text), reply, sections, paper_text, usage)
+        except _Failed as exc:
+            return failed(self, text, str(exc), **usage)
+        return Analysis(self.name, self.model, self.prompt_version, self.language, "ok",
+                        sections=sections, source=text.source, claims_total=total,
+                        unsupported=unsupported, warnings=warnings, **usage)
+
+
+class _Failed(Exception):
+    """Internal: this paper's analysis failed, with the reason."""
 
 
 class _RetryWithoutJSON(Exception):
