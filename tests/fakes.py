@@ -165,6 +165,7 @@ class FakeLLM(_Base):
         self.default = default or ok()
         self.latency = latency
         self.api_key = api_key
+        self.overview: Reply | Behaviour = overview_reply
         self.in_flight = 0
         self.max_in_flight = 0
         self.bodies: list[dict[str, Any]] = []
@@ -191,6 +192,9 @@ class FakeLLM(_Base):
 
     def _next(self, request: dict[str, Any]) -> Reply | Behaviour:
         text = json.dumps(request.get("messages", []))
+        if "Write today's overview" in text:
+            return self.overview
+        
         found = re.search(r"arXiv ID: (\d{4}\.\d{4,5})", text)
         with self.lock:
             queue = self.script.get(found.group(1)) if found else None
@@ -200,6 +204,22 @@ class FakeLLM(_Base):
 
     def calls_for(self, arxiv_id: str) -> int:
         return sum(1 for b in self.bodies if f"arXiv ID: {arxiv_id}" in json.dumps(b["messages"]))
+
+    def analysis_calls(self) -> int:
+        """Requests that analyse a paper (not the day's overview)."""
+        return sum(1 for b in self.bodies if "arXiv ID: " in json.dumps(b["messages"]))
+
+    def overview_calls(self) -> int:
+        return sum(1 for b in self.bodies if "Write today's overview" in json.dumps(b["messages"]))
+
+
+def overview_reply(request: dict[str, Any]) -> Reply:
+    """A valid 今日速览 recommending the first paper of the prompt."""
+    ids = re.findall(r"\[(\d{4}\.\d{4,5}v\d+)\]", request["messages"][-1]["content"])
+    body = {"themes": ["机器人VLA模型", "交通时空预测"],
+            "top_picks": [{"id": ids[0], "reason": "与关注主题最相关的一篇。"}] if ids else [],
+            "relations": "今日论文分别研究机器人策略和城市交通预测。"}
+    return ok(json.dumps(body, ensure_ascii=False))
 
 
 def ok(content: str | None = None, **kwargs: Any) -> Reply:

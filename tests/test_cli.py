@@ -79,13 +79,13 @@ def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm):
     assert codes[PDFONLY.arxiv_id] == "https://github.com/tp-lab/GraphTP"
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "Organ segmentation" not in report
-    assert len(llm.bodies) == 4
+    assert llm.analysis_calls() == 4
 
     before = len(arxiv.requests)
     again = invoke("run", "--feed", str(feed))
     assert again.exit_code == 0
     assert len(arxiv.requests) == before, "a rerun must download nothing"
-    assert len(llm.bodies) == 4, "a rerun must analyse nothing"
+    assert llm.analysis_calls() == 4, "a rerun must analyse nothing"
     summary = json.loads(rows(home, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0][0])
     assert summary["downloaded"] == 0 and summary["analysed"] == 0
     assert summary["analyses_cached"] == 4
@@ -148,7 +148,7 @@ def test_bad_api_key_is_one_error_and_report_still_written(tmp_path, home, arxiv
     result = invoke("run", "--feed", str(write_feed(tmp_path)))
     assert result.exit_code == 1
     assert result.output.count("rejected the API key") == 1
-    assert len(llm.bodies) == 1  # no request after the first rejection
+    assert llm.analysis_calls() == 1  # no request after the first rejection
     assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='failed'") == [(4,)]
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "sk-wrong-key-5678" not in report and "sk-wrong-key-5678" not in result.output
@@ -170,9 +170,9 @@ def test_replacement_reuses_earlier_analysis(tmp_path, home, arxiv, llm):
     invoke("run", "--feed", str(write_feed(tmp_path)))
     v2 = FakePaper(WED.arxiv_id, WED.title, WED.abstract, version=2, announce_type="replace")
     feed2 = write_feed(tmp_path, [v2], name="day2.xml", pub="Tue, 03 Feb 2026 00:00:00 -0500")
-    calls = len(llm.bodies)
+    calls = llm.analysis_calls()
     assert invoke("run", "--feed", str(feed2)).exit_code == 0
-    assert len(llm.bodies) == calls
+    assert llm.analysis_calls() == calls
     report = (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
     assert "本文为 v1 的更新版本（v2），以下分析基于 v1" in report
     assert "- **公告类型**: 更新（replace）" in report
@@ -199,11 +199,11 @@ def test_killed_run_completes_on_rerun(tmp_path, home, arxiv, llm, monkeypatch):
     done = rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'")[0][0]
     assert 1 <= done < 4, "the kill must land midway"
     assert not (home / "reports" / "2026-02-02.md").exists()
-    downloads, calls = len(arxiv.requests), len(llm.bodies)
+    downloads, calls = len(arxiv.requests), llm.analysis_calls()
     llm.latency = 0
     assert invoke("run", "--feed", str(feed)).exit_code == 0
     assert len(arxiv.requests) == downloads, "full texts were stored before the kill"
-    assert len(llm.bodies) - calls <= 4 - done + 1  # only the unfinished ones (one was in flight)
+    assert llm.analysis_calls() - calls <= 4 - done + 1  # only the unfinished ones (one was in flight)
     assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='ok' AND backend='openai'") == [(4,)]
     assert rows(home, "SELECT COUNT(*) FROM day_papers") == [(4,)]
     assert (home / "reports" / "2026-02-02.md").exists()

@@ -69,6 +69,19 @@ def summary_line(report: DayReport) -> str:
     return f"共 {len(report.entries)} 篇相关论文（{detail or '无'}），监控分类 {', '.join(report.categories)}"
 
 
+def overview_lines(report: DayReport) -> list[str]:
+    """The overview's themes and picks, for the top of a chat message."""
+    ov = report.overview
+    if ov is None or not getattr(ov, "themes", None):
+        return []
+    lines = [f"今日主题：{'；'.join(ov.themes)}"]
+    number = {e.paper.versioned_id: n for n, e in enumerate(report.entries, start=1)}
+    for pick in ov.picks:
+        if pick["id"] in number:
+            lines.append(f"★ 推荐 #{number[pick['id']]}：{pick['reason']}")
+    return lines
+
+
 def _paper_lines(report: DayReport, link: Callable[[str, str], str]) -> list[str]:
     lines = []
     for n, e in enumerate(report.entries, start=1):
@@ -135,7 +148,7 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 
 def feishu_payloads(report: DayReport, secret: str = "") -> list[dict[str, Any]]:
     head = f"**{summary_line(report)}**"
-    texts = pack(head, _paper_lines(report, _md_link), 16000, _utf8)
+    texts = pack(head, overview_lines(report) + _paper_lines(report, _md_link), 16000, _utf8)
     payloads = []
     for text in texts:
         card = {"config": {"wide_screen_mode": True},
@@ -151,20 +164,22 @@ def feishu_payloads(report: DayReport, secret: str = "") -> list[dict[str, Any]]
 
 def dingtalk_payloads(report: DayReport) -> list[dict[str, Any]]:
     head = f"### {_title(report)}\n\n**{summary_line(report)}**\n"
-    texts = pack(head, [f"- {line}" for line in _paper_lines(report, _md_link)], 18000, _utf8)
+    lines = overview_lines(report) + _paper_lines(report, _md_link)
+    texts = pack(head, [f"- {line}" for line in lines], 18000, _utf8)
     return [{"msgtype": "markdown", "markdown": {"title": _title(report), "text": t.replace("\n", "\n\n")}}
             for t in texts]
 
 
 def wecom_payloads(report: DayReport) -> list[dict[str, Any]]:
     head = f"### {_title(report)}\n> {summary_line(report)}"
-    texts = pack(head, _paper_lines(report, _md_link), 4000, _utf8)
+    texts = pack(head, overview_lines(report) + _paper_lines(report, _md_link), 4000, _utf8)
     return [{"msgtype": "markdown", "markdown": {"content": t}} for t in texts]
 
 
 def slack_payloads(report: DayReport) -> list[dict[str, Any]]:
     head = f"*{_slack_escape(summary_line(report))}*"
-    sections = pack(head, _paper_lines(report, _slack_link), 2900, len)
+    lines = [_slack_escape(x) for x in overview_lines(report)] + _paper_lines(report, _slack_link)
+    sections = pack(head, lines, 2900, len)
     payloads = []
     for start in range(0, len(sections), 45):
         blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": _title(report)[:150]}}]

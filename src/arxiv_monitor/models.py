@@ -138,6 +138,7 @@ class DayReport:
     entries: list[ReportEntry]
     backend: str
     model: str
+    overview: object | None = None  # an overview.Overview
 
 
 @dataclass

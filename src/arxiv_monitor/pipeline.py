@@ -16,11 +16,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
-from . import backfill, deliver, fetch, match, report
+from . import backfill, deliver, fetch, match, overview, report
 from .analyze import Analyzer, analyze_all, make_analyzer
 from .codelink import find_code_url
 from .config import Config
-from .errors import FeedError, MonitorError
+from .errors import AnalysisError, FeedError, LLMUnavailable, MonitorError
 from .fulltext import FullTextFetcher
 from .models import Analysis, DayReport, FeedBatch, FullText, KeywordHit, Paper, ReportEntry, RunStats
 from .net import PoliteClient
@@ -99,6 +99,7 @@ def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedB
     store.save_day(day, config.categories, config.keywords, batch.items_read, selected)
     texts = stage_fulltext(config, store, client, selected, progress, stats)
     stage_analyze(config, store, selected, texts, progress, stats)
+    stage_overview(config, store, day, stats)
     report_path = stage_report(config, store, day)["md"]
     for earlier in _days_to_retry(config, store, day):
         stage_deliver(config, store, earlier, stats=stats)
@@ -255,6 +256,37 @@ def stage_analyze(config: Config, store: Store, selected: Selected, texts: dict[
         stats.errors += asyncio.run(go())
 
 
+def stage_overview(config: Config, store: Store, day: str, stats: RunStats) -> None:
+    """Write the day's 今日速览 once per set of analyses (an LLM call, or a grouped list)."""
+    report_ = build_day_report(config, store, day)
+    if not report_.entries:
+        return
+    key = overview.digest_key(report_.entries)
+    stored = store.get_overview(day)
+    if stored and stored[0] == key and stored[1] == config.backend_name:
+        return
+    analyzer = make_analyzer(config)
+
+    async def go() -> overview.Overview:
+        try:
+            return await analyzer.overview(report_.entries)
+        finally:
+            await analyzer.aclose()
+
+    try:
+        if stats.errors:  # the endpoint is unusable this run: said once already
+            raise AnalysisError("the LLM endpoint is unavailable")
+        result = asyncio.run(go())
+    except (AnalysisError, LLMUnavailable) as exc:
+        if not stats.errors:
+            stats.warnings.append(f"{exc}; the report lists the papers grouped instead")
+        result = overview.grouped(report_.entries)
+    stats.tokens_in += result.tokens_in
+    stats.tokens_out += result.tokens_out
+    store.save_overview(day, key, config.backend_name if result.kind == "llm" else "extractive",
+                        result.to_json())
+
+
 def build_day_report(config: Config, store: Store, day: str) -> DayReport:
     """Assemble one stored day into a DayReport, with no network."""
     info = store.day_info(day)
@@ -266,8 +298,10 @@ def build_day_report(config: Config, store: Store, day: str) -> DayReport:
     for paper, hits, code_url in store.day_papers(day):
         stored = store.get_fulltext(paper)
         entries.append(_entry(config, store, paper, hits, code_url, stored[0].source if stored else None))
+    stored = store.get_overview(day)
+    summary = overview.Overview.from_json(stored[2]) if stored else None
     return DayReport(day, info["categories"], info["keywords"], info["items"], entries,
-                     backend, model)
+                     backend, model, summary)
 
 
 def _entry(config: Config, store: Store, paper: Paper, hits: list[KeywordHit],

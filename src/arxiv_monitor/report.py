@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict
 import re
 from collections import Counter
 from importlib import resources
@@ -203,6 +204,20 @@ def tldr(entry: ReportEntry) -> str:
     return ""
 
 
+def overview_view(report: DayReport) -> dict[str, Any] | None:
+    """The overview with paper numbers and titles resolved, for the templates."""
+    ov = report.overview
+    if ov is None:
+        return None
+    number = {e.paper.versioned_id: (n, e.paper.title) for n, e in enumerate(report.entries, start=1)}
+    picks = [{"n": number[p["id"]][0], "title": number[p["id"]][1], "reason": p["reason"]}
+             for p in ov.picks if p["id"] in number]
+    groups = [(label, [{"n": number[i][0], "title": number[i][1]} for i in ids if i in number])
+              for label, ids in ov.groups.items()]
+    return {"kind": ov.kind, "themes": ov.themes, "picks": picks, "relations": ov.relations,
+            "groups": groups, "model": ov.model}
+
+
 def _context(report: DayReport) -> dict[str, Any]:
     day = dt.date.fromisoformat(report.day)
     counts = Counter(e.paper.announce_type for e in report.entries)
@@ -210,7 +225,7 @@ def _context(report: DayReport) -> dict[str, Any]:
     return dict(day=report.day, day_cn=f"{day.year}年{day.month:02d}月{day.day:02d}日",
                 categories=report.categories, keywords=report.keywords, items=report.items,
                 entries=report.entries, type_counts=type_counts, mode=_mode(report),
-                groups=_groups(report))
+                groups=_groups(report), overview=overview_view(report))
 
 
 def render_markdown(report: DayReport) -> str:
@@ -255,6 +270,7 @@ def report_data(report: DayReport) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "generator": f"arxiv-monitor {__version__}",
             "day": report.day, "categories": report.categories, "keywords": report.keywords,
             "items": report.items, "backend": report.backend, "model": report.model,
+            "overview": asdict(report.overview) if report.overview is not None else None,
             "papers": papers}
 
 

@@ -96,6 +96,18 @@ def m003_analysis_checks(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_overviews(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE overviews (
+            day TEXT PRIMARY KEY, key TEXT NOT NULL, backend TEXT NOT NULL,
+            data TEXT NOT NULL, created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -335,6 +347,17 @@ class Store:
                  json.dumps(a.warnings, ensure_ascii=False)),
             )
 
+    # -- overviews ----------------------------------------------------------
+    def get_overview(self, day: str) -> tuple[str, str, str] | None:
+        """(key, backend, data JSON) of the day's stored overview."""
+        row = self.db.execute("SELECT key, backend, data FROM overviews WHERE day=?", (day,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def save_overview(self, day: str, key: str, backend: str, data: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO overviews VALUES (?,?,?,?,?)",
+                            (day, key, backend, data, _now()))
+
     # -- deliveries ---------------------------------------------------------
     def delivery_status(self, day: str, target: str) -> str | None:
         row = self.db.execute(
@@ -388,6 +411,6 @@ class Store:
 
     def count(self, table: str) -> int:
         """Row count of one of this store's tables (for summaries and tests)."""
-        if table not in {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries"}:
+        if table not in {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries", "overviews"}:
             raise ValueError(table)
         return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])

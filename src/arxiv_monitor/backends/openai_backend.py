@@ -22,8 +22,9 @@ import openai
 
 from .. import faithful
 from ..analyze import SECTION_KEYS, failed, fit_to_budget, headings, parse_reply, parse_sections
-from ..errors import LLMUnavailable, redact
-from ..models import Analysis, FullText, Paper
+from ..errors import AnalysisError, LLMUnavailable, redact
+from ..models import Analysis, FullText, Paper, ReportEntry
+from ..overview import Overview, overview_input, parse_overview
 from ..quality import drifted_sections
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ _env = jinja2.Environment(
 def prompt_version() -> str:
     """A short hash of the prompt templates: it changes when they change."""
     digest = hashlib.sha256()
-    for name in ("system.j2", "analysis.j2", "repair.j2"):
+    for name in ("system.j2", "analysis.j2", "repair.j2", "overview.j2"):
         digest.update(resources.files("arxiv_monitor").joinpath("prompts", name).read_bytes())
     return "p" + digest.hexdigest()[:10]
 
@@ -228,6 +229,26 @@ class OpenAIAnalyzer:
         return Analysis(self.name, self.model, self.prompt_version, self.language, "ok",
                         sections=sections, source=text.source, claims_total=total,
                         unsupported=unsupported, warnings=warnings, **usage)
+
+
+    async def overview(self, entries: list[ReportEntry]) -> Overview:
+        """The day's 今日速览 from the analyses; raises AnalysisError when invalid."""
+        items = overview_input(entries)
+        ids = [i["id"] for i in items]
+        lang = LANGUAGE_NAMES.get(self.language, self.language)
+        prompt = _env.get_template("overview.j2").render(items=items, language_name=lang)
+        messages = [{"role": "system", "content": _env.get_template("system.j2").render(language_name=lang).strip()},
+                    {"role": "user", "content": prompt.strip()}]
+        usage = {"tokens_in": 0, "tokens_out": 0}
+        json_mode, self.json_mode = self.json_mode, True
+        try:
+            result, _ = await self._answer(lambda: messages, usage, parse=lambda c: parse_overview(c, ids))
+        except _Failed as exc:
+            raise AnalysisError(f"overview failed: {exc}") from None
+        finally:
+            self.json_mode = json_mode and self.json_mode
+        result.model, result.tokens_in, result.tokens_out = self.model, usage["tokens_in"], usage["tokens_out"]
+        return result
 
 
 class _Failed(Exception):
