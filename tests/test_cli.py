@@ -190,9 +190,11 @@ def test_killed_run_completes_on_rerun(tmp_path, home, arxiv, llm, monkeypatch):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if (home / "arxiv-monitor.db").exists() and \
-                rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'")[0][0] >= 1:
-            break
+        try:
+            if rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'")[0][0] >= 1:
+                break
+        except sqlite3.OperationalError:
+            pass  # the database is still being created
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -21,6 +21,7 @@ from .errors import ConfigError, LLMUnavailable
 from .models import Analysis, FullText, Paper, Section
 from .quality import degenerate
 from .sections import PRIORITY, kind_of
+from .tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from .config import Config
@@ -73,22 +74,14 @@ def make_analyzer(config: Config, name: str | None = None) -> Analyzer:
 
 
 # -- token budget -----------------------------------------------------------
-_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
-
-
-def estimate_tokens(text: str) -> int:
-    """A model-agnostic token estimate: one per CJK character, one per 4 other chars."""
-    cjk = len(_CJK.findall(text))
-    return cjk + (len(text) - cjk + 3) // 4
-
-
 def _truncate(text: str, tokens: int) -> str:
     cut = text[: max(0, tokens * 4)]
     end = max(cut.rfind(". "), cut.rfind("\n"))
     return (cut[: end + 1] if end > len(cut) // 2 else cut).rstrip() + " […]"
 
 
-def fit_to_budget(sections: list[Section], budget: int) -> list[Section]:
+def fit_to_budget(sections: list[Section], budget: int,
+                  count: Callable[[str], int] = estimate_tokens) -> list[Section]:
     """Keep the most informative sections within ``budget`` tokens.
 
     Sections are taken by usefulness (abstract, conclusion, introduction,
@@ -101,7 +94,7 @@ def fit_to_budget(sections: list[Section], budget: int) -> list[Section]:
     chosen: dict[int, Section] = {}
     for i in order:
         section = sections[i]
-        cost = estimate_tokens(section.title) + estimate_tokens(section.text) + 4
+        cost = count(section.title) + count(section.text) + 4
         if cost <= remaining:
             chosen[i] = section
             remaining -= cost

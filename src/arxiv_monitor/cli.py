@@ -58,7 +58,7 @@ def _columns() -> tuple:
     return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
-def _summary(stats: RunStats) -> Table:
+def _summary(stats: RunStats, cost: float | None = None, currency: str = "") -> Table:
     table = Table(title=f"arxiv-monitor run {stats.day or ''}".strip(), show_header=False)
     rows = [
         ("Feed items read", stats.items), ("Kept (announce types)", stats.kept),
@@ -67,7 +67,8 @@ def _summary(stats: RunStats) -> Table:
         ("Abstract only (no full text)", stats.fulltext_failed),
         ("Analyses made", stats.analysed), ("Analyses cached", stats.analyses_cached),
         ("Analyses failed", stats.analyses_failed),
-        ("Tokens in / out", f"{stats.tokens_in} / {stats.tokens_out}"),
+        ("Tokens in / out", f"{stats.tokens_in} / {stats.tokens_out}"
+         + (f" (≈ {cost:.4f} {currency})" if cost is not None else "")),
         ("Claims supported / unsupported", f"{stats.claims_supported} / {stats.claims_unsupported}"),
         ("Report", stats.report or "-"),
         ("Delivered", "\n".join(stats.delivered) or "-"),
@@ -92,7 +93,7 @@ def run(
     if stats.message:
         console.print(stats.message)
         return
-    console.print(_summary(stats))
+    console.print(_summary(stats, cfg.llm.cost(stats.tokens_in, stats.tokens_out), cfg.llm.currency))
     for warning in stats.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     for failure in stats.delivery_failed:
@@ -133,6 +134,28 @@ def report(
         date = days[0]
     for path in pipeline.rerender(cfg, date).values():
         console.print(f"Wrote {path}")
+
+
+@app.command()
+def analyze(
+    reanalyze: Annotated[bool, typer.Option("--reanalyze", help="Analyse again even where a good analysis exists (after a prompt or model change).")] = False,
+    date: Annotated[Optional[str], typer.Option("--date", "-d", help="The papers of this stored day.")] = None,
+    arxiv_id: Annotated[Optional[str], typer.Option("--id", help="One stored paper (e.g. 2601.22586 or 2601.22586v2).")] = None,
+    config: ConfigOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+) -> None:
+    """Analyse stored papers: those not yet analysed, or all of them with --reanalyze."""
+    _setup_logging(verbose)
+    cfg = load_config(config)
+    with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
+        stats = pipeline.reanalyze(cfg, date, arxiv_id, reanalyze, RichProgress(bar))
+    console.print(f"Analyses made {stats.analysed}, failed {stats.analyses_failed}, "
+                  f"kept {stats.analyses_cached}; tokens {stats.tokens_in} in / {stats.tokens_out} out. "
+                  f"Report: {stats.report}")
+    for error in stats.errors:
+        console.print(f"[red]error:[/] {error}")
+    if stats.errors:
+        raise typer.Exit(1)
 
 
 @app.command(name="deliver")

@@ -78,6 +78,18 @@ class LLMConfig(_Section):
     temperature: float = Field(0.2, ge=0, le=2)
     reasoning: Literal["auto", "on", "off"] = "auto"  # reasoning models think before answering
     reasoning_tokens: int = Field(8192, ge=0)  # extra max_tokens for the thinking
+    context_length: int = Field(0, ge=0)  # the endpoint's context window, 0 if unknown
+    tokenizer: Literal["auto", "tiktoken", "estimate"] = "auto"
+    prompt_template: str = ""  # your own Jinja template for the analysis prompt
+    price_input: float = Field(0.0, ge=0)  # price per million input tokens
+    price_output: float = Field(0.0, ge=0)  # price per million output tokens
+    currency: str = "USD"
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float | None:
+        """Estimated cost of the tokens, or None without a price table."""
+        if not (self.price_input or self.price_output):
+            return None
+        return (tokens_in * self.price_input + tokens_out * self.price_output) / 1_000_000
 
 
 def _from_env(value: object) -> object:

@@ -139,6 +139,7 @@ class DayReport:
     backend: str
     model: str
     overview: object | None = None  # an overview.Overview
+    cost_note: str = ""  # tokens (and estimated cost) of the day's analyses
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
@@ -213,22 +214,31 @@ def stage_fulltext(config: Config, store: Store, client: PoliteClient, selected:
     return texts
 
 
-def _needs_analysis(config: Config, store: Store, analyzer: Analyzer, paper: Paper) -> bool:
+def _needs_analysis(config: Config, store: Store, analyzer: Analyzer, paper: Paper,
+                    force: bool = False) -> bool:
+    """Whether ``paper`` needs an analysis by ``analyzer``.
+
+    An analysis is keyed by (paper version, backend, model, prompt version,
+    language). A good analysis by the same backend in the same language is
+    kept when only the model or the prompt changed: those papers are redone
+    on request (``arxiv-monitor analyze --reanalyze``), never silently.
+    """
+    if force:
+        return True
     if paper.is_replacement and not config.reanalyze_replacements:
         if store.earlier_analysed_version(paper):
             return False
-    done = store.find_analysis(paper, analyzer.name, analyzer.model, analyzer.prompt_version,
-                               analyzer.language)
-    return done is None or not done.ok
+    return not any(a.ok and a.backend == analyzer.name and a.language == analyzer.language
+                   for a in store.analyses_for(paper))
 
 
 def stage_analyze(config: Config, store: Store, selected: Selected, texts: dict[str, FullText],
-                  progress: Progress, stats: RunStats) -> None:
-    """Analyse what is not analysed yet; store each result as it arrives."""
+                  progress: Progress, stats: RunStats, force: bool = False) -> None:
+    """Analyse what is not analysed yet (everything, with ``force``); store each as it arrives."""
     analyzer = make_analyzer(config)
     extractive = make_analyzer(config, "extractive")
     todo = [(p, texts[p.versioned_id]) for p, _ in selected
-            if _needs_analysis(config, store, analyzer, p)]
+            if _needs_analysis(config, store, analyzer, p, force)]
     stats.analyses_cached = len(selected) - len(todo)
     progress.stage(f"Analyses ({analyzer.name})", len(todo))
 
@@ -301,7 +311,17 @@ def build_day_report(config: Config, store: Store, day: str) -> DayReport:
     stored = store.get_overview(day)
     summary = overview.Overview.from_json(stored[2]) if stored else None
     return DayReport(day, info["categories"], info["keywords"], info["items"], entries,
-                     backend, model, summary)
+                     backend, model, summary, _cost_note(config, entries, summary))
+
+
+def _cost_note(config: Config, entries: list[ReportEntry], summary: object | None) -> str:
+    tokens_in = sum(e.analysis.tokens_in for e in entries if e.analysis) + getattr(summary, "tokens_in", 0)
+    tokens_out = sum(e.analysis.tokens_out for e in entries if e.analysis) + getattr(summary, "tokens_out", 0)
+    if not tokens_in and not tokens_out:
+        return ""
+    note = f"大模型用量：输入 {tokens_in} tokens，输出 {tokens_out} tokens"
+    cost = config.llm.cost(tokens_in, tokens_out)
+    return note + (f"，估算费用 {cost:.4f} {config.llm.currency}" if cost is not None else "")
 
 
 def _entry(config: Config, store: Store, paper: Paper, hits: list[KeywordHit],
@@ -309,7 +329,7 @@ def _entry(config: Config, store: Store, paper: Paper, hits: list[KeywordHit],
     rows = [a for a in store.analyses_for(paper) if a.language == config.language] or \
         store.analyses_for(paper)
     mine = [a for a in rows if a.backend == config.backend_name]
-    primary = mine[0] if mine else next((a for a in rows if a.ok), None)
+    primary = next((a for a in mine if a.ok), mine[0] if mine else next((a for a in rows if a.ok), None))
     fallback = next((a for a in rows if a.ok and a.backend == "extractive"), None)
     updated_from = None
     if primary is None and paper.is_replacement:
@@ -364,6 +384,41 @@ def redeliver(config: Config, day: str, target: str | None = None,
         return stage_deliver(config, store, day, target, force)
     finally:
         store.close()
+
+
+def reanalyze(config: Config, day: str | None = None, arxiv_id: str | None = None,
+              force: bool = True, progress: Progress | None = None) -> RunStats:
+    """``arxiv-monitor analyze``: (re)analyse a stored day or paper, then re-render its days."""
+    progress = progress or NoProgress()
+    stats = RunStats(day=day)
+    store = Store(config.db_path)
+    try:
+        with store.run_lock(), make_client(config) as client:
+            selected, days = _stored_selection(store, day, arxiv_id)
+            texts = stage_fulltext(config, store, client, selected, progress, stats)
+            stage_analyze(config, store, selected, texts, progress, stats, force=force)
+            for d in days:
+                stage_overview(config, store, d, stats)
+                stats.report = str(stage_report(config, store, d)["md"])
+    finally:
+        store.close()
+    return stats
+
+
+def _stored_selection(store: Store, day: str | None, arxiv_id: str | None) -> tuple[Selected, list[str]]:
+    if day:
+        if store.day_info(day) is None:
+            raise MonitorError(f"No stored run for {day}")
+        return [(p, hits) for p, hits, _ in store.day_papers(day)], [day]
+    if not arxiv_id:
+        raise MonitorError("Say which papers: --date D or --id ARXIV_ID")
+    bare = arxiv_id.split("v")[0] if re.fullmatch(r"\d{4}\.\d{4,5}v\d+", arxiv_id) else arxiv_id
+    found = [(d, p, hits) for d in store.days() for p, hits, _ in store.day_papers(d)
+             if p.arxiv_id == bare and (bare == arxiv_id or p.versioned_id == arxiv_id)]
+    if not found:
+        raise MonitorError(f"Paper {arxiv_id} is not stored; run the day that lists it first")
+    latest = max(found, key=lambda t: t[1].version)
+    return [(latest[1], latest[2])], sorted({d for d, p, _ in found if p.version == latest[1].version})
 
 
 def rerender(config: Config, day: str) -> dict[str, Path]:

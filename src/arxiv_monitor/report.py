@@ -225,7 +225,7 @@ def _context(report: DayReport) -> dict[str, Any]:
     return dict(day=report.day, day_cn=f"{day.year}年{day.month:02d}月{day.day:02d}日",
                 categories=report.categories, keywords=report.keywords, items=report.items,
                 entries=report.entries, type_counts=type_counts, mode=_mode(report),
-                groups=_groups(report), overview=overview_view(report))
+                groups=_groups(report), overview=overview_view(report), cost_note=report.cost_note)
 
 
 def render_markdown(report: DayReport) -> str:

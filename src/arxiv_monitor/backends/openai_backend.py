@@ -14,6 +14,7 @@ import hashlib
 import logging
 import re
 from importlib import resources
+from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +23,11 @@ import openai
 
 from .. import faithful
 from ..analyze import SECTION_KEYS, failed, fit_to_budget, headings, parse_reply, parse_sections
-from ..errors import AnalysisError, LLMUnavailable, redact
-from ..models import Analysis, FullText, Paper, ReportEntry
+from ..errors import AnalysisError, ConfigError, LLMUnavailable, redact
+from ..models import Analysis, FullText, Paper, ReportEntry, Section
 from ..overview import Overview, overview_input, parse_overview
 from ..quality import drifted_sections
+from ..tokens import counter
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -50,12 +52,49 @@ _env = jinja2.Environment(
 )
 
 
-def prompt_version() -> str:
+PROMPT_OVERHEAD = 1200  # tokens of instructions around the paper text
+
+
+def prompt_version(user_template: str = "") -> str:
     """A short hash of the prompt templates: it changes when they change."""
     digest = hashlib.sha256()
     for name in ("system.j2", "analysis.j2", "repair.j2", "overview.j2"):
         digest.update(resources.files("arxiv_monitor").joinpath("prompts", name).read_bytes())
+    if user_template:
+        digest.update(Path(user_template).expanduser().read_bytes())
     return "p" + digest.hexdigest()[:10]
+
+
+def load_template(path: str = "") -> jinja2.Template:
+    """The analysis prompt: the shipped one, or the user's file, validated.
+
+    A user template must render for a sample paper and ask for every
+    section (by key or heading); otherwise ConfigError names what is wrong.
+    """
+    if not path:
+        return _env.get_template("analysis.j2")
+    file = Path(path).expanduser()
+    try:
+        template = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False).from_string(
+            file.read_text(encoding="utf-8"))
+        sample = template.render(paper=Paper("2601.00001", 1, "A sample title", "A sample abstract.", ["A. Author"]),
+                                 source="html", language_name="Simplified Chinese", json_mode=True,
+                                 headings=headings("zh"), guidance=GUIDANCE,
+                                 sections=[Section("Abstract", "A sample abstract.")])
+    except OSError as exc:
+        raise ConfigError(f"llm.prompt_template: cannot read {file}: {exc.strerror}") from None
+    except jinja2.TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"llm.prompt_template {file}{f' line {line}' if line else ''}: {exc}") from None
+    labels = headings("zh")
+    missing = [k for k in SECTION_KEYS if k not in sample and labels[k] not in sample]
+    if missing:
+        raise ConfigError(f"llm.prompt_template {file}: the prompt never asks for these sections: "
+                          f"{', '.join(missing)} (name each key or its heading)")
+    if "A sample abstract." not in sample:
+        raise ConfigError(f"llm.prompt_template {file}: the prompt does not include the paper text "
+                          "(loop over `sections`)")
+    return template
 
 
 class OpenAIAnalyzer:
@@ -66,9 +105,9 @@ class OpenAIAnalyzer:
     def __init__(self, *, base_url: str | None, api_key: str, model: str, language: str = "zh",
                  timeout: float = 180.0, max_retries: int = 3, json_mode: str = "auto",
                  max_input_tokens: int = 24000, max_output_tokens: int = 4096,
-                 temperature: float = 0.2, reasoning: str = "auto", reasoning_tokens: int = 8192):
+                 temperature: float = 0.2, reasoning: str = "auto", reasoning_tokens: int = 8192,
+                 context_length: int = 0, tokenizer: str = "auto", prompt_template: str = ""):
         if not model:
-            from ..errors import ConfigError
             raise ConfigError("llm.model: set the model name for the openai backend "
                               "(e.g. deepseek-chat, qwen-plus, gpt-4o-mini, llama3.1)")
         self.model = model
@@ -78,7 +117,10 @@ class OpenAIAnalyzer:
         self.max_input_tokens = max_input_tokens
         self.max_output_tokens = max_output_tokens
         self.temperature = temperature
-        self.prompt_version = prompt_version()
+        self.template = load_template(prompt_template)
+        self.prompt_version = prompt_version(prompt_template)
+        self.count = counter(model, tokenizer)
+        self.context_length = context_length
         self.reasoning = reasoning == "on" or (reasoning == "auto" and bool(REASONING_MODELS.search(model)))
         self.reasoning_tokens = reasoning_tokens
         self._secret = api_key
@@ -94,7 +136,9 @@ class OpenAIAnalyzer:
                    language=config.language, timeout=llm.timeout, max_retries=llm.max_retries,
                    json_mode=llm.json_mode, max_input_tokens=llm.max_input_tokens,
                    max_output_tokens=llm.max_output_tokens, temperature=llm.temperature,
-                   reasoning=llm.reasoning, reasoning_tokens=llm.reasoning_tokens)
+                   reasoning=llm.reasoning, reasoning_tokens=llm.reasoning_tokens,
+                   context_length=llm.context_length, tokenizer=llm.tokenizer,
+                   prompt_template=llm.prompt_template)
 
     async def aclose(self) -> None:
         await self.client.close()
@@ -105,12 +149,19 @@ class OpenAIAnalyzer:
         context = {
             "paper": paper, "source": text.source, "language_name": lang,
             "headings": headings(self.language), "guidance": GUIDANCE, "json_mode": self.json_mode,
-            "sections": fit_to_budget(text.sections, self.max_input_tokens),
+            "sections": fit_to_budget(text.sections, self.input_budget(), self.count),
         }
         return [
             {"role": "system", "content": _env.get_template("system.j2").render(context).strip()},
-            {"role": "user", "content": _env.get_template("analysis.j2").render(context).strip()},
+            {"role": "user", "content": self.template.render(context).strip()},
         ]
+
+    def input_budget(self) -> int:
+        """Tokens of paper text per request: the configured budget, within the context window."""
+        if not self.context_length:
+            return self.max_input_tokens
+        room = self.context_length - self.output_budget() - PROMPT_OVERHEAD
+        return max(256, min(self.max_input_tokens, room))
 
     async def _complete(self, messages: list[dict[str, str]], max_tokens: int) -> Any:
         kwargs: dict[str, Any] = {"model": self.model, "messages": messages,
