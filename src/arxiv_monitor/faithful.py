@@ -29,6 +29,7 @@ NUMBER_CLAIM = re.compile(
     re.IGNORECASE,
 )
 CN_PERCENT = re.compile(r"百分之([零一二两三四五六七八九十百点]+)")
+_METRIC_ONLY = re.compile(METRICS, re.IGNORECASE)
 NAME = re.compile(r"(?<![\w\-])(?:[A-Z][A-Za-z0-9]*(?:[\-\.][A-Za-z0-9]+)*)(?![\w\-])")
 _COMMON = {
     "The", "This", "We", "Our", "In", "It", "A", "An", "For", "To", "On", "As", "By", "With",
@@ -98,7 +99,7 @@ def claims(text: str) -> list[Claim]:
             found.append(Claim(m.group(0), "number", [value]))
     for m in NAME.finditer(text):
         token = m.group(0).rstrip(".")
-        if token in _COMMON or len(token) < 3:
+        if token in _COMMON or len(token) < 3 or _METRIC_ONLY.fullmatch(token):
             continue
         if any(c.isdigit() for c in token) or sum(c.isupper() for c in token) >= 2:
             found.append(Claim(token, "name"))
