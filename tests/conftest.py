@@ -25,6 +25,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ARXIV_MONITOR_ARXIV_REQUEST_INTERVAL", "0")
     monkeypatch.setenv("ARXIV_MONITOR_ARXIV_BACKOFF", "0")
     monkeypatch.setenv("ARXIV_MONITOR_ARXIV_MAX_RETRIES", "2")
+    # pipeline tests select by keywords; the relevance tests choose their ranker
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "keywords")
     for name in ("RSS", "API", "HTML", "PDF"):
         monkeypatch.setenv(f"ARXIV_MONITOR_ARXIV_{name}_URL", f"{CLOSED}/{name.lower()}")
     return home

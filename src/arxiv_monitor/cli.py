@@ -211,6 +211,108 @@ def serve(
     serve_forever(cfg, lambda: pipeline.run(load_config(config)), run_now=run_now)
 
 
+@app.command()
+def explain(
+    arxiv_id: Annotated[str, typer.Argument(help="A stored paper, e.g. 2601.22586.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Show, per topic, why a paper is kept or not: keywords, negatives, score, decision."""
+    from . import relevance
+    from .rank import make_ranker
+
+    cfg = load_config(config)
+    store = Store(cfg.db_path)
+    try:
+        paper = store.latest_paper(arxiv_id)
+        if paper is None:
+            raise MonitorError(f"Paper {arxiv_id} is not stored; run the day that lists it first")
+        decisions = relevance.decide([paper], cfg.topic_list, make_ranker(cfg, store))[0]
+        rated = {t: r for pid, t, r in store.ratings() if pid == paper.arxiv_id}
+    finally:
+        store.close()
+    print(f"{paper.versioned_id}  {paper.title}")
+    for d in decisions:
+        hits = ", ".join(f"{h.keyword} ({h.field}: \u201c{h.snippet}\u201d)" for h in d.hits)
+        decision = {"keywords": "kept: keywords", "semantic": "kept: semantic match"}.get(
+            d.kept_by or "", "not kept" + ("" if d.category_ok else " (not in the topic's categories)"))
+        print(f"\n{d.label} [{d.topic}]")
+        print(f"  keyword hits:   {hits or '-'}" + (f"; authors: {', '.join(d.author_hits)}" if d.author_hits else ""))
+        print(f"  negative hits:  {', '.join(h.keyword for h in d.none_hits) or '-'}")
+        print(f"  missing 'all':  {', '.join(d.missing_all) or '-'}")
+        print(f"  score:          {d.score:.3f} (threshold {d.threshold:.2f}, keyword floor {d.floor:.2f}; ranker {d.ranker})")
+        print(f"  judge:          - (no LLM judge configured)")
+        print(f"  rating:         {({1: 'good', 0: 'bad'}).get(rated.get(d.topic, -1), '-')}")
+        print(f"  decision:       {decision}")
+
+
+@app.command()
+def rate(
+    arxiv_id: Annotated[str, typer.Argument(help="A stored paper, e.g. 2601.22586.")],
+    verdict: Annotated[str, typer.Argument(help="good or bad.")],
+    topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Topic id (default: the paper's best topic).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Store your rating of a paper for a topic (used to tune that topic's ranking)."""
+    if verdict not in ("good", "bad"):
+        raise MonitorError("The rating is `good` or `bad`.")
+    cfg = load_config(config)
+    ids = [t.id for t in cfg.topic_list]
+    store = Store(cfg.db_path)
+    try:
+        paper = store.latest_paper(arxiv_id)
+        if paper is None:
+            raise MonitorError(f"Paper {arxiv_id} is not stored")
+        if topic is None:
+            kept = [d for ds in store.day_topics_for(paper.arxiv_id) for d in ds]
+            topic = kept[0]["topic"] if kept else ids[0]
+        if topic not in ids:
+            raise MonitorError(f"Unknown topic {topic!r}; topics: {', '.join(ids)}")
+        store.rate(paper.arxiv_id, topic, verdict == "good")
+        counts = store.ratings(topic)
+    finally:
+        store.close()
+    good = sum(r for _, _, r in counts)
+    console.print(f"Rated {paper.arxiv_id} {verdict} for {topic} ({good} good, {len(counts) - good} bad so far).")
+
+
+eval_app = typer.Typer(help="Measure arxiv-monitor on labelled data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("relevance")
+def eval_relevance(
+    labels: Annotated[Path, typer.Argument(help="LABELS.jsonl: id, title, abstract, categories, labels per line.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    ranker: Annotated[Optional[str], typer.Option("--ranker", help="auto, semantic, tfidf or keywords.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Precision, recall and F1 per topic: keywords only, ranker only, and combined."""
+    import json as json_mod
+
+    from . import relevance
+    from .rank import make_ranker
+
+    cfg = load_config(config)
+    if ranker:
+        cfg.relevance.ranker = ranker
+    store = Store(cfg.db_path)
+    try:
+        chosen = make_ranker(cfg, store)
+        figures = relevance.evaluate(relevance.load_labels(labels), cfg.topic_list, chosen)
+    finally:
+        store.close()
+    if as_json:
+        print(json_mod.dumps({"ranker": chosen.name, "topics": figures}, indent=2))
+        return
+    table = Table("topic", "ranker", "precision", "recall", "F1", "tp", "fp", "fn",
+                  title=f"Relevance on {labels.name} (ranker {chosen.name})")
+    for topic, modes in figures.items():
+        for mode, f in modes.items():
+            table.add_row(topic, mode, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}",
+                          str(f["tp"]), str(f["fp"]), str(f["fn"]))
+    Console().print(table)
+
+
 def _date(text: str):
     import datetime as dt
 

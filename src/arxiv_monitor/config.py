@@ -167,6 +167,37 @@ class ScheduleConfig(_Section):
         return value
 
 
+class TopicConfig(_Section):
+    """A named research topic: keyword rules, people, categories and a description."""
+
+    id: str
+    name: str = ""
+    any: list[str] = Field(default_factory=list)  # keywords; "title:kw" matches the title only
+    all: list[str] = Field(default_factory=list)  # every entry must match; "a|b" means either
+    none: list[str] = Field(default_factory=list)  # negative keywords
+    authors: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    description: str = ""  # free text; each line is embedded as one prototype
+    examples: list[str] = Field(default_factory=list)  # arXiv ids of papers on the topic
+    threshold: float = Field(0.62, ge=-1, le=2)  # semantic score that keeps a paper alone (>1: never)
+    keyword_floor: float = Field(0.0, ge=-1, le=1)  # semantic score a keyword hit needs too
+    tfidf_threshold: float = Field(0.2, ge=0, le=2)  # the same, for the TF-IDF ranker
+    tfidf_floor: float = Field(0.0, ge=0, le=1)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class RelevanceConfig(_Section):
+    """How papers are ranked against topics."""
+
+    ranker: Literal["auto", "semantic", "tfidf", "keywords"] = "auto"
+    model: str = ""  # a sentence-transformers model name or path; empty: the bundled MiniLM
+    embeddings_url: str = ""  # an OpenAI-compatible /embeddings endpoint instead
+    embeddings_model: str = ""
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -179,6 +210,8 @@ class Config(_Section):
     paths: PathsConfig = Field(default_factory=PathsConfig)
     arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    topics: list[TopicConfig] = Field(default_factory=list)
+    relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
     webhooks: list[WebhookConfig] = Field(default_factory=list)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
@@ -217,6 +250,18 @@ class Config(_Section):
     @property
     def reports_path(self) -> Path:
         return self._path(self.paths.reports_dir, "reports")
+
+    @property
+    def topic_list(self) -> list[TopicConfig]:
+        """The topics: configured ones, else the flat keyword list as one topic, else the defaults."""
+        if self.topics:
+            return self.topics
+        if "keywords" in self.model_fields_set and self.keywords != DEFAULT_KEYWORDS:
+            return [TopicConfig(id="keywords", name="关键词", any=list(self.keywords), threshold=2.0,
+                                tfidf_threshold=1.0)]
+        from .topics import default_topics
+
+        return default_topics()
 
     @property
     def backend_name(self) -> str:
@@ -263,14 +308,14 @@ def _env_overrides() -> dict[str, Any]:
     """Collect overrides from the environment as a nested dict."""
     out: dict[str, Any] = {}
     sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig,
-                "email": EmailConfig, "schedule": ScheduleConfig}
+                "email": EmailConfig, "schedule": ScheduleConfig, "relevance": RelevanceConfig}
     for name, field in Config.model_fields.items():
         if name in sections:
             for key, sub in sections[name].model_fields.items():
                 value = os.environ.get(f"{ENV_PREFIX}{name.upper()}_{key.upper()}")
                 if value is not None:
                     out.setdefault(name, {})[key] = _env_value(sub, value)
-        elif name not in ("home", "webhooks"):
+        elif name not in ("home", "webhooks", "topics"):
             value = os.environ.get(ENV_PREFIX + name.upper())
             if value is not None:
                 out[name] = _env_value(field, value)

@@ -125,6 +125,7 @@ class ReportEntry:
     analysis: Analysis | None
     fallback: Analysis | None = None  # extractive analysis shown when the LLM failed
     updated_from: int | None = None  # earlier version whose analysis is shown
+    topics: list = field(default_factory=list)  # relevance.TopicDecision of the kept topics
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
-from . import backfill, deliver, fetch, match, overview, report
+from . import backfill, deliver, fetch, overview, relevance, report
 from .analyze import Analyzer, analyze_all, make_analyzer
 from .codelink import find_code_url
 from .config import Config
@@ -25,6 +25,7 @@ from .errors import AnalysisError, FeedError, LLMUnavailable, MonitorError
 from .fulltext import FullTextFetcher
 from .models import Analysis, DayReport, FeedBatch, FullText, KeywordHit, Paper, ReportEntry, RunStats
 from .net import PoliteClient
+from .rank import make_ranker
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -91,13 +92,13 @@ def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedB
                 progress: Progress, stats: RunStats, enriched: bool = False) -> tuple[str, int, Path]:
     """Match, enrich, read, analyse, report and deliver one day's papers."""
     day = (batch.day or dt.date.today()).isoformat()
-    selected = match.select(batch.papers, config.keywords)
+    selected, decisions = stage_match(config, store, batch.papers)
     if enriched:
         store.save_papers([p for p, _ in selected])
         store.mark_enriched([p for p, _ in selected])
     else:
         stage_enrich(config, store, client, selected)
-    store.save_day(day, config.categories, config.keywords, batch.items_read, selected)
+    store.save_day(day, config.categories, topic_keywords(config), batch.items_read, selected, decisions)
     texts = stage_fulltext(config, store, client, selected, progress, stats)
     stage_analyze(config, store, selected, texts, progress, stats)
     stage_overview(config, store, day, stats)
@@ -106,6 +107,21 @@ def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedB
         stage_deliver(config, store, earlier, stats=stats)
     stage_deliver(config, store, day, stats=stats)
     return day, len(selected), report_path
+
+
+def topic_keywords(config: Config) -> list[str]:
+    """The keywords of all topics, as the report header lists them."""
+    words = [k.removeprefix("title:") for t in config.topic_list for k in t.any]
+    return list(dict.fromkeys(words))
+
+
+def stage_match(config: Config, store: Store, papers: list[Paper]) -> tuple[Selected, list[list[dict]]]:
+    """Keep the papers relevant to a topic: keywords first, then the ranker's score."""
+    if not papers:
+        return [], []
+    ranker = make_ranker(config, store)
+    kept = relevance.select(papers, config.topic_list, ranker)
+    return [(p, hits) for p, hits, _ in kept], [[d.to_dict() for d in ds] for _, _, ds in kept]
 
 
 def stage_catchup(config: Config, store: Store, client: PoliteClient, day: dt.date,
@@ -305,9 +321,12 @@ def build_day_report(config: Config, store: Store, day: str) -> DayReport:
     backend = config.backend_name
     model = config.llm.model if backend != "extractive" else ""
     entries = []
+    topics = store.day_topics(day)
     for paper, hits, code_url in store.day_papers(day):
         stored = store.get_fulltext(paper)
-        entries.append(_entry(config, store, paper, hits, code_url, stored[0].source if stored else None))
+        entry = _entry(config, store, paper, hits, code_url, stored[0].source if stored else None)
+        entry.topics = [relevance.TopicDecision.from_dict(d) for d in topics.get(paper.arxiv_id, [])]
+        entries.append(entry)
     stored = store.get_overview(day)
     summary = overview.Overview.from_json(stored[2]) if stored else None
     return DayReport(day, info["categories"], info["keywords"], info["items"], entries,

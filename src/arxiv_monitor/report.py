@@ -168,12 +168,33 @@ def _analysis_title(a: Analysis) -> str:
     return f"AI分析（基于{basis}，模型 {a.model}）"
 
 
+def topic_label(entry: ReportEntry) -> str:
+    """The topic a paper is listed under (its best kept topic), else its first keyword."""
+    if entry.topics:
+        best = max(entry.topics, key=lambda d: (d.kept_by == "keywords", d.score))
+        return best.label
+    return entry.hits[0].keyword if entry.hits else "其他"
+
+
+def topic_reasons(entry: ReportEntry) -> list[str]:
+    """Why the paper was kept, one line per topic: keywords or semantic match, with scores."""
+    lines = []
+    for d in entry.topics:
+        if d.kept_by == "keywords":
+            why = "关键词 " + ", ".join(f"`{h.keyword.removeprefix('title:')}`" for h in d.hits) if d.hits \
+                else "作者 " + ", ".join(d.author_hits)
+        else:
+            why = f"语义匹配（{d.ranker}）"
+        score = "" if d.ranker == "keywords" else f"，相关度 {d.score:.2f}"
+        lines.append(f"{d.label}：{why}{score}")
+    return lines
+
+
 def _groups(report: DayReport) -> list[tuple[str, list[tuple[int, ReportEntry]]]]:
-    """Entries grouped by their first matched keyword, numbered as in the Markdown."""
+    """Entries grouped by topic, numbered as in the Markdown."""
     groups: dict[str, list[tuple[int, ReportEntry]]] = {}
     for n, entry in enumerate(report.entries, start=1):
-        name = entry.hits[0].keyword if entry.hits else "其他"
-        groups.setdefault(name, []).append((n, entry))
+        groups.setdefault(topic_label(entry), []).append((n, entry))
     return list(groups.items())
 
 
@@ -186,7 +207,7 @@ def _env(autoescape: bool = False) -> jinja2.Environment:
     env.filters.update(md_text=md_text, md_cell=md_cell, snippet_md=snippet_md,
                        analysis_md=analysis_md, type_label=lambda t: TYPE_LABELS.get(t, t),
                        math_html=math_html, snippet_html=snippet_html, analysis_html=analysis_html,
-                       tldr=tldr)
+                       tldr=tldr, topic_label=topic_label, topic_reasons=topic_reasons)
     return env
 
 
@@ -264,6 +285,8 @@ def report_data(report: DayReport) -> dict[str, Any]:
             "journal_ref": p.journal_ref, "comments": p.comments,
             "matches": [{"keyword": h.keyword, "field": h.field, "snippet": h.snippet,
                          "matched": h.matched} for h in e.hits],
+            "topics": [{"id": d.topic, "label": d.label, "kept_by": d.kept_by, "score": d.score,
+                        "threshold": d.threshold, "ranker": d.ranker} for d in e.topics],
             "fulltext_source": e.fulltext_source, "updated_from": e.updated_from,
             "analysis": _analysis_json(e.analysis), "fallback": _analysis_json(e.fallback),
         })

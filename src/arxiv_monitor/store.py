@@ -108,6 +108,23 @@ def m004_overviews(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m005_relevance(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        ALTER TABLE day_papers ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+        CREATE TABLE embeddings (
+            key TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
+            PRIMARY KEY (key, model)
+        );
+        CREATE TABLE ratings (
+            arxiv_id TEXT NOT NULL, topic TEXT NOT NULL, rating INTEGER NOT NULL,
+            created_at TEXT NOT NULL, PRIMARY KEY (arxiv_id, topic)
+        );
+        """
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -229,7 +246,8 @@ class Store:
         return missing
 
     def save_day(self, day: str, categories: list[str], keywords: list[str], items: int,
-                 selected: list[tuple[Paper, list[KeywordHit]]]) -> None:
+                 selected: list[tuple[Paper, list[KeywordHit]]],
+                 topics: list[list[dict[str, Any]]] | None = None) -> None:
         """Record a day's selection (replacing any earlier selection of that day)."""
         with self.db:
             self.db.execute(
@@ -239,9 +257,10 @@ class Store:
             self.db.execute("DELETE FROM day_papers WHERE day=?", (day,))
             for position, (p, hits) in enumerate(selected):
                 self.db.execute(
-                    "INSERT INTO day_papers VALUES (?,?,?,?,?,?)",
+                    "INSERT INTO day_papers VALUES (?,?,?,?,?,?,?)",
                     (day, p.arxiv_id, p.version, p.announce_type, position,
-                     json.dumps([h.__dict__ for h in hits], ensure_ascii=False)),
+                     json.dumps([h.__dict__ for h in hits], ensure_ascii=False),
+                     json.dumps(topics[position] if topics else [], ensure_ascii=False)),
                 )
 
     def day_info(self, day: str) -> dict[str, Any] | None:
@@ -347,6 +366,53 @@ class Store:
                  json.dumps(a.warnings, ensure_ascii=False)),
             )
 
+    # -- relevance ----------------------------------------------------------
+    def get(self, keys: list[str], model: str) -> dict[str, Any]:
+        """Cached embeddings (numpy float32 vectors) by key, for ``model``."""
+        import numpy as np
+
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self.db.execute(
+                    f"SELECT key, vector FROM embeddings WHERE model=? AND key IN ({marks})", [model, *chunk]):
+                out[key] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def put(self, vectors: dict[str, Any], model: str) -> None:
+        import numpy as np
+
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
+                                [(k, model, np.asarray(v, dtype=np.float32).tobytes()) for k, v in vectors.items()])
+
+    def rate(self, arxiv_id: str, topic: str, good: bool) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO ratings VALUES (?,?,?,?)",
+                            (arxiv_id, topic, 1 if good else 0, _now()))
+
+    def ratings(self, topic: str | None = None) -> list[tuple[str, str, int]]:
+        sql, args = "SELECT arxiv_id, topic, rating FROM ratings", ()
+        if topic:
+            sql, args = sql + " WHERE topic=?", (topic,)
+        return [tuple(r) for r in self.db.execute(sql, args)]
+
+    def latest_paper(self, arxiv_id: str) -> Paper | None:
+        row = self.db.execute(
+            "SELECT *, 'new' AS announce_type FROM papers WHERE arxiv_id=? ORDER BY version DESC LIMIT 1",
+            (arxiv_id.split("v")[0] if "." in arxiv_id else arxiv_id,)).fetchone()
+        return _paper(row) if row else None
+
+    def day_topics_for(self, arxiv_id: str) -> list[list[dict[str, Any]]]:
+        """The stored topic decisions of a paper, newest day first."""
+        return [json.loads(r[0]) for r in self.db.execute(
+            "SELECT topics FROM day_papers WHERE arxiv_id=? ORDER BY day DESC", (arxiv_id,))]
+
+    def day_topics(self, day: str) -> dict[str, list[dict[str, Any]]]:
+        return {r[0]: json.loads(r[1]) for r in
+                self.db.execute("SELECT arxiv_id, topics FROM day_papers WHERE day=?", (day,))}
+
     # -- overviews ----------------------------------------------------------
     def get_overview(self, day: str) -> tuple[str, str, str] | None:
         """(key, backend, data JSON) of the day's stored overview."""
@@ -411,6 +477,6 @@ class Store:
 
     def count(self, table: str) -> int:
         """Row count of one of this store's tables (for summaries and tests)."""
-        if table not in {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries", "overviews"}:
+        if table not in {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries", "overviews", "embeddings", "ratings"}:
             raise ValueError(table)
         return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])

