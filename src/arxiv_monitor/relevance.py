@@ -23,7 +23,7 @@ import numpy as np
 
 from .models import KeywordHit, Paper
 from .rank import Ranker
-from .topics import KeywordVerdict, keyword_verdict
+from .topics import KeywordVerdict, hit_floor, keyword_verdict
 
 if TYPE_CHECKING:
     from .config import TopicConfig
@@ -66,14 +66,15 @@ def _limits(topic: TopicConfig, kind: str) -> tuple[float, float]:
         return topic.threshold, topic.keyword_floor
     if kind == "tfidf":
         return topic.tfidf_threshold, topic.tfidf_floor
-    return 2.0, -1.0  # keywords alone: no score keeps or drops a paper
+    return 2.0, -2.0  # keywords alone: no score keeps or drops a paper
 
 
 def decide_one(verdict: KeywordVerdict, topic: TopicConfig, score: float, ranker: Ranker,
                mode: str = "combined") -> TopicDecision:
     """A topic's decision from the keyword verdict and the score (``mode`` for evaluation)."""
     threshold, floor = _limits(topic, ranker.kind)
-    by_keywords = verdict.passes and (score >= floor or mode == "keywords")
+    counted = [h for h in verdict.hits if mode == "keywords" or score >= hit_floor(h, floor)]
+    by_keywords = verdict.passes and (bool(counted) or bool(verdict.author_hits))
     by_score = score >= threshold and not verdict.none_hits and verdict.category_ok
     kept_by = None
     if mode in ("combined", "keywords") and by_keywords:

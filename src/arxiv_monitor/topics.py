@@ -1,8 +1,11 @@
 """Topics: the keyword side of relevance, and the default topics.
 
-A topic's keyword rules use the match module's rules, plus two forms:
-``title:kw`` matches the title only, and an ``all`` entry ``a|b|c`` is met
-when any of its alternatives matches. A paper passes a topic's keywords when
+A topic's keyword rules use the match module's rules, plus three forms:
+``title:kw`` matches the title only; ``kw@0.5`` is a weak keyword, whose hit
+counts only when the paper's relevance score is at least 0.5; and an ``all``
+entry ``a|b|c`` is met when any of its alternatives matches. Without ``@``,
+a hit in the title always counts, and a hit only in the abstract needs the
+topic's ``keyword_floor``. A paper passes a topic's keywords when
 an ``any`` keyword (or an author) matches, every ``all`` entry is met, no
 ``none`` keyword matches, and, if the topic names categories, the paper is
 in one of them.
@@ -36,10 +39,27 @@ class KeywordVerdict:
             not self.none_hits and self.category_ok
 
 
+def split_floor(keyword: str) -> tuple[str, float | None]:
+    """``"kw@0.5"`` -> ``("kw", 0.5)``; a keyword without ``@`` has no own floor."""
+    word, sep, floor = keyword.rpartition("@")
+    try:
+        return (word, float(floor)) if sep else (keyword, None)
+    except ValueError:
+        return keyword, None
+
+
+def hit_floor(hit: KeywordHit, topic_floor: float) -> float:
+    """The score a hit needs: its own ``@`` floor, else none in the title, else the topic's."""
+    own = split_floor(hit.keyword)[1]
+    if own is not None:
+        return own
+    return -1.0 if hit.field == "title" else topic_floor
+
+
 def find_keyword(paper: Paper, keyword: str) -> KeywordHit | None:
-    """Where ``keyword`` (optionally ``title:``-scoped) matches the paper."""
+    """Where ``keyword`` (optionally ``title:``-scoped or ``@``-weak) matches the paper."""
     fields = ("title",) if keyword.startswith("title:") else ("title", "abstract")
-    word = keyword.removeprefix("title:")
+    word = split_floor(keyword)[0].removeprefix("title:")
     for name in fields:
         text = getattr(paper, name) or ""
         found = find(word, text)
@@ -78,7 +98,7 @@ def default_topics() -> list[TopicConfig]:
                 "Vision-language-action model for autonomous driving that outputs trajectories.",
                 "Benchmark for evaluating vision-language-action robot policies.",
             ]),
-            threshold=0.65, keyword_floor=0.4, tfidf_threshold=0.35, tfidf_floor=0.05,
+            threshold=0.64, keyword_floor=0.5, tfidf_threshold=0.125, tfidf_floor=0.04,
         ),
         TopicConfig(
             id="TRAFFIC_ST", name="交通与时空预测",
@@ -88,7 +108,7 @@ def default_topics() -> list[TopicConfig]:
                  "mobility prediction", "next location prediction", "next POI prediction",
                  "flow prediction", "demand prediction", "demand forecasting", "precipitation nowcasting",
                  "nowcasting", "weather forecasting", "air quality forecasting", "air quality prediction",
-                 "time series foundation model", "title:forecasting"],
+                 "time series foundation model", "title:forecasting@0.5", "title:prediction@0.5"],
             none=["title:anomaly detection", "title:classification", "title:imputation",
                   "title:trajectory prediction", "title:motion forecasting", "title:occupancy",
                   "title:video prediction", "title:question answering"],
@@ -100,6 +120,6 @@ def default_topics() -> list[TopicConfig]:
                 "Human mobility prediction and next location prediction.",
                 "Weather forecasting, precipitation nowcasting and air quality forecasting.",
             ]),
-            threshold=0.62, keyword_floor=0.4, tfidf_threshold=0.3, tfidf_floor=0.03,
+            threshold=0.58, keyword_floor=0.4, tfidf_threshold=0.15, tfidf_floor=0.08,
         ),
     ]
