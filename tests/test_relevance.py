@@ -142,3 +142,81 @@ def test_bundled_minilm_loads_offline(monkeypatch):
     ranker = SemanticRanker()
     scores = ranker.scores([ROBOT, TRAFFIC], Config().topic_list)
     assert scores[0, 0] > scores[0, 1] and scores[1, 1] > scores[1, 0]
+
+
+def test_llm_judge_scores_borderline_papers(tmp_path, home, arxiv, llm, monkeypatch):
+    from tests.fakes import ok
+
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_JUDGE", "all")
+
+    def judge(request):
+        prompt = request["messages"][-1]["content"]
+        if "Rate how relevant" not in prompt:
+            return ok()
+        import re as re_mod
+        pairs = re_mod.findall(r"\[(\d{4}\.\d{5})\] topics to rate: ([\w, ]+)", prompt)
+        results = [{"id": pid, "topic": t.strip(), "score": 2 if pid == "2602.00004" else 8,
+                    "reason": "与主题直接相关" if pid != "2602.00004" else "只是提到"}
+                   for pid, ts in pairs for t in ts.split(",")]
+        return ok(json.dumps({"results": results}, ensure_ascii=False))
+
+    llm.default = judge
+    from tests.arxiv_data import FakePaper
+    from tests.test_cli import PAPERS
+
+    mention = FakePaper("2602.00004", "Scaling laws for image captioning with robots",
+                        "Captioning for robot manipulation scenes; our captions could later help VLA policies.")
+    invoke("run", "--feed", str(write_feed(tmp_path, PAPERS[:3] + [mention])))
+    kept = {r[0] for r in rows(home, "SELECT arxiv_id FROM day_papers")}
+    assert "2602.00004" not in kept and "2601.22586" in kept  # the judge dropped an abstract-only hit
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "大模型评分 8/10：与主题直接相关" in report
+
+
+def test_judge_reply_naming_unasked_ids_is_rejected():
+    import asyncio
+
+    from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer
+    from arxiv_monitor.errors import AnalysisError
+    from tests.fakes import FakeLLM, ok
+
+    bad = ok(json.dumps({"results": [{"id": "9999.99999", "topic": "VLA", "score": 9, "reason": "x"}]}))
+
+    async def go(url):
+        a = OpenAIAnalyzer(base_url=url, api_key="k", model="m")
+        try:
+            return await a.judge([{"id": "1", "title": "t", "abstract": "a", "topics": ["VLA"]}],
+                                 Config().topic_list[:1])
+        finally:
+            await a.aclose()
+
+    with FakeLLM(bad) as server:
+        with pytest.raises(AnalysisError, match="not asked for"):
+            asyncio.run(go(f"{server.url}/v1"))
+        assert len(server.bodies) == 3  # asked again before giving up
+
+
+def test_feedback_classifier_adjusts_scores(tmp_path):
+    from arxiv_monitor import pipeline
+    from arxiv_monitor.store import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    good = [Paper(f"2601.{i:05d}", 1, f"robot policy {i}", "robot arm policy", [], ["cs.RO"]) for i in range(10)]
+    bad = [Paper(f"2601.{i:05d}", 1, f"traffic {i}", "traffic roads", [], ["cs.LG"]) for i in range(10, 20)]
+    store.save_papers(good + bad)
+    for p in good:
+        store.rate(p.arxiv_id, "R", True)
+    for p in bad:
+        store.rate(p.arxiv_id, "R", False)
+    cfg = Config(topics=[TopicConfig(id="R", any=["nothing"], description="anything at all", threshold=0.99)])
+    ranker = SemanticRanker("fake", store, FakeEmbedder())
+    adjust = pipeline.feedback_adjuster(cfg, store, ranker)
+    assert adjust is not None
+    decisions = decide([ROBOT, TRAFFIC], cfg.topic_list, ranker, adjust=adjust)
+    plain = decide([ROBOT, TRAFFIC], cfg.topic_list, ranker)
+    assert decisions[0][0].score > plain[0][0].score and decisions[1][0].score < plain[1][0].score
+    assert decisions[0][0].adjusted_by == 20
+    cfg.relevance.feedback_min = 11
+    assert pipeline.feedback_adjuster(cfg, store, ranker) is None  # not enough ratings yet

@@ -217,19 +217,8 @@ def explain(
     config: ConfigOpt = None,
 ) -> None:
     """Show, per topic, why a paper is kept or not: keywords, negatives, score, decision."""
-    from . import relevance
-    from .rank import make_ranker
-
     cfg = load_config(config)
-    store = Store(cfg.db_path)
-    try:
-        paper = store.latest_paper(arxiv_id)
-        if paper is None:
-            raise MonitorError(f"Paper {arxiv_id} is not stored; run the day that lists it first")
-        decisions = relevance.decide([paper], cfg.topic_list, make_ranker(cfg, store))[0]
-        rated = {t: r for pid, t, r in store.ratings() if pid == paper.arxiv_id}
-    finally:
-        store.close()
+    paper, decisions, rated = pipeline.explain(cfg, arxiv_id)
     print(f"{paper.versioned_id}  {paper.title}")
     for d in decisions:
         hits = ", ".join(f"{h.keyword} ({h.field}: \u201c{h.snippet}\u201d)" for h in d.hits)
@@ -240,7 +229,10 @@ def explain(
         print(f"  negative hits:  {', '.join(h.keyword for h in d.none_hits) or '-'}")
         print(f"  missing 'all':  {', '.join(d.missing_all) or '-'}")
         print(f"  score:          {d.score:.3f} (threshold {d.threshold:.2f}, keyword floor {d.floor:.2f}; ranker {d.ranker})")
-        print(f"  judge:          - (no LLM judge configured)")
+        judge = f"{d.judge:g}/10: {d.judge_reason}" if d.judge is not None else "- (not asked)"
+        print(f"  judge:          {judge}")
+        if d.adjusted_by:
+            print(f"  feedback:       score adjusted by a classifier trained on {d.adjusted_by} ratings")
         print(f"  rating:         {({1: 'good', 0: 'bad'}).get(rated.get(d.topic, -1), '-')}")
         print(f"  decision:       {decision}")
 

@@ -196,6 +196,12 @@ class RelevanceConfig(_Section):
     model: str = ""  # a sentence-transformers model name or path; empty: the bundled MiniLM
     embeddings_url: str = ""  # an OpenAI-compatible /embeddings endpoint instead
     embeddings_model: str = ""
+    judge: Literal["off", "borderline", "all"] = "off"  # ask the LLM for a 0-10 relevance score
+    judge_margin: float = Field(0.08, ge=0, le=1)  # "borderline": this close to the threshold
+    judge_keep: float = Field(6.0, ge=0, le=10)  # judge score that keeps a paper
+    judge_batch: int = Field(8, ge=1, le=50)  # papers per judge call
+    feedback_min: int = Field(10, ge=2)  # ratings of each kind before they adjust a topic
+    feedback_weight: float = Field(0.3, ge=0, le=1)
 
 
 class Config(_Section):

@@ -39,12 +39,15 @@ class TopicDecision:
     threshold: float
     floor: float
     ranker: str
-    kept_by: str | None  # "keywords", "semantic" or None
+    kept_by: str | None  # "keywords", "semantic", "judge" or None
     hits: list[KeywordHit] = field(default_factory=list)
     none_hits: list[KeywordHit] = field(default_factory=list)
     missing_all: list[str] = field(default_factory=list)
     author_hits: list[str] = field(default_factory=list)
     category_ok: bool = True
+    judge: float | None = None  # the LLM judge's 0-10 score
+    judge_reason: str = ""
+    adjusted_by: int = 0  # ratings that adjusted the score
 
     @property
     def kept(self) -> bool:
@@ -87,11 +90,59 @@ def decide_one(verdict: KeywordVerdict, topic: TopicConfig, score: float, ranker
 
 
 def decide(papers: list[Paper], topics: list[TopicConfig], ranker: Ranker,
-           examples: dict[str, Paper] | None = None, mode: str = "combined") -> list[list[TopicDecision]]:
-    """Every topic's decision on every paper."""
+           examples: dict[str, Paper] | None = None, mode: str = "combined",
+           adjust: Any = None) -> list[list[TopicDecision]]:
+    """Every topic's decision on every paper (``adjust`` may shift the scores first)."""
     scores = ranker.scores(papers, topics, examples) if papers else np.zeros((0, len(topics)))
-    return [[decide_one(keyword_verdict(p, t), t, scores[i, j], ranker, mode)
-             for j, t in enumerate(topics)] for i, p in enumerate(papers)]
+    used: dict[str, int] = {}
+    if adjust is not None and len(papers):
+        scores, used = adjust(papers, scores)
+    out = [[decide_one(keyword_verdict(p, t), t, scores[i, j], ranker, mode)
+            for j, t in enumerate(topics)] for i, p in enumerate(papers)]
+    for row in out:
+        for d in row:
+            d.adjusted_by = used.get(d.topic, 0)
+    return out
+
+
+def borderline(d: TopicDecision, margin: float) -> bool:
+    """Near the threshold, or a keyword hit near its floor: a case for the judge."""
+    near_threshold = abs(d.score - d.threshold) <= margin
+    near_floor = bool(d.hits) and abs(d.score - d.floor) <= margin
+    return near_threshold or near_floor
+
+
+def apply_judge(d: TopicDecision, score: float, reason: str, keep: float) -> None:
+    """Record the judge's verdict; it decides the paper for this topic."""
+    d.judge, d.judge_reason = score, reason
+    if score >= keep:
+        d.kept_by = d.kept_by or "judge"
+    elif d.kept_by != "keywords" or not any(h.field == "title" for h in d.hits):
+        d.kept_by = None  # a title keyword hit is never overruled
+
+
+def adjust_scores(scores: np.ndarray, topics: list[TopicConfig], feedback: dict[str, Any],
+                  weight: float) -> tuple[np.ndarray, dict[str, int]]:
+    """Shift each topic's scores by a classifier trained on the user's ratings.
+
+    ``feedback[topic_id]`` is ``(probabilities, n_ratings)``: the classifier's
+    probability that each paper is good. The score moves by
+    ``weight * (p - 0.5)``.
+    """
+    out, used = scores.copy(), {}
+    for j, t in enumerate(topics):
+        if t.id in feedback:
+            probs, n = feedback[t.id]
+            out[:, j] = scores[:, j] + weight * (np.asarray(probs) - 0.5)
+            used[t.id] = n
+    return out, used
+
+
+def train_feedback(vectors: np.ndarray, labels: list[int]) -> Any:
+    """A small logistic-regression classifier on paper embeddings."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=1000, class_weight="balanced").fit(vectors, labels)
 
 
 def best(decisions: list[TopicDecision]) -> TopicDecision | None:
@@ -101,10 +152,17 @@ def best(decisions: list[TopicDecision]) -> TopicDecision | None:
 
 
 def select(papers: list[Paper], topics: list[TopicConfig], ranker: Ranker,
-           examples: dict[str, Paper] | None = None) -> list[tuple[Paper, list[KeywordHit], list[TopicDecision]]]:
-    """The kept papers, grouped by best topic and ordered by score within it."""
+           examples: dict[str, Paper] | None = None, adjust: Any = None,
+           judge: Any = None) -> list[tuple[Paper, list[KeywordHit], list[TopicDecision]]]:
+    """The kept papers, grouped by best topic and ordered by score within it.
+
+    ``judge(pairs)`` may revise decisions in place before selection.
+    """
     kept = []
-    for paper, decisions in zip(papers, decide(papers, topics, ranker, examples)):
+    all_decisions = decide(papers, topics, ranker, examples, adjust=adjust)
+    if judge is not None:
+        judge(list(zip(papers, all_decisions)))
+    for paper, decisions in zip(papers, all_decisions):
         top = best(decisions)
         if top is not None:
             hits = [h for d in decisions if d.kept for h in d.hits]

@@ -181,11 +181,17 @@ def topic_reasons(entry: ReportEntry) -> list[str]:
     lines = []
     for d in entry.topics:
         if d.kept_by == "keywords":
-            why = "关键词 " + ", ".join(f"`{h.keyword.removeprefix('title:')}`" for h in d.hits) if d.hits \
-                else "作者 " + ", ".join(d.author_hits)
+            why = "关键词 " + ", ".join(f"`{h.keyword.removeprefix('title:').split('@')[0]}`" for h in d.hits) \
+                if d.hits else "作者 " + ", ".join(d.author_hits)
+        elif d.kept_by == "judge":
+            why = "大模型判定相关"
         else:
             why = f"语义匹配（{d.ranker}）"
         score = "" if d.ranker == "keywords" else f"，相关度 {d.score:.2f}"
+        if d.adjusted_by:
+            score += f"（已按你的 {d.adjusted_by} 条评分调整）"
+        if d.judge is not None:
+            score += f"；大模型评分 {d.judge:g}/10：{d.judge_reason}"
         lines.append(f"{d.label}：{why}{score}")
     return lines
 

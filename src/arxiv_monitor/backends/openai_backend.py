@@ -11,6 +11,7 @@ endpoint raises ``LLMUnavailable`` once for the whole run.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from importlib import resources
@@ -22,7 +23,8 @@ import jinja2
 import openai
 
 from .. import faithful
-from ..analyze import SECTION_KEYS, failed, fit_to_budget, headings, parse_reply, parse_sections
+from ..analyze import (SECTION_KEYS, failed, fit_to_budget, headings, parse_reply, parse_sections,
+                       strip_reasoning)
 from ..errors import AnalysisError, ConfigError, LLMUnavailable, redact
 from ..models import Analysis, FullText, Paper, ReportEntry, Section
 from ..overview import Overview, overview_input, parse_overview
@@ -58,7 +60,7 @@ PROMPT_OVERHEAD = 1200  # tokens of instructions around the paper text
 def prompt_version(user_template: str = "") -> str:
     """A short hash of the prompt templates: it changes when they change."""
     digest = hashlib.sha256()
-    for name in ("system.j2", "analysis.j2", "repair.j2", "overview.j2"):
+    for name in ("system.j2", "analysis.j2", "repair.j2", "overview.j2", "judge.j2"):
         digest.update(resources.files("arxiv_monitor").joinpath("prompts", name).read_bytes())
     if user_template:
         digest.update(Path(user_template).expanduser().read_bytes())
@@ -299,6 +301,42 @@ class OpenAIAnalyzer:
         finally:
             self.json_mode = json_mode and self.json_mode
         result.model, result.tokens_in, result.tokens_out = self.model, usage["tokens_in"], usage["tokens_out"]
+        return result
+
+
+    async def judge(self, items: list[dict[str, Any]], topics: list[Any]) -> dict[tuple[str, str], tuple[float, str]]:
+        """0-10 relevance scores with reasons, for ``items`` (id, title, abstract, topics).
+
+        Every returned id and topic must have been asked for; a reply that
+        names others is invalid (and asked again).
+        """
+        asked = {(i["id"], t) for i in items for t in i["topics"]}
+        lang = LANGUAGE_NAMES.get(self.language, self.language)
+        prompt = _env.get_template("judge.j2").render(items=items, topics=topics, language_name=lang)
+        messages = [{"role": "user", "content": prompt.strip()}]
+        usage = {"tokens_in": 0, "tokens_out": 0}
+
+        def parse(content: str | None) -> dict[tuple[str, str], tuple[float, str]]:
+            text = strip_reasoning(content or "")
+            try:
+                data = json.loads(text[text.find("{"): text.rfind("}") + 1])
+            except json.JSONDecodeError:
+                raise ValueError("the judge reply is not JSON") from None
+            out = {}
+            for r in data.get("results", []):
+                key = (str(r.get("id", "")), str(r.get("topic", "")))
+                if key not in asked:
+                    raise ValueError(f"the judge rated {key}, which was not asked for")
+                score = float(r.get("score", -1))
+                if not 0 <= score <= 10:
+                    raise ValueError(f"judge score out of range: {score}")
+                out[key] = (score, str(r.get("reason", "")).strip())
+            return out
+
+        try:
+            result, _ = await self._answer(lambda: messages, usage, parse=parse)
+        except _Failed as exc:
+            raise AnalysisError(f"relevance judge failed: {exc}") from None
         return result
 
 
