@@ -199,7 +199,7 @@ def test_judge_reply_naming_unasked_ids_is_rejected():
 
 
 def test_feedback_classifier_adjusts_scores(tmp_path):
-    from arxiv_monitor import pipeline
+    from arxiv_monitor import feedback as pipeline
     from arxiv_monitor.store import Store
 
     store = Store(tmp_path / "db.sqlite")

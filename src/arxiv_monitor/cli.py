@@ -15,7 +15,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, pipeline
+from . import __version__, feedback, pipeline
 from .config import config_file, default_home, load_config
 from .errors import MonitorError
 from .models import RunStats
@@ -54,6 +54,17 @@ class RichProgress:
             self.progress.advance(self.task, step)
 
 
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
+
+
+def _with_progress(verbose: bool, config: Optional[Path], job):
+    """Load the config and run ``job(config, progress)`` under a rich progress bar."""
+    _setup_logging(verbose)
+    cfg = load_config(config)
+    with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
+        return cfg, job(cfg, RichProgress(bar))
+
+
 def _columns() -> tuple:
     return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
@@ -83,13 +94,10 @@ def _summary(stats: RunStats, cost: float | None = None, currency: str = "") -> 
 def run(
     feed: Annotated[Optional[list[Path]], typer.Option("--feed", "-f", help="Read a local RSS file instead of downloading (repeatable).")] = None,
     config: ConfigOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Run the daily job: fetch, match, full text, analyse, report."""
-    _setup_logging(verbose)
-    cfg = load_config(config)
-    with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
-        stats = pipeline.run(cfg, feed, RichProgress(bar))
+    cfg, stats = _with_progress(verbose, config, lambda c, p: pipeline.run(c, feed, p))
     if stats.message:
         console.print(stats.message)
         return
@@ -142,13 +150,11 @@ def analyze(
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="The papers of this stored day.")] = None,
     arxiv_id: Annotated[Optional[str], typer.Option("--id", help="One stored paper (e.g. 2601.22586 or 2601.22586v2).")] = None,
     config: ConfigOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Analyse stored papers: those not yet analysed, or all of them with --reanalyze."""
-    _setup_logging(verbose)
-    cfg = load_config(config)
-    with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
-        stats = pipeline.reanalyze(cfg, date, arxiv_id, reanalyze, RichProgress(bar))
+    _, stats = _with_progress(verbose, config,
+                              lambda c, p: pipeline.reanalyze(c, date, arxiv_id, reanalyze, p))
     console.print(f"Analyses made {stats.analysed}, failed {stats.analyses_failed}, "
                   f"kept {stats.analyses_cached}; tokens {stats.tokens_in} in / {stats.tokens_out} out. "
                   f"Report: {stats.report}")
@@ -183,14 +189,11 @@ def backfill_cmd(
     to: Annotated[Optional[str], typer.Option("--to", help="Last day, YYYY-MM-DD (default: --from).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild days that are stored already.")] = False,
     config: ConfigOpt = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Build the reports of past announcement days from the export API."""
-    _setup_logging(verbose)
-    cfg = load_config(config)
     first, last = _date(from_), _date(to or from_)
-    with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
-        stats = pipeline.run_backfill(cfg, first, last, force, RichProgress(bar))
+    _, stats = _with_progress(verbose, config, lambda c, p: pipeline.run_backfill(c, first, last, force, p))
     console.print(f"Backfilled {len(stats.caught_up)} day(s): {', '.join(stats.caught_up) or 'none'}; "
                   f"{stats.matched} papers matched, {stats.analysed} analysed.")
     for warning in stats.warnings:
@@ -218,7 +221,7 @@ def explain(
 ) -> None:
     """Show, per topic, why a paper is kept or not: keywords, negatives, score, decision."""
     cfg = load_config(config)
-    paper, decisions, rated = pipeline.explain(cfg, arxiv_id)
+    paper, decisions, rated = feedback.explain(cfg, arxiv_id)
     print(f"{paper.versioned_id}  {paper.title}")
     for d in decisions:
         hits = ", ".join(f"{h.keyword} ({h.field}: \u201c{h.snippet}\u201d)" for h in d.hits)
