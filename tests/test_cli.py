@@ -282,3 +282,28 @@ def test_console_script_reports_errors_cleanly(home, tmp_path):
     assert done.returncode == 1
     assert "Error:" in done.stderr and "missing.xml" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_preseeded_cache_run_needs_no_network(tmp_path, home):
+    """`run --feed` with a pre-seeded cache: every arXiv URL is a closed port, nothing is fetched."""
+    for paper in (VLA, WED):
+        html = home / "cache" / "html" / f"{paper.arxiv_id}v1.html"
+        html.parent.mkdir(parents=True, exist_ok=True)
+        html.write_text(latexml_html(paper.title, paper.abstract), encoding="utf-8")
+    pdf = home / "cache" / "pdf" / f"{PDFONLY.arxiv_id}v1.pdf"
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    pdf.write_bytes(make_pdf(PDFONLY.title, two_column=True))
+    started = time.monotonic()
+    result = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 60  # offline: no minutes of backoff
+    sources = dict(rows(home, "SELECT arxiv_id, source FROM fulltexts"))
+    assert sources == {VLA.arxiv_id: "html", WED.arxiv_id: "html", PDFONLY.arxiv_id: "pdf",
+                       NOTEXT.arxiv_id: "abstract"}
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "[https://github.com/HQ-LV/WED-Net](https://github.com/HQ-LV/WED-Net)" in report
+    assert "oai:arXiv.org" not in report and "Announce Type" not in report
+    again = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert "Full texts downloaded" in again.output
+    summary = json.loads(rows(home, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0][0])
+    assert summary["downloaded"] == 0 and summary["analysed"] == 0

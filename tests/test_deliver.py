@@ -154,7 +154,9 @@ def test_deliver_command_for_one_target(tmp_path, home, arxiv, monkeypatch):
         assert "Nothing to send" in nothing.output
 
 
-def test_every_webhook_gets_its_native_payload(tmp_path, home, arxiv):
+def test_every_webhook_gets_its_native_payload(tmp_path, home, arxiv, smtp, monkeypatch):
+    """One run: Markdown, HTML and JSON written, the e-mail sent, every webhook posted."""
+    configure_email(monkeypatch, smtp.port)
     ok = json.dumps({"code": 0, "errcode": 0, "msg": "success"})
     routes = {f"/{k}": Reply(200, "ok" if k == "slack" else ok)
               for k in ("feishu", "dingtalk", "wecom", "slack", "generic")}
@@ -163,7 +165,9 @@ def test_every_webhook_gets_its_native_payload(tmp_path, home, arxiv):
         serve_day(arxiv)
         invoke("run", "--feed", str(write_feed(tmp_path)))
         sent = {r["path"]: r for r in hooks.requests}
-    assert set(ledger(home).values()) == {("sent", 1)}
+    assert set(ledger(home).values()) == {("sent", 1)} and len(ledger(home)) == 6
+    assert len(smtp.messages) == 1
+    assert sorted(p.suffix for p in (home / "reports").iterdir()) == [".html", ".json", ".md"]
 
     feishu = json.loads(sent["/feishu"]["body"])
     assert feishu["msg_type"] == "interactive"

@@ -220,3 +220,27 @@ def test_feedback_classifier_adjusts_scores(tmp_path):
     assert decisions[0][0].adjusted_by == 20
     cfg.relevance.feedback_min = 11
     assert pipeline.feedback_adjuster(cfg, store, ranker) is None  # not enough ratings yet
+
+
+def test_example_papers_are_fetched_once_and_used(tmp_path, home, arxiv, monkeypatch):
+    from arxiv_monitor import pipeline
+    from arxiv_monitor.store import Store
+    from tests.arxiv_data import FakePaper, api_atom
+    from tests.fakes import Reply
+
+    example = FakePaper("2406.09246", "OpenVLA: An Open-Source Vision-Language-Action Model",
+                        "A robot policy trained on robot demonstrations.")
+    arxiv.routes["/api/query"] = Reply(200, api_atom([example]))
+    cfg = load_config()
+    cfg.topics = [TopicConfig(id="R", any=["nothing"], description="unrelated words", examples=["2406.09246"],
+                              threshold=0.9)]
+    cfg.relevance.ranker = "semantic"
+    store = Store(cfg.db_path)
+    monkeypatch.setattr(pipeline, "make_ranker", lambda c, s: SemanticRanker("fake", s, FakeEmbedder()))
+    from arxiv_monitor.net import PoliteClient
+
+    with PoliteClient("t", interval=0) as client:
+        selected, _ = pipeline.stage_match(cfg, store, [ROBOT, TRAFFIC], client)
+        pipeline.stage_match(cfg, store, [ROBOT, TRAFFIC], client)
+    assert [p.arxiv_id for p, _ in selected] == ["1"]  # kept by similarity to the example paper
+    assert len(arxiv.requests) == 1  # fetched once, then stored

@@ -101,3 +101,14 @@ def fetch_day(client: PoliteClient, api_url: str, categories: list[str], day: dt
         start += len(parsed.entries)
         if not parsed.entries or start >= total:
             return batch
+
+
+def fetch_ids(client: PoliteClient, api_url: str, ids: list[str]) -> list[Paper]:
+    """Papers by arXiv id (for topic examples); a failed call returns what it has."""
+    params = {"id_list": ",".join(ids), "max_results": str(len(ids))}
+    try:
+        parsed = feedparser.parse(client.get(api_url, params=params).content)
+    except FetchError as exc:
+        log.warning("cannot fetch example papers %s: %s", ids, exc)
+        return []
+    return [p for e in parsed.entries if (p := _paper(e, [], dt.date.today())) is not None]

@@ -92,7 +92,7 @@ def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedB
                 progress: Progress, stats: RunStats, enriched: bool = False) -> tuple[str, int, Path]:
     """Match, enrich, read, analyse, report and deliver one day's papers."""
     day = (batch.day or dt.date.today()).isoformat()
-    selected, decisions = stage_match(config, store, batch.papers)
+    selected, decisions = stage_match(config, store, batch.papers, client)
     if enriched:
         store.save_papers([p for p, _ in selected])
         store.mark_enriched([p for p, _ in selected])
@@ -115,13 +115,28 @@ def topic_keywords(config: Config) -> list[str]:
     return list(dict.fromkeys(words))
 
 
-def stage_match(config: Config, store: Store, papers: list[Paper]) -> tuple[Selected, list[list[dict]]]:
+def _example_papers(config: Config, store: Store, client: PoliteClient | None) -> dict[str, Paper]:
+    """The topics' example papers (title and abstract), fetched once from the export API."""
+    wanted = {i for t in config.topic_list for i in t.examples}
+    found = {i: p for i in wanted if (p := store.latest_paper(i)) is not None}
+    missing = sorted(wanted - set(found))
+    if missing and client is not None:
+        fetched = backfill.fetch_ids(client, config.arxiv.api_url, missing)
+        store.save_papers(fetched)
+        found.update({p.arxiv_id: p for p in fetched})
+    return found
+
+
+def stage_match(config: Config, store: Store, papers: list[Paper],
+                client: PoliteClient | None = None) -> tuple[Selected, list[list[dict]]]:
     """Keep the papers relevant to a topic: keywords first, then the ranker's score."""
     if not papers:
         return [], []
     ranker = make_ranker(config, store)
     topics = config.topic_list
-    kept = relevance.select(papers, topics, ranker, adjust=feedback.feedback_adjuster(config, store, ranker),
+    examples = _example_papers(config, store, client) if ranker.kind != "keywords" else {}
+    kept = relevance.select(papers, topics, ranker, examples,
+                            adjust=feedback.feedback_adjuster(config, store, ranker),
                             judge=feedback.judge_runner(config) if config.relevance.judge != "off" else None)
     return [(p, hits) for p, hits, _ in kept], [[d.to_dict() for d in ds] for _, _, ds in kept]
 
