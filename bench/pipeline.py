@@ -60,6 +60,21 @@ def bench_parse_match(n: int = 2000) -> tuple[float, str]:
     return seconds, f"{n} items, {len(kept)} matched"
 
 
+def bench_rank(kind: str, n: int = 2000) -> tuple[float, str]:
+    """Score every paper of a 2,000-item feed against the default topics."""
+    from arxiv_monitor.config import Config
+    from arxiv_monitor.rank import SemanticRanker, TfidfRanker, semantic_available
+    from arxiv_monitor.relevance import select
+
+    if kind == "semantic" and not semantic_available():
+        return 0.0, "skipped: pip install -e '.[semantic]'"
+    papers = fetch.parse_feed(rss(fake_papers(n))).papers
+    ranker = SemanticRanker() if kind == "semantic" else TfidfRanker()
+    seconds, kept = timed(lambda: select(papers, Config().topic_list, ranker))
+    cached = "; embeddings are cached per paper version after this" if kind == "semantic" else ""
+    return seconds, f"{n} items, {len(kept)} kept ({ranker.name}{cached})"
+
+
 def bench_pdfs(n: int = 20) -> tuple[float, str]:
     pdfs = [make_pdf(f"Paper {i}", two_column=i % 2 == 1, pages=4) for i in range(n)]
     seconds, sections = timed(lambda: [pdf_sections(p) for p in pdfs])
@@ -117,6 +132,9 @@ def main() -> None:
     rows = []
     seconds, note = bench_parse_match()
     rows.append(("parse + match 2,000-item feed", seconds, note))
+    for kind in ("tfidf", "semantic"):
+        seconds, note = bench_rank(kind)
+        rows.append((f"rank 2,000 items ({kind})", seconds, note))
     seconds, note = bench_pdfs()
     rows.append(("extract 20 generated PDFs", seconds, note))
     serial = bench_analysis(args.latency, args.papers, 1)
