@@ -111,7 +111,7 @@ def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedB
 
 def topic_keywords(config: Config) -> list[str]:
     """The keywords of all topics, as the report header lists them."""
-    words = [k.removeprefix("title:") for t in config.topic_list for k in t.any]
+    words = [k.removeprefix("title:").split("@")[0] for t in config.topic_list for k in t.any]
     return list(dict.fromkeys(words))
 
 
