@@ -59,11 +59,11 @@ def test_semantic_match_without_keywords_and_embedding_cache(tmp_path):
     robots = topic(id="R", any=["manipulator"], description="robot policies\nrobots", threshold=0.9)
     kept = select([ROBOT, TRAFFIC, NETWORK], [robots], ranker)
     assert [(p.arxiv_id, ds[0].kept_by) for p, _, ds in kept] == [("1", "semantic")]
-    assert store.count("embeddings") == 3
+    assert store.count("embeddings") == 5  # 3 papers and 2 prototype lines
     calls = []
     cached = SemanticRanker("fake", store, lambda texts: calls.append(texts) or FakeEmbedder()(texts))
     cached.scores([ROBOT, TRAFFIC, NETWORK], [robots])
-    assert calls == [["robot policies", "robots"]]  # papers came from the cache
+    assert calls == []  # papers and prototypes came from the cache
 
 
 def test_keyword_floor_and_grouping_by_best_topic():

@@ -100,7 +100,13 @@ class SemanticRanker:
         self.model_name = model or DEFAULT_MODEL
         self.name = f"semantic:{self.model_name}"
         self.cache = cache
-        self._embed = embed or self._local_model(model)
+        self._model_arg = model
+        self._embedder = embed  # loaded on first use: a rerun with cached embeddings needs no model
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self._embedder is None:
+            self._embedder = self._local_model(self._model_arg)
+        return self._embedder(texts)
 
     @staticmethod
     def _local_model(model: str) -> Callable[[list[str]], np.ndarray]:
@@ -118,11 +124,15 @@ class SemanticRanker:
                                                   show_progress_bar=False))
 
     def embed_papers(self, papers: list[Paper]) -> np.ndarray:
+        """Paper embeddings, cached per paper version (and text) and model."""
         keys = [f"{p.versioned_id}:{hashlib.sha1(paper_text(p).encode()).hexdigest()[:8]}" for p in papers]
+        return self._cached(keys, [paper_text(p) for p in papers])
+
+    def _cached(self, keys: list[str], texts: list[str]) -> np.ndarray:
         known = self.cache.get(keys, self.model_name) if self.cache else {}
         missing = [i for i, k in enumerate(keys) if k not in known]
         if missing:
-            fresh = self._embed([paper_text(papers[i]) for i in missing])
+            fresh = self._embed([texts[i] for i in missing])
             for i, vec in zip(missing, fresh):
                 known[keys[i]] = vec
             if self.cache:
@@ -134,7 +144,8 @@ class SemanticRanker:
         if not papers:
             return np.zeros((0, len(topics)))
         protos = [prototypes(t, examples or {}) for t in topics]
-        vectors = self._embed([line for group in protos for line in group])
+        flat = [line for group in protos for line in group]
+        vectors = self._cached([f"proto:{hashlib.sha1(x.encode()).hexdigest()}" for x in flat], flat)
         sims = self.embed_papers(papers) @ np.asarray(vectors).T
         return _best_per_topic(sims, protos, len(papers))
 
