@@ -244,3 +244,15 @@ def test_example_papers_are_fetched_once_and_used(tmp_path, home, arxiv, monkeyp
         pipeline.stage_match(cfg, store, [ROBOT, TRAFFIC], client)
     assert [p.arxiv_id for p, _ in selected] == ["1"]  # kept by similarity to the example paper
     assert len(arxiv.requests) == 1  # fetched once, then stored
+
+
+def test_report_says_which_ranker_ran(tmp_path, home, arxiv, monkeypatch):
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "- **相关度排序**: TF-IDF 相似度（tfidf" in report
+    assert "- **关注主题**: Vision-Language-Action 模型、交通与时空预测" in report
+    assert "## 主题：交通与时空预测（3 篇）" in report
+    html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
+    assert "TF-IDF 相似度" in html and "`" not in html.split("<main>")[1].split("<h4>原文摘要")[0]

@@ -176,13 +176,14 @@ def topic_label(entry: ReportEntry) -> str:
     return entry.hits[0].keyword if entry.hits else "其他"
 
 
-def topic_reasons(entry: ReportEntry) -> list[str]:
+def topic_reasons(entry: ReportEntry, quote: str = "`") -> list[str]:
     """Why the paper was kept, one line per topic: keywords or semantic match, with scores."""
     lines = []
     for d in entry.topics:
         if d.kept_by == "keywords":
-            why = "关键词 " + ", ".join(f"`{h.keyword.removeprefix('title:').split('@')[0]}`" for h in d.hits) \
-                if d.hits else "作者 " + ", ".join(d.author_hits)
+            words = [h.keyword.removeprefix("title:").split("@")[0] for h in d.hits]
+            why = "关键词 " + ", ".join(f"{quote}{w}{quote}" for w in words) if d.hits \
+                else "作者 " + ", ".join(d.author_hits)
         elif d.kept_by == "judge":
             why = "大模型判定相关"
         else:
@@ -213,7 +214,8 @@ def _env(autoescape: bool = False) -> jinja2.Environment:
     env.filters.update(md_text=md_text, md_cell=md_cell, snippet_md=snippet_md,
                        analysis_md=analysis_md, type_label=lambda t: TYPE_LABELS.get(t, t),
                        math_html=math_html, snippet_html=snippet_html, analysis_html=analysis_html,
-                       tldr=tldr, topic_label=topic_label, topic_reasons=topic_reasons)
+                       tldr=tldr, topic_label=topic_label, topic_reasons=topic_reasons,
+                       topic_reasons_plain=lambda e: topic_reasons(e, quote="\u201c"))
     return env
 
 
@@ -245,6 +247,19 @@ def overview_view(report: DayReport) -> dict[str, Any] | None:
             "groups": groups, "model": ov.model}
 
 
+def ranker_note(report: DayReport) -> str:
+    """Which ranker scored the day's papers (as the report must say)."""
+    rankers = {d.ranker for e in report.entries for d in e.topics}
+    if not rankers:
+        return ""
+    names = ", ".join(sorted(rankers))
+    if rankers == {"keywords"}:
+        return "仅关键词（未启用相关度排序）"
+    if any(r.startswith("semantic") for r in rankers):
+        return f"语义相似度（{names}）"
+    return f"TF-IDF 相似度（{names}；安装 arxiv-monitor[semantic] 可启用语义排序）"
+
+
 def _context(report: DayReport) -> dict[str, Any]:
     day = dt.date.fromisoformat(report.day)
     counts = Counter(e.paper.announce_type for e in report.entries)
@@ -252,7 +267,9 @@ def _context(report: DayReport) -> dict[str, Any]:
     return dict(day=report.day, day_cn=f"{day.year}年{day.month:02d}月{day.day:02d}日",
                 categories=report.categories, keywords=report.keywords, items=report.items,
                 entries=report.entries, type_counts=type_counts, mode=_mode(report),
-                groups=_groups(report), overview=overview_view(report), cost_note=report.cost_note)
+                groups=_groups(report), overview=overview_view(report), cost_note=report.cost_note,
+                topics=list(dict.fromkeys(topic_label(e) for e in report.entries if e.topics)),
+                ranker=ranker_note(report))
 
 
 def render_markdown(report: DayReport) -> str:
