@@ -105,23 +105,27 @@ def _health(port: int) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
-def _serve_once(port: int) -> dict:
-    """Start `serve --run-now`, wait for its run, stop it with SIGTERM; return its health."""
+def _serve_once(port: int) -> tuple[dict, int, str]:
+    """Start `serve --run-now`, wait for its run, stop it with SIGTERM.
+
+    Returns the health state, its HTTP status and the service's output.
+    """
     exe = Path(sys.executable).with_name("arxiv-monitor")
     proc = subprocess.Popen([str(exe), "serve", "--run-now"], env=dict(os.environ),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         state: dict = {}
+        code = 0
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not state.get("runs"):
             try:
-                state = _health(port)[1]
+                code, state = _health(port)
             except OSError:
                 pass
             time.sleep(0.2)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
-        return state
+        return state, code, proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -133,10 +137,10 @@ def test_service_stopped_between_days_catches_up(home, arxiv, monkeypatch):
     arxiv.routes[feed_path] = Reply(200, rss([MON], pub="Mon, 02 Feb 2026 00:00:00 -0500"))
     port = free_port()
     monkeypatch.setenv("ARXIV_MONITOR_SCHEDULE_HEALTHZ_PORT", str(port))
-    assert _serve_once(port)["last_run"]["day"] == "2026-02-02"
+    assert _serve_once(port)[0]["last_run"]["day"] == "2026-02-02"
     # the service is down on Tuesday; started again on Wednesday
     arxiv.routes[feed_path] = Reply(200, rss([WED], pub="Wed, 04 Feb 2026 00:00:00 -0500"))
-    state = _serve_once(port)
+    state = _serve_once(port)[0]
     assert state["last_run"]["day"] == "2026-02-04" and state["last_run"]["caught_up"] == ["2026-02-03"]
     assert sorted(p.name for p in (home / "reports").glob("*.md")) == [
         "2026-02-02.md", "2026-02-03.md", "2026-02-04.md"]
@@ -146,26 +150,8 @@ def test_serve_runs_reports_health_and_stops_on_sigterm(home, arxiv, monkeypatch
     arxiv.routes["/rss/cs.AI+cs.LG+cs.RO+cs.CV"] = Reply(200, rss([MON]))
     port = free_port()
     monkeypatch.setenv("ARXIV_MONITOR_SCHEDULE_HEALTHZ_PORT", str(port))
-    exe = Path(sys.executable).with_name("arxiv-monitor")
-    proc = subprocess.Popen([str(exe), "serve", "--run-now"], env=dict(os.environ),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        state: dict = {}
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                code, state = _health(port)
-                if state.get("runs"):
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        assert code == 200 and state["last_run"]["status"] == "ok", state
-        assert state["last_run"]["day"] == "2026-02-02" and state["next_run"]
-        assert (home / "reports" / "2026-02-02.md").exists()
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
-        assert "stopped" in proc.stdout.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    state, code, output = _serve_once(port)
+    assert code == 200 and state["last_run"]["status"] == "ok", state
+    assert state["last_run"]["day"] == "2026-02-02" and state["next_run"]
+    assert (home / "reports" / "2026-02-02.md").exists()
+    assert "stopped" in output

@@ -80,23 +80,30 @@ def _sections_md(analysis: Analysis) -> str:
     return "\n\n".join(f"#### {label}\n{_marked(analysis, key)}" for key, label in labels.items())
 
 
-def analysis_md(entry: ReportEntry) -> str:
-    """The analysis block of one paper: heading, any notice, and the sections."""
+def notices(entry: ReportEntry) -> tuple[Analysis | None, list[tuple[str, str]]]:
+    """The analysis to show and the notices above it, as (kind, plain text)."""
     a, notes = entry.analysis, []
     if entry.updated_from:
-        notes.append(f"> 本文为 v{entry.updated_from} 的更新版本"
-                     f"（v{entry.paper.version}），以下分析基于 v{entry.updated_from}。")
+        notes.append(("notice", f"本文为 v{entry.updated_from} 的更新版本（v{entry.paper.version}），"
+                                f"以下分析基于 v{entry.updated_from}。"))
     if a is not None and not a.ok:
-        notes.append(f"> ⚠️ AI分析失败：{md_text(a.error or '未知原因')}。"
-                     "下面是抽取式分析，句子摘自原文；下次运行会重试。")
+        reason = " ".join((a.error or "未知原因").split())
+        notes.append(("error", f"⚠️ AI分析失败：{reason}。下面是抽取式分析，句子摘自原文；下次运行会重试。"))
         a = entry.fallback
+    if a is not None and a.source == "abstract":
+        notes.append(("notice", "未能获取论文正文，本分析仅基于摘要。"))
+    if a is not None and check_note(a):
+        notes.append(("muted", check_note(a) or ""))
+    return a, notes
+
+
+def analysis_md(entry: ReportEntry) -> str:
+    """The analysis block of one paper: heading, any notice, and the sections."""
+    a, notes = notices(entry)
+    quoted = [f"> {md_text(text)}" for _, text in notes]
     if a is None:
-        return "\n".join(notes + ["### AI分析\n\n尚未分析。"])
-    if a.source == "abstract":
-        notes.append("> 未能获取论文正文，本分析仅基于摘要。")
-    if check_note(a):
-        notes.append(f"> {check_note(a)}")
-    return "\n\n".join([f"### {_analysis_title(a)}", *notes, _sections_md(a)])
+        return "\n".join(quoted + ["### AI分析\n\n尚未分析。"])
+    return "\n\n".join([f"### {_analysis_title(a)}", *quoted, _sections_md(a)])
 
 
 # -- HTML -------------------------------------------------------------------
@@ -142,22 +149,12 @@ def _sections_html(analysis: Analysis) -> str:
 
 def analysis_html(entry: ReportEntry) -> Markup:
     """The analysis of one paper as a collapsible block, notices first."""
-    a, notes = entry.analysis, []
-    if entry.updated_from:
-        notes.append(f'<p class="notice">本文为 v{entry.updated_from} 的更新版本'
-                     f"（v{entry.paper.version}），以下分析基于 v{entry.updated_from}。</p>")
-    if a is not None and not a.ok:
-        notes.append(f'<p class="notice error">AI分析失败：{escape(a.error or "未知原因")}。'
-                     "下面是抽取式分析，句子摘自原文；下次运行会重试。</p>")
-        a = entry.fallback
+    a, notes = notices(entry)
+    css = {"notice": "notice", "error": "notice error", "muted": "muted"}
+    head = "".join(f'<p class="{css[kind]}">{escape(text)}</p>' for kind, text in notes)
     if a is None:
-        return Markup("".join(notes) + "<p>尚未分析。</p>")
-    if a.source == "abstract":
-        notes.append('<p class="notice">未能获取论文正文，本分析仅基于摘要。</p>')
-    if check_note(a):
-        notes.append(f'<p class="muted">{escape(check_note(a))}</p>')
-    title = _analysis_title(a)
-    return Markup(f"{''.join(notes)}<details open><summary>{escape(title)}</summary>\n"
+        return Markup(head + "<p>尚未分析。</p>")
+    return Markup(f"{head}<details open><summary>{escape(_analysis_title(a))}</summary>\n"
                   f"{_sections_html(a)}</details>")
 
 
