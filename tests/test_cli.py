@@ -20,7 +20,7 @@ from arxiv_monitor.config import load_config
 from arxiv_monitor.errors import ConfigError, RunLocked
 from arxiv_monitor.store import Store
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, make_pdf, rss
-from tests.fakes import Reply, ok, status
+from tests.fakes import Reply, ok
 
 VLA = FakePaper("2602.00001", "OpenVLA-X: Scaling Vision-Language-Action Models",
                 "We present OpenVLA-X, a vision-language-action model for robot manipulation. "

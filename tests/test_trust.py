@@ -18,7 +18,7 @@ from arxiv_monitor.overview import parse_overview
 from arxiv_monitor.quality import degenerate, drifted_sections
 from arxiv_monitor.sections import kind_of
 from arxiv_monitor.tokens import estimate_tokens
-from tests.fakes import FakeLLM, ok, status
+from tests.fakes import FakeLLM, ok
 from tests.test_cli import WED, invoke, rows, serve_day, write_feed
 
 KEYS = ["summary", "motivation", "contributions", "method", "experiments", "results", "limitations"]

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol
 
@@ -203,9 +203,6 @@ def parse_reply(content: str | None) -> dict[str, str]:
 
 
 # -- the stage --------------------------------------------------------------
-OnResult = Callable[[Paper, Analysis], Awaitable[None] | None]
-
-
 async def analyze_all(
     items: list[tuple[Paper, FullText]],
     analyzer: Analyzer,

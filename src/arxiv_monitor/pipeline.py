@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from . import backfill, deliver, feedback, fetch, overview, relevance, report
 from .analyze import Analyzer, analyze_all, make_analyzer

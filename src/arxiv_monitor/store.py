@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunLocked
-from .models import Analysis, FullText, KeywordHit, Paper, ReportEntry, Section
+from .models import Analysis, FullText, KeywordHit, Paper, Section
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
 
