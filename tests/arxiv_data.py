@@ -33,8 +33,31 @@ Abstract: {abstract}</description>
 {cats}      <pubDate>{pub}</pubDate>
       <arxiv:announce_type>{type}</arxiv:announce_type>
       <dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>
-      <dc:creator>{authors}</dc:creator>
+{doi}      <dc:creator>{authors}</dc:creator>
     </item>
+"""
+
+
+ATOM_HEAD = """<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xml:lang="en-us">
+  <id>http://rss.arxiv.org/atom/{cats}</id>
+  <title>{title}</title>
+  <updated>{updated}</updated>
+  <link href="http://rss.arxiv.org/atom/{cats}" rel="self" type="application/atom+xml"/>
+  <subtitle>{cats} updates on the arXiv.org e-print archive.</subtitle>
+"""
+ENTRY = """  <entry>
+    <id>oai:arXiv.org:{id}v{v}</id>
+    <title>{title}</title>
+    <updated>{published}</updated>
+    <link href="https://arxiv.org/abs/{id}" rel="alternate" type="text/html"/>
+    <summary>arXiv:{id}v{v} Announce Type: {type} 
+Abstract: {abstract}</summary>
+{cats}    <published>{published}</published>
+    <arxiv:announce_type>{type}</arxiv:announce_type>
+    <dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>
+{doi}    <dc:creator>{authors}</dc:creator>
+  </entry>
 """
 
 
@@ -48,6 +71,8 @@ class FakePaper:
     authors: str = "Ada Lovelace, Alan Turing"
     categories: list[str] = field(default_factory=lambda: ["cs.AI"])
     comment: str = ""
+    doi: str = ""
+    journal_ref: str = ""
 
 
 def rss(papers: list[FakePaper], pub: str = "Mon, 02 Feb 2026 00:00:00 -0500",
@@ -58,10 +83,31 @@ def rss(papers: list[FakePaper], pub: str = "Mon, 02 Feb 2026 00:00:00 -0500",
     items = "".join(
         ITEM.format(title=escape(p.title), id=p.arxiv_id, v=p.version, type=p.announce_type,
                     abstract=escape(p.abstract), pub=pub, authors=escape(p.authors),
-                    cats="".join(f"      <category>{c}</category>\n" for c in p.categories))
+                    cats="".join(f"      <category>{c}</category>\n" for c in p.categories),
+                    doi=(f"      <arxiv:DOI>{escape(p.doi)}</arxiv:DOI>\n" if p.doi else "")
+                    + (f"      <arxiv:journal_reference>{escape(p.journal_ref)}</arxiv:journal_reference>\n"
+                       if p.journal_ref else ""))
         for p in papers
     )
     return head + items + "  </channel>\n</rss>\n"
+
+
+def atom(papers: list[FakePaper], published: str = "2026-02-02T00:00:00-05:00",
+         cats: str = "cs.AI+cs.LG+cs.RO+cs.CV", title: str | None = None) -> str:
+    """An Atom document in the format of arXiv's Atom feeds (rss.arxiv.org/atom/...)."""
+    head = ATOM_HEAD.format(title=escape(title or f"{cats} updates on arXiv.org"), cats=cats,
+                            updated="2026-02-02T05:00:02.135284+00:00")
+    entries = "".join(
+        ENTRY.format(title=escape(p.title), id=p.arxiv_id, v=p.version, type=p.announce_type,
+                     abstract=escape(p.abstract), published=published, authors=escape(p.authors),
+                     cats="".join(f'    <category term="{c}" scheme="http://arxiv.org/schemas/atom"/>\n'
+                                  for c in p.categories),
+                     doi=(f"    <arxiv:DOI>{escape(p.doi)}</arxiv:DOI>\n" if p.doi else "")
+                     + (f"    <arxiv:journal_reference>{escape(p.journal_ref)}</arxiv:journal_reference>\n"
+                        if p.journal_ref else ""))
+        for p in papers
+    )
+    return head + entries + "</feed>\n"
 
 
 def api_atom(papers: list[FakePaper], total: int | None = None) -> str:

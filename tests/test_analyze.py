@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from arxiv_monitor.analyze import (SECTION_KEYS, analyze_all, estimate_tokens, fit_to_budget,
-                                   parse_reply, registry)
+from arxiv_monitor.analyze import analyze_all, backend_class, fit_to_budget
+from arxiv_monitor.replies import SECTION_KEYS, AnalysisReply, ReplyError
+from arxiv_monitor.tokens import estimate_tokens
 from arxiv_monitor.backends.extractive import ExtractiveAnalyzer, sentences
 from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer
 from arxiv_monitor.errors import LLMUnavailable
@@ -35,8 +36,7 @@ def analyse(server: FakeLLM, **kw):
 
 
 def test_backends_are_registered_as_entry_points():
-    backends = registry()
-    assert backends["openai"] is OpenAIAnalyzer and backends["extractive"] is ExtractiveAnalyzer
+    assert backend_class("openai") is OpenAIAnalyzer and backend_class("extractive") is ExtractiveAnalyzer
 
 
 def test_good_json_answer():
@@ -45,7 +45,9 @@ def test_good_json_answer():
     assert result.ok and list(result.sections) == SECTION_KEYS
     assert (result.tokens_in, result.tokens_out) == (100, 50)
     request = server.bodies[0]
-    assert request["response_format"] == {"type": "json_object"} and request["max_tokens"] == 4096
+    assert request["response_format"]["type"] == "json_schema" and request["max_tokens"] == 4096
+    schema = request["response_format"]["json_schema"]["schema"]
+    assert schema["required"] == SECTION_KEYS + ["tldr"] and schema["additionalProperties"] is False
     assert "arXiv ID: 2601.22586v1" in request["messages"][1]["content"]
 
 
@@ -98,7 +100,8 @@ def test_junk_is_caught(junk):
     with FakeLLM(ok(junk)) as server:
         result = analyse(server)
     assert not result.ok and "invalid reply" in result.error
-    assert len(server.bodies) == 3  # asked again, then gave up
+    assert len(server.bodies) == 2  # asked again once, naming the problem, then gave up
+    assert "That reply cannot be used" in server.bodies[1]["messages"][-1]["content"]
 
 
 def test_endpoint_without_json_mode_gets_markdown():
@@ -134,10 +137,10 @@ def test_parse_reply_accepts_chinese_keys_and_lists():
                         "方法概述": "足够长的方法内容在这里。", "实验说明": "足够长的实验内容在这里。",
                         "主要结果": "足够长的结果内容在这里。", "局限性": "足够长的局限内容在这里。"},
                        ensure_ascii=False)
-    sections = parse_reply(reply)
+    sections = AnalysisReply.from_content(reply).sections()
     assert sections["contributions"].startswith("- 贡献一")
-    with pytest.raises(ValueError, match="limitations"):
-        parse_reply(reply.replace("足够长的局限内容在这里。", ""))
+    with pytest.raises(ReplyError, match="limitations"):
+        AnalysisReply.from_content(reply.replace("足够长的局限内容在这里。", ""))
 
 
 def test_fit_to_budget_keeps_most_informative_sections_in_order():

@@ -12,55 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from arxiv_monitor import pipeline
-from arxiv_monitor.cli import app
 from arxiv_monitor.config import load_config
-from arxiv_monitor.errors import ConfigError, RunLocked
+from arxiv_monitor.errors import ConfigError, FeedError, RunLocked
 from arxiv_monitor.store import Store
-from tests.arxiv_data import FakePaper, api_atom, latexml_html, make_pdf, rss
+from tests.arxiv_data import FakePaper, latexml_html, make_pdf, rss
 from tests.fakes import Reply, ok
-
-VLA = FakePaper("2602.00001", "OpenVLA-X: Scaling Vision-Language-Action Models",
-                "We present OpenVLA-X, a vision-language-action model for robot manipulation. "
-                "Code: https://github.com/Robo-Lab/OpenVLA-X.", categories=["cs.RO", "cs.AI"])
-WED = FakePaper("2601.22586", "WED-Net: A Weather-Effect Disentanglement Network for Urban Flow Prediction",
-                "Urban spatio-temporal prediction under extreme conditions is challenging. "
-                "The code is publicly available at https://github.com/HQ-LV/WED-Net.",
-                authors="Qian Hong, Siyuan Chang, Xiao Zhou")
-PDFONLY = FakePaper("2602.00003", "Traffic Prediction with Graph Transformers",
-                    "We study traffic prediction on road sensor graphs.", categories=["cs.LG"],
-                    comment="Accepted at KDD. Code at https://github.com/tp-lab/GraphTP.")
-NOTEXT = FakePaper("2602.00004", "Multivariate Time Series Forecasting without Text",
-                   "A multivariate time series forecasting method with no full text online.",
-                   categories=["cs.LG"])
-OFFTOPIC = FakePaper("2602.00005", "Organ segmentation began with storage", "Nothing about GAN here.",
-                     categories=["cs.CV"])
-PAPERS = [VLA, WED, PDFONLY, NOTEXT, OFFTOPIC]
-
-
-def serve_day(arxiv, papers=PAPERS) -> None:
-    arxiv.routes["/api/query"] = Reply(200, api_atom(papers))
-    arxiv.routes[f"/html/{VLA.arxiv_id}v1"] = Reply(200, latexml_html(VLA.title, VLA.abstract))
-    arxiv.routes[f"/html/{WED.arxiv_id}v1"] = Reply(200, latexml_html(WED.title, WED.abstract))
-    arxiv.routes[f"/pdf/{PDFONLY.arxiv_id}v1"] = Reply(200, make_pdf(PDFONLY.title, two_column=True))
-
-
-def write_feed(tmp_path: Path, papers=PAPERS, name="feed.xml", **kw) -> Path:
-    path = tmp_path / name
-    path.write_text(rss(papers, **kw), encoding="utf-8")
-    return path
-
-
-def invoke(*args: str):
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result
-
-
-def rows(home: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(home / "arxiv-monitor.db") as db:
-        return db.execute(sql).fetchall()
+from tests.helpers import NOTEXT, PAPERS, PDFONLY, VLA, WED, invoke, rows, serve_day, write_feed
 
 
 def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm):
@@ -68,7 +27,8 @@ def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm):
     feed = write_feed(tmp_path)
     result = invoke("run", "--feed", str(feed))
     assert result.exit_code == 0, result.output
-    assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE day='2026-02-02'") == [(4,)]
+    assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE day='2026-02-02' AND kept=1") == [(4,)]
+    assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE day='2026-02-02'") == [(5,)]  # all listed
     statuses = dict(rows(home, "SELECT arxiv_id, status FROM analyses WHERE backend='openai'"))
     assert statuses == {p.arxiv_id: "ok" for p in PAPERS[:4]}
     sources = dict(rows(home, "SELECT arxiv_id, source FROM fulltexts"))
@@ -207,7 +167,7 @@ def test_killed_run_completes_on_rerun(tmp_path, home, arxiv, llm, monkeypatch):
     assert len(arxiv.requests) == downloads, "full texts were stored before the kill"
     assert llm.analysis_calls() - calls <= 4 - done + 1  # only the unfinished ones (one was in flight)
     assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='ok' AND backend='openai'") == [(4,)]
-    assert rows(home, "SELECT COUNT(*) FROM day_papers") == [(4,)]
+    assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE kept=1") == [(4,)]
     assert (home / "reports" / "2026-02-02.md").exists()
 
 
@@ -221,7 +181,7 @@ def test_empty_feed_writes_nothing_and_says_why(tmp_path, home):
 
 def test_feed_error_names_category(tmp_path, home):
     feed = write_feed(tmp_path, [], title="Feed error for query: cs.XY", cats="cs.XY")
-    with pytest.raises(Exception, match="cs.XY"):
+    with pytest.raises(FeedError, match="cs.XY"):
         invoke("run", "--feed", str(feed))
 
 
@@ -262,7 +222,7 @@ def test_init_then_papers_and_report_rerender(tmp_path, home, arxiv):
     assert invoke("init").exit_code == 0
     cfg_text = (home / "config.toml").read_text()
     assert 'categories = ["cs.AI", "cs.LG", "cs.RO", "cs.CV"]' in cfg_text
-    assert load_config().keywords[0] == "Vision Language Action"
+    assert [t.id for t in load_config().topic_list] == ["VLA", "TRAFFIC_ST"]
     serve_day(arxiv)
     invoke("run", "--feed", str(write_feed(tmp_path)))
     listing = invoke("papers", "--date", "2026-02-02")

@@ -18,9 +18,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from arxiv_monitor.deliver import feishu_sign, pack, wecom_payloads
-from arxiv_monitor.models import DayReport, KeywordHit, Paper, ReportEntry
+from arxiv_monitor.models import DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry, TopicDecision
 from tests.fakes import GoldenServer, Reply
-from tests.test_cli import invoke, serve_day, write_feed
+from tests.helpers import free_port, invoke, serve_day, write_feed
 
 
 class Inbox:
@@ -32,14 +32,6 @@ class Inbox:
         self.envelopes.append(envelope)
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 OK"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _auth(server, session, envelope, mechanism, auth_data):
@@ -197,8 +189,10 @@ def test_every_webhook_gets_its_native_payload(tmp_path, home, arxiv, smtp, monk
 
 
 def _big_report(n: int) -> DayReport:
-    entries = [ReportEntry(Paper(f"2602.{i:05d}", 1, f"一个很长的论文标题 Title number {i} " * 3, "a"),
-                           [KeywordHit("vla", "title", "x", "VLA")], None, None, None) for i in range(n)]
+    verdict = KeywordVerdict([KeywordHit("vla", "title", "x", "VLA")])
+    entries = [ReportEntry(Listing(Paper(f"2602.{i:05d}", 1, f"一个很长的论文标题 Title number {i} " * 3, "a"), "new",
+                                   [TopicDecision("VLA", "VLA", 0.0, 2.0, "keywords", "keywords", verdict)]),
+                           None, None, None) for i in range(n)]
     return DayReport("2026-02-02", ["cs.AI"], ["vla"], n, entries, "extractive", "")
 
 

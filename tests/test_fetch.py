@@ -7,7 +7,7 @@ import pytest
 from arxiv_monitor.errors import FeedError
 from arxiv_monitor.fetch import detex, enrich, merge_batches, parse_feed, read_feed_files, split_authors
 from arxiv_monitor.net import PoliteClient
-from tests.arxiv_data import FakePaper, api_atom, rss
+from tests.arxiv_data import FakePaper, api_atom, atom, rss
 from tests.fakes import GoldenServer, Reply
 
 P1 = FakePaper("2601.22586", "WED-Net: Urban Flow", "Urban flow & weather <b>x</b>.",
@@ -19,12 +19,13 @@ P2 = FakePaper("2602.00002", "A replaced paper", "Abstract two.", version=3, ann
 def test_parse_feed_reads_arxiv_fields():
     batch = parse_feed(rss([P1, P2]))
     assert batch.day == dt.date(2026, 2, 2)
+    assert [item.announce_type for item in batch.listings] == ["new", "replace-cross"]
     first, second = batch.papers
-    assert (first.arxiv_id, first.version, first.announce_type) == ("2601.22586", 1, "new")
+    assert (first.arxiv_id, first.version) == ("2601.22586", 1)
     assert first.abstract == "Urban flow & weather <b>x</b>."  # prefix gone, text kept as text
     assert first.authors == ["José García", "Jürgen Müller", "Søren Kierkegaard"]
     assert first.published == dt.date(2026, 2, 2)
-    assert (second.version, second.announce_type, second.categories) == (3, "replace-cross", ["cs.RO", "cs.AI"])
+    assert (second.version, second.categories) == (3, ["cs.RO", "cs.AI"])
 
 
 def test_detex_and_authors():
@@ -37,7 +38,7 @@ def test_dedupe_and_announce_type_filter(tmp_path):
     b = tmp_path / "b.xml"
     a.write_text(rss([P1, P2], cats="cs.AI"))
     b.write_text(rss([FakePaper(P1.arxiv_id, P1.title, P1.abstract, categories=["cs.LG"])], cats="cs.LG"))
-    batch = read_feed_files([a, b], ["cs.AI", "cs.LG"], ["new", "cross"])
+    batch = read_feed_files([a, b], ["new", "cross"])
     assert [p.arxiv_id for p in batch.papers] == [P1.arxiv_id]
     assert batch.papers[0].categories == ["cs.AI", "cs.LG"]
     assert batch.items_read == 3
@@ -49,18 +50,20 @@ def test_feed_error_names_category():
 
 
 def test_not_a_feed_is_a_clear_error():
-    with pytest.raises(FeedError, match="not a readable RSS feed"):
+    with pytest.raises(FeedError, match="junk.xml is not a complete, well-formed feed"):
         parse_feed(b"\x00\x01 garbage", "junk.xml")
+    with pytest.raises(FeedError, match="not an arXiv RSS or Atom feed"):
+        parse_feed(b"<html><body>Service unavailable</body></html>", "page.html")
 
 
 def test_malformed_items_are_skipped_not_fatal():
     text = rss([P1]).replace("</channel>", "<item><title>No id</title></item></channel>")
     batch = parse_feed(text)
-    assert len(batch.papers) == 1 and batch.malformed == ["No id"]
+    assert len(batch.papers) == 1 and batch.malformed == ["2"] and batch.items_read == 2
 
 
 def test_empty_feed_is_empty():
-    batch = merge_batches([parse_feed(rss([]))], ["cs.AI"], ["new"])
+    batch = merge_batches([parse_feed(rss([]))], ["new"])
     assert batch.papers == [] and batch.items_read == 0 and batch.day == dt.date(2026, 2, 2)
 
 
@@ -85,11 +88,12 @@ def test_enrich_failure_goes_on():
     assert papers[0].comments is None
 
 
-def test_truncated_feed_keeps_complete_items():
+@pytest.mark.parametrize("where", ["A replaced paper", "</item>", "</channel>"])
+def test_a_feed_cut_off_is_refused_whole(where):
     text = rss([P1, P2])
-    cut = text[: text.index("A replaced paper") + 5]  # the download stopped inside item two
-    batch = parse_feed(cut, "cut.xml")
-    assert [p.arxiv_id for p in batch.papers][:1] == [P1.arxiv_id]
+    cut = text[: text.rindex(where) + 5]  # the download stopped there
+    with pytest.raises(FeedError, match="cut.xml is not a complete, well-formed feed"):
+        parse_feed(cut, "cut.xml")
 
 
 def test_online_feed_is_fetched_conditionally(tmp_path):
@@ -101,3 +105,45 @@ def test_online_feed_is_fetched_conditionally(tmp_path):
         second = fetch_feed(client, f"{server.url}/rss", ["cs.AI", "cs.LG"], ["new"], tmp_path)
         assert server.requests[1]["headers"].get("If-None-Match") == '"v1"'
     assert [p.arxiv_id for p in first.papers] == [p.arxiv_id for p in second.papers] == [P1.arxiv_id]
+
+
+def test_atom_feed_and_doi_are_read():
+    p3 = FakePaper("2602.00003", "An Atom paper", "Abstract three.", doi="10.1145/3700000.3700001",
+                   journal_ref="Proc. KDD 2026", announce_type="cross", categories=["cs.LG", "stat.ML"])
+    batch = parse_feed(atom([P1, P2, p3]), "atom.xml")
+    assert batch.day == dt.date(2026, 2, 2) and batch.items_read == 3
+    assert [(i.paper.arxiv_id, i.paper.version, i.announce_type) for i in batch.listings] == [
+        ("2601.22586", 1, "new"), ("2602.00002", 3, "replace-cross"), ("2602.00003", 1, "cross")]
+    third = batch.papers[2]
+    assert (third.doi, third.journal_ref, third.categories) == ("10.1145/3700000.3700001", "Proc. KDD 2026",
+                                                                ["cs.LG", "stat.ML"])
+    assert batch.papers[0].authors == ["José García", "Jürgen Müller", "Søren Kierkegaard"]
+    assert batch.papers[0].abstract == "Urban flow & weather <b>x</b>."
+    rss_doi = parse_feed(rss([p3])).papers[0]
+    assert rss_doi.doi == "10.1145/3700000.3700001" and rss_doi.journal_ref == "Proc. KDD 2026"
+
+
+def test_a_cut_online_feed_is_retried_and_never_cached(tmp_path):
+    from arxiv_monitor.fetch import fetch_feed
+
+    whole = rss([P1, P2])
+    cut = whole[: whole.index("A replaced paper")]
+    routes = {"/rss/cs.AI": [Reply(200, cut, {"ETag": '"v2"'}), Reply(200, whole, {"ETag": '"v2"'}), Reply(304)]}
+    with GoldenServer(routes) as server, PoliteClient("t", interval=0, backoff=0) as client:
+        first = fetch_feed(client, f"{server.url}/rss", ["cs.AI"], ["new", "replace-cross"], tmp_path)
+        assert len(server.requests) == 2  # the cut body was asked for again
+        assert (tmp_path / "feeds" / "cs.AI.xml").read_text() == whole
+        again = fetch_feed(client, f"{server.url}/rss", ["cs.AI"], ["new", "replace-cross"], tmp_path)
+    assert len(first.papers) == len(again.papers) == 2
+
+
+def test_an_always_cut_online_feed_is_an_error_and_leaves_no_cache(tmp_path):
+    from arxiv_monitor.fetch import fetch_feed
+
+    whole = rss([P1, P2])
+    routes = {"/rss/cs.AI": Reply(200, whole[:-40], {"ETag": '"v1"'})}
+    with GoldenServer(routes) as server, PoliteClient("t", interval=0, backoff=0, max_retries=2) as client:
+        with pytest.raises(FeedError, match="not a complete, well-formed feed"):
+            fetch_feed(client, f"{server.url}/rss", ["cs.AI"], ["new"], tmp_path)
+        assert len(server.requests) == 3
+    assert not (tmp_path / "feeds").exists()

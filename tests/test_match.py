@@ -2,8 +2,9 @@
 
 import pytest
 
-from arxiv_monitor.match import compile_keyword, find, is_acronym, match_paper, select, snippet
+from arxiv_monitor.match import compile_keyword, find, is_acronym, snippet
 from arxiv_monitor.models import Paper
+from arxiv_monitor.topics import TopicConfig, keyword_verdict
 
 
 @pytest.mark.parametrize("keyword,text", [
@@ -68,9 +69,9 @@ def test_snippet_is_short_and_marks_cuts():
     assert len(excerpt) < 160
 
 
-def test_match_paper_reports_field_and_matched_text():
+def test_keyword_hits_report_field_and_matched_text():
     paper = Paper("1", 1, "A Cycle-GAN study", "We also use RAG-based retrieval over storage.")
-    hits = match_paper(paper, ["gan", "rag", "llm"])
+    hits = keyword_verdict(paper, TopicConfig(id="T", any=["gan", "rag", "llm"])).hits
     assert [(h.keyword, h.field, h.matched) for h in hits] == [
         ("gan", "title", "GAN"), ("rag", "abstract", "RAG")]
-    assert select([paper, Paper("2", 1, "An organ", "It began.")], ["gan"])[0][0] is paper
+    assert not keyword_verdict(Paper("2", 1, "An organ", "It began."), TopicConfig(id="T", any=["gan"])).passes

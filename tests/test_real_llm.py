@@ -20,8 +20,7 @@ import urllib.request
 
 import pytest
 
-from tests.test_cli import WED, invoke, rows, serve_day, write_feed
-from tests.test_deliver import free_port
+from tests.helpers import WED, free_port, invoke, rows, serve_day, write_feed
 
 pytestmark = [
     pytest.mark.real_llm,

@@ -10,14 +10,16 @@ import subprocess
 import jsonschema
 import pytest
 
-from arxiv_monitor.models import Analysis, DayReport, KeywordHit, Paper, ReportEntry
-from arxiv_monitor.report import json_schema, math_html, render_html, render_markdown, report_data, write_report
+from arxiv_monitor.models import (Analysis, DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry,
+                                  TopicDecision)
+from arxiv_monitor.render import json_schema, math_html, render_html, render_markdown, report_data
+from arxiv_monitor.report import write_report
 
 HOSTILE = Paper(
     "2602.09999", 1,
     'Pwn <script>document.title="PWNED"</script> and <img src=x onerror="document.title=\'PWNED\'"> $\\pi_0$-VLA',
     'An abstract with <b>tags</b>, & ampersands and math $\\alpha \\times \\beta$ for the VLA.',
-    ["Eve <evil@example.com>"], ["cs.RO"], "new",
+    ["Eve <evil@example.com>"], ["cs.RO"],
 )
 ANALYSIS = Analysis("openai", "m", "p1", "zh", "ok",
                     {k: f"**要点** <script>alert(1)</script> 内容 {k}" for k in
@@ -26,8 +28,10 @@ ANALYSIS = Analysis("openai", "m", "p1", "zh", "ok",
 
 
 def report(**kw) -> DayReport:
-    entry = ReportEntry(HOSTILE, [KeywordHit("vla", "title", "… $\\pi_0$-VLA", "VLA")],
-                        "https://github.com/Org/Repo", "html", kw.get("analysis", ANALYSIS))
+    hit = KeywordHit("vla", "title", "… $\\pi_0$-VLA", "VLA")
+    kept = TopicDecision("VLA", "VLA 模型", 0.7, 0.6, "keywords", "keywords", KeywordVerdict([hit]))
+    entry = ReportEntry(Listing(HOSTILE, "new", [kept]), "https://github.com/Org/Repo", "html",
+                        kw.get("analysis", ANALYSIS))
     return DayReport("2026-02-02", ["cs.RO"], ["vla"], 10, [entry], "openai", "m")
 
 

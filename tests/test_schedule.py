@@ -18,8 +18,7 @@ from arxiv_monitor.net import PoliteClient
 from arxiv_monitor.serve import next_run
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, rss
 from tests.fakes import GoldenServer, Reply
-from tests.test_cli import invoke, rows
-from tests.test_deliver import free_port
+from tests.helpers import free_port, invoke, rows
 
 MON = FakePaper("2602.01001", "Monday VLA: Vision-Language-Action Policies", "A VLA for robots.")
 TUE = FakePaper("2602.02002", "Tuesday Traffic Prediction Network", "We study traffic prediction.",
@@ -45,7 +44,7 @@ def test_fetch_day_pages_through_the_api():
     assert [q["start"] for q in queries] == [["0"], ["2"]]
     assert "submittedDate:[" in queries[0]["search_query"][0]
     assert [p.arxiv_id for p in batch.papers] == [MON.arxiv_id, TUE.arxiv_id, WED.arxiv_id]
-    assert [p.announce_type for p in batch.papers] == ["new", "cross", "new"]
+    assert [item.announce_type for item in batch.listings] == ["new", "cross", "new"]
     assert batch.papers[0].published == dt.date(2026, 2, 3)
 
 
@@ -74,7 +73,7 @@ def test_missed_day_is_caught_up_on_the_next_run(home, arxiv):
     reports = sorted(p.name for p in (home / "reports").glob("*.md"))
     assert reports == ["2026-02-02.md", "2026-02-03.md", "2026-02-04.md"]
     assert TUE.title in (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
-    assert rows(home, "SELECT day, arxiv_id FROM day_papers ORDER BY day") == [
+    assert rows(home, "SELECT day, arxiv_id FROM day_papers WHERE kept=1 ORDER BY day") == [
         ("2026-02-02", MON.arxiv_id), ("2026-02-03", TUE.arxiv_id), ("2026-02-04", WED.arxiv_id)]
     assert "- **公告类型**: 交叉列出（cross）" in (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
 

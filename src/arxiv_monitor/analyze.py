@@ -2,24 +2,26 @@
 
 A backend is a class registered under the entry-point group
 ``arxiv_monitor.analyzers`` (see ``pyproject.toml``): the built-in ``openai``
-and ``extractive`` backends register exactly as an outside plugin would. A
-backend class has ``from_config(config)`` and an async ``analyze(paper,
-fulltext)`` that returns an ``Analysis`` with the sections in ``SECTION_KEYS``.
+and ``extractive`` backends register exactly as an outside plugin would.
+The contract (``Analyzer``): attributes ``name``, ``model``,
+``prompt_version`` and ``language``; ``from_config(config)``; an async
+``analyze(paper, fulltext)`` returning an ``Analysis`` with the sections in
+``SECTION_KEYS``; an async ``aclose()``. Optional: an async
+``overview(entries)`` (default: the papers grouped by topic, ``overview.grouped``)
+and an async ``judge(items, topics)`` for the relevance judge.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import ConfigError, LLMUnavailable
-from .models import Analysis, FullText, Paper, Section
-from .quality import degenerate
+from .models import Analysis, FullText, Overview, Paper, ReportEntry, Section
+from .overview import grouped
 from .sections import PRIORITY, kind_of
 from .tokens import estimate_tokens
 
@@ -29,20 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "arxiv_monitor.analyzers"
-SECTION_KEYS = ["summary", "motivation", "contributions", "method", "experiments", "results",
-                "limitations"]
-OPTIONAL_KEYS = ["tldr"]  # a one-sentence TL;DR, shown in the contents table
-HEADINGS = {
-    "zh": ["论文概要", "研究动机", "核心贡献与创新点", "方法概述", "实验说明", "主要结果", "局限性"],
-    "en": ["Summary", "Motivation", "Contributions and novelty", "Method", "Experiments",
-           "Main results", "Limitations"],
-}
-MIN_SECTION_CHARS = 8
-
-
-def headings(language: str) -> dict[str, str]:
-    """Section key -> heading in ``language`` (English for languages without labels)."""
-    return dict(zip(SECTION_KEYS, HEADINGS.get(language.split("-")[0], HEADINGS["en"])))
 
 
 class Analyzer(Protocol):
@@ -58,19 +46,24 @@ class Analyzer(Protocol):
     async def aclose(self) -> None: ...
 
 
-def registry() -> dict[str, type]:
-    """Installed analyser backends by name, loaded from entry points."""
-    return {ep.name: ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)}
+def backend_class(name: str) -> type:
+    """The installed backend class ``name``; ConfigError names the installed ones."""
+    eps = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    if name not in eps:
+        raise ConfigError(f"llm.backend: unknown analyser backend {name!r}; "
+                          f"installed: {', '.join(sorted(eps))} (or auto)")
+    return eps[name].load()
 
 
 def make_analyzer(config: Config, name: str | None = None) -> Analyzer:
     """Instantiate the backend ``name`` (default: the configured one)."""
-    name = name or config.backend_name
-    backends = registry()
-    if name not in backends:
-        raise ConfigError(f"llm.backend: unknown analyser backend {name!r}; "
-                          f"installed: {', '.join(sorted(backends))}")
-    return backends[name].from_config(config)
+    return backend_class(name or config.backend_name).from_config(config)
+
+
+async def overview_of(analyzer: Analyzer, entries: list[ReportEntry]) -> Overview:
+    """The analyser's overview of the day, or the grouped list when it writes none."""
+    write = getattr(analyzer, "overview", None)
+    return await write(entries) if write is not None else grouped(entries)
 
 
 # -- token budget -----------------------------------------------------------
@@ -104,104 +97,6 @@ def fit_to_budget(sections: list[Section], budget: int,
     return [chosen[i] for i in sorted(chosen)]
 
 
-# -- reply parsing ----------------------------------------------------------
-_THINK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
-_HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s*|\*\*)(?P<h>[^\n]+?)(?:\*\*)?\s*[:：]?\s*$")
-
-
-def strip_reasoning(content: str) -> str:
-    """Drop ``<think>…</think>`` blocks (and an unopened ``…</think>`` head)."""
-    content = _THINK.sub("", content)
-    for closer in ("</think>", "</thinking>", "</reasoning>"):
-        if closer in content:
-            content = content.split(closer)[-1]
-    return content.strip()
-
-
-def _as_text(value: object) -> str:
-    if isinstance(value, list):
-        return "\n".join(f"- {_as_text(v)}" for v in value)
-    if isinstance(value, dict):
-        return "\n".join(f"- **{k}**: {_as_text(v)}" for k, v in value.items())
-    return str(value).strip() if value is not None else ""
-
-
-def _key_for(label: str) -> str | None:
-    clean = re.sub(r"[*#_`\s]|^\d+[.、)]|[:：]$", "", label).lower()
-    clean = re.sub(r"^\d+[.、)]", "", clean)
-    if clean in ("tldr", "tl;dr", "一句话总结"):
-        return "tldr"
-    for key in SECTION_KEYS:
-        names = [key] + [HEADINGS[lang][SECTION_KEYS.index(key)] for lang in HEADINGS]
-        if any(re.sub(r"\s", "", n).lower() in clean or clean == n for n in names):
-            return key
-    return None
-
-
-def _parse_json(content: str) -> dict[str, str] | None:
-    fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", content, re.DOTALL)
-    body = fenced.group(1) if fenced else content[content.find("{"): content.rfind("}") + 1]
-    if not body:
-        return None
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    out = {}
-    for label, value in data.items():
-        key = _key_for(str(label))
-        if key and key not in out:
-            out[key] = _as_text(value)
-    return out
-
-
-def _parse_markdown(content: str) -> dict[str, str]:
-    out: dict[str, list[str]] = {}
-    current = None
-    for line in content.splitlines():
-        heading = _HEADING_LINE.match(line)
-        key = _key_for(heading.group("h")) if heading and len(line) < 60 else None
-        if key:
-            current = key
-            out.setdefault(key, [])
-        elif current and not re.fullmatch(r"\s*(\*{3,}|-{3,}|_{3,})\s*", line):
-            out[current].append(line)
-    return {k: "\n".join(v).strip() for k, v in out.items()}
-
-
-def parse_sections(content: str | None) -> dict[str, str]:
-    """The sections a reply holds (JSON or headed Markdown), unvalidated."""
-    text = strip_reasoning(content or "")
-    return (_parse_json(text) or _parse_markdown(text)) if text else {}
-
-
-def parse_reply(content: str | None) -> dict[str, str]:
-    """Turn a model's reply (JSON or headed Markdown) into validated sections.
-
-    Drops reasoning blocks and any preamble. Raises ValueError naming what is
-    wrong when a section is missing or empty, or when the text loops.
-    """
-    if not strip_reasoning(content or ""):
-        raise ValueError("the reply is empty")
-    sections = parse_sections(content)
-    missing = [k for k in SECTION_KEYS if len(sections.get(k, "").strip(" -*.…\n")) < MIN_SECTION_CHARS]
-    if len(missing) == len(SECTION_KEYS):
-        raise ValueError("the reply is not an analysis (no JSON object or known section headings)")
-    if missing:
-        raise ValueError(f"sections missing or empty: {', '.join(missing)}")
-    looping = [k for k in SECTION_KEYS if degenerate(sections[k])]
-    if looping:
-        raise ValueError(f"the text repeats itself in: {', '.join(looping)}")
-    if len({sections[k].strip() for k in SECTION_KEYS}) < len(SECTION_KEYS) - 1:
-        raise ValueError("several sections have the same text")
-    out = {k: sections[k] for k in SECTION_KEYS}
-    if sections.get("tldr"):
-        out["tldr"] = sections["tldr"].strip()
-    return out
-
-
 # -- the stage --------------------------------------------------------------
 async def analyze_all(
     items: list[tuple[Paper, FullText]],
@@ -212,8 +107,9 @@ async def analyze_all(
     """Analyse ``items`` with at most ``concurrency`` requests in flight.
 
     ``on_result`` is called as each analysis completes (so progress is saved
-    as it is made). A bad key or unreachable endpoint stops all further
-    requests; the returned list holds such run-wide errors, once each.
+    as it is made). An endpoint that cannot be used (bad key, dead, only
+    unusable replies) stops all further requests; the returned list holds
+    such run-wide errors, once each.
     """
     gate = asyncio.Semaphore(concurrency)
     fatal: list[str] = []
@@ -230,7 +126,7 @@ async def analyze_all(
                         fatal.append(str(exc))
                     result = failed(analyzer, text, fatal[0])
                 except Exception as exc:  # one bad paper never sinks the run
-                    log.exception("analysis of %s crashed", paper.versioned_id)
+                    log.warning("analysis of %s failed: %s: %s", paper.versioned_id, type(exc).__name__, exc)
                     result = failed(analyzer, text, f"{type(exc).__name__}: {exc}")
             result.version = paper.version
             on_result(paper, result)

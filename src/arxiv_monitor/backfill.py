@@ -19,11 +19,10 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-import feedparser
-
 from .errors import FeedError, FetchError
-from .fetch import _apply_api_entry, _clean, parse_id
-from .models import FeedBatch, Paper
+from .fetch import apply_api_entry, clean
+from .ids import ArxivId
+from .models import FeedBatch, Listing, Paper
 from .net import PoliteClient
 
 log = logging.getLogger(__name__)
@@ -64,23 +63,25 @@ def window_query(categories: list[str], day: dt.date) -> str:
     return f"({cats}) AND submittedDate:[{start:%Y%m%d%H%M} TO {end:%Y%m%d%H%M}]"
 
 
-def _paper(entry: feedparser.FeedParserDict, categories: list[str], day: dt.date) -> Paper | None:
-    ids = parse_id(entry.get("id", ""))
+def _listing(entry: dict, categories: list[str], day: dt.date) -> Listing | None:
+    """An export-API entry as the day's listing: ``new`` in its primary category, else ``cross``."""
+    ids = ArxivId.search(entry.get("id", ""))
     if not ids or not entry.get("title"):
         return None
-    paper = Paper(ids[0], ids[1], _clean(entry["title"]), _clean(entry.get("summary", "")),
+    paper = Paper(ids.bare, ids.version or 1, clean(entry["title"]), clean(entry.get("summary", "")),
                   authors=[a.get("name", "") for a in entry.get("authors", []) if a.get("name")],
                   published=day)
-    _apply_api_entry(paper, entry)
-    paper.announce_type = "new" if paper.primary_category in categories else "cross"
-    return paper
+    apply_api_entry(paper, entry)
+    return Listing(paper, "new" if paper.primary_category in categories else "cross")
 
 
 def fetch_day(client: PoliteClient, api_url: str, categories: list[str], day: dt.date,
               types: list[str], page_size: int = PAGE_SIZE) -> FeedBatch:
     """All papers announced on ``day`` in ``categories``, from the export API."""
+    import feedparser
+
     query = window_query(categories, day)
-    batch = FeedBatch(day=day, categories=list(categories), papers=[])
+    batch = FeedBatch(day=day, listings=[])
     seen: set[str] = set()
     start = 0
     while True:
@@ -94,10 +95,10 @@ def fetch_day(client: PoliteClient, api_url: str, categories: list[str], day: dt
         total = int(parsed.feed.get("opensearch_totalresults", 0) or 0)
         for entry in parsed.entries:
             batch.items_read += 1
-            paper = _paper(entry, categories, day)
-            if paper and paper.arxiv_id not in seen and paper.announce_type in types:
-                seen.add(paper.arxiv_id)
-                batch.papers.append(paper)
+            item = _listing(entry, categories, day)
+            if item and item.paper.arxiv_id not in seen and item.announce_type in types:
+                seen.add(item.paper.arxiv_id)
+                batch.listings.append(item)
         start += len(parsed.entries)
         if not parsed.entries or start >= total:
             return batch
@@ -105,10 +106,12 @@ def fetch_day(client: PoliteClient, api_url: str, categories: list[str], day: dt
 
 def fetch_ids(client: PoliteClient, api_url: str, ids: list[str]) -> list[Paper]:
     """Papers by arXiv id (for topic examples); a failed call returns what it has."""
+    import feedparser
+
     params = {"id_list": ",".join(ids), "max_results": str(len(ids))}
     try:
         parsed = feedparser.parse(client.get(api_url, params=params).content)
     except FetchError as exc:
         log.warning("cannot fetch example papers %s: %s", ids, exc)
         return []
-    return [p for e in parsed.entries if (p := _paper(e, [], dt.date.today())) is not None]
+    return [item.paper for e in parsed.entries if (item := _listing(e, [], dt.date.today())) is not None]

@@ -15,18 +15,18 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, feedback, pipeline
+from . import __version__, commands, pipeline
 from .config import config_file, default_home, load_config
 from .errors import MonitorError
 from .models import RunStats
-from .store import Store
 
 app = typer.Typer(
     help="Follow arXiv every announcement day: match your topics, read the papers, "
          "analyse them with an LLM and write a daily report.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True)  # messages, progress and errors
+out = Console()  # results: tables, explanations, JSON
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Config file (default: <home>/config.toml).")]
 
 
@@ -52,6 +52,11 @@ class RichProgress:
     def advance(self, step: int = 1) -> None:
         if self.task is not None:
             self.progress.advance(self.task, step)
+
+
+def _result(text: str) -> None:
+    """Plain text results go to stdout, unwrapped and uninterpreted."""
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
@@ -132,15 +137,7 @@ def report(
     config: ConfigOpt = None,
 ) -> None:
     """Re-render a stored day's report, with no network."""
-    cfg = load_config(config)
-    if date is None:
-        store = Store(cfg.db_path)
-        days = store.days()
-        store.close()
-        if not days:
-            raise MonitorError("Nothing stored yet: run `arxiv-monitor run` first.")
-        date = days[0]
-    for path in pipeline.rerender(cfg, date).values():
+    for path in commands.rerender(load_config(config), date).values():
         console.print(f"Wrote {path}")
 
 
@@ -154,7 +151,7 @@ def analyze(
 ) -> None:
     """Analyse stored papers: those not yet analysed, or all of them with --reanalyze."""
     _, stats = _with_progress(verbose, config,
-                              lambda c, p: pipeline.reanalyze(c, date, arxiv_id, reanalyze, p))
+                              lambda c, p: commands.reanalyze(c, date, arxiv_id, reanalyze, p))
     console.print(f"Analyses made {stats.analysed}, failed {stats.analyses_failed}, "
                   f"kept {stats.analyses_cached}; tokens {stats.tokens_in} in / {stats.tokens_out} out. "
                   f"Report: {stats.report}")
@@ -173,7 +170,7 @@ def deliver_cmd(
 ) -> None:
     """Send a stored day's report to the targets that have not had it."""
     cfg = load_config(config)
-    results = pipeline.redeliver(cfg, date, target, force)
+    results = commands.redeliver(cfg, date, target, force)
     if not results:
         console.print(f"Nothing to send for {date}: every target has it (use --force to resend).")
     for r in results:
@@ -193,11 +190,15 @@ def backfill_cmd(
 ) -> None:
     """Build the reports of past announcement days from the export API."""
     first, last = _date(from_), _date(to or from_)
-    _, stats = _with_progress(verbose, config, lambda c, p: pipeline.run_backfill(c, first, last, force, p))
+    _, stats = _with_progress(verbose, config, lambda c, p: commands.run_backfill(c, first, last, force, p))
     console.print(f"Backfilled {len(stats.caught_up)} day(s): {', '.join(stats.caught_up) or 'none'}; "
                   f"{stats.matched} papers matched, {stats.analysed} analysed.")
     for warning in stats.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
+    for error in stats.errors:
+        console.print(f"[red]error:[/] {error}")
+    if stats.errors:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -216,58 +217,45 @@ def serve(
 
 @app.command()
 def explain(
-    arxiv_id: Annotated[str, typer.Argument(help="A stored paper, e.g. 2601.22586.")],
+    arxiv_id: Annotated[str, typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.")],
     config: ConfigOpt = None,
 ) -> None:
     """Show, per topic, why a paper is kept or not: keywords, negatives, score, decision."""
-    cfg = load_config(config)
-    paper, decisions, rated = feedback.explain(cfg, arxiv_id)
-    print(f"{paper.versioned_id}  {paper.title}")
-    for d in decisions:
-        hits = ", ".join(f"{h.keyword} ({h.field}: \u201c{h.snippet}\u201d)" for h in d.hits)
-        decision = {"keywords": "kept: keywords", "semantic": "kept: semantic match"}.get(
-            d.kept_by or "", "not kept" + ("" if d.category_ok else " (not in the topic's categories)"))
-        print(f"\n{d.label} [{d.topic}]")
-        print(f"  keyword hits:   {hits or '-'}" + (f"; authors: {', '.join(d.author_hits)}" if d.author_hits else ""))
-        print(f"  negative hits:  {', '.join(h.keyword for h in d.none_hits) or '-'}")
-        print(f"  missing 'all':  {', '.join(d.missing_all) or '-'}")
-        print(f"  score:          {d.score:.3f} (threshold {d.threshold:.2f}, keyword floor {d.floor:.2f}; ranker {d.ranker})")
+    found = commands.explain(load_config(config), arxiv_id)
+    lines = [f"{found.paper.versioned_id}  {found.paper.title}"]
+    for d in found.decisions:
+        v = d.verdict
+        hits = ", ".join(f"{h.keyword} ({h.field}: \u201c{h.snippet}\u201d)" for h in v.hits)
+        decision = {"keywords": "kept: keywords", "semantic": "kept: semantic match",
+                    "judge": "kept: LLM judge"}.get(
+            d.kept_by or "", "not kept" + ("" if v.category_ok else " (not in the topic's categories)"))
         judge = f"{d.judge:g}/10: {d.judge_reason}" if d.judge is not None else "- (not asked)"
-        print(f"  judge:          {judge}")
+        rated = found.ratings.get(d.topic)
+        lines += [f"\n{d.label} [{d.topic}]",
+                  f"  keyword hits:   {hits or '-'}" + (f"; authors: {', '.join(v.author_hits)}" if v.author_hits else ""),
+                  f"  negative hits:  {', '.join(h.keyword for h in v.none_hits) or '-'}",
+                  f"  missing 'all':  {', '.join(v.missing_all) or '-'}",
+                  f"  score:          {d.score:.3f} (threshold {d.threshold:.2f}, keyword floor {d.floor:.2f}; ranker {d.ranker})",
+                  f"  judge:          {judge}"]
         if d.adjusted_by:
-            print(f"  feedback:       score adjusted by a classifier trained on {d.adjusted_by} ratings")
-        print(f"  rating:         {({1: 'good', 0: 'bad'}).get(rated.get(d.topic, -1), '-')}")
-        print(f"  decision:       {decision}")
+            lines.append(f"  feedback:       score adjusted by a classifier trained on {d.adjusted_by} ratings")
+        lines += [f"  rating:         {'-' if rated is None else ('good' if rated else 'bad')}",
+                  f"  decision:       {decision}"]
+    _result("\n".join(lines))
 
 
 @app.command()
 def rate(
-    arxiv_id: Annotated[str, typer.Argument(help="A stored paper, e.g. 2601.22586.")],
-    verdict: Annotated[str, typer.Argument(help="good or bad.")],
+    arxiv_id: Annotated[str, typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.")],
+    verdict: Annotated[str, typer.Argument(help="good, bad, or clear (removes your rating).")],
     topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Topic id (default: the paper's best topic).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Store your rating of a paper for a topic (used to tune that topic's ranking)."""
-    if verdict not in ("good", "bad"):
-        raise MonitorError("The rating is `good` or `bad`.")
-    cfg = load_config(config)
-    ids = [t.id for t in cfg.topic_list]
-    store = Store(cfg.db_path)
-    try:
-        paper = store.latest_paper(arxiv_id)
-        if paper is None:
-            raise MonitorError(f"Paper {arxiv_id} is not stored")
-        if topic is None:
-            kept = [d for ds in store.day_topics_for(paper.arxiv_id) for d in ds]
-            topic = kept[0]["topic"] if kept else ids[0]
-        if topic not in ids:
-            raise MonitorError(f"Unknown topic {topic!r}; topics: {', '.join(ids)}")
-        store.rate(paper.arxiv_id, topic, verdict == "good")
-        counts = store.ratings(topic)
-    finally:
-        store.close()
-    good = sum(r for _, _, r in counts)
-    console.print(f"Rated {paper.arxiv_id} {verdict} for {topic} ({good} good, {len(counts) - good} bad so far).")
+    r = commands.rate(load_config(config), arxiv_id, verdict, topic)
+    done = "Cleared the rating of" if r.verdict == "clear" else "Rated"
+    console.print(f"{done} {r.paper.arxiv_id} {'' if r.verdict == 'clear' else r.verdict + ' '}for {r.topic} "
+                  f"({r.good} good, {r.bad} bad so far).")
 
 
 eval_app = typer.Typer(help="Measure arxiv-monitor on labelled data.", no_args_is_help=True)
@@ -284,28 +272,20 @@ def eval_relevance(
     """Precision, recall and F1 per topic: keywords only, ranker only, and combined."""
     import json as json_mod
 
-    from . import relevance
-    from .rank import make_ranker
-
     cfg = load_config(config)
     if ranker:
         cfg.relevance.ranker = ranker
-    store = Store(cfg.db_path)
-    try:
-        chosen = make_ranker(cfg, store)
-        figures = relevance.evaluate(relevance.load_labels(labels), cfg.topic_list, chosen)
-    finally:
-        store.close()
+    name, figures = commands.eval_relevance(cfg, labels)
     if as_json:
-        print(json_mod.dumps({"ranker": chosen.name, "topics": figures}, indent=2))
+        _result(json_mod.dumps({"ranker": name, "topics": figures}, indent=2))
         return
     table = Table("topic", "ranker", "precision", "recall", "F1", "tp", "fp", "fn",
-                  title=f"Relevance on {labels.name} (ranker {chosen.name})")
+                  title=f"Relevance on {labels.name} (ranker {name})")
     for topic, modes in figures.items():
         for mode, f in modes.items():
             table.add_row(topic, mode, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}",
                           str(f["tp"]), str(f["fp"]), str(f["fn"]))
-    Console().print(table)
+    out.print(table)
 
 
 def _date(text: str):
@@ -324,21 +304,16 @@ def papers(
     config: ConfigOpt = None,
 ) -> None:
     """List stored papers with their analysis status."""
-    cfg = load_config(config)
-    store = Store(cfg.db_path)
-    rows = store.list_papers(date, limit)
-    store.close()
     table = Table("day", "id", "type", "analysis", "title", "code")
-    for r in rows:
-        table.add_row(r["day"], f"{r['arxiv_id']}v{r['version']}", r["announce_type"],
-                      r["analysis"] or "-", r["title"][:70], r["code_url"] or "")
-    Console().print(table)
+    for r in commands.list_papers(load_config(config), date, limit):
+        table.add_row(r.day, r.versioned_id, r.announce_type, r.analysis or "-", r.title[:70], r.code_url or "")
+    out.print(table)
 
 
 @app.command()
 def version() -> None:
     """Print the version."""
-    print(__version__)
+    _result(__version__)
 
 
 def main() -> None:

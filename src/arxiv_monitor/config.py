@@ -21,16 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from . import __version__
 from .errors import ConfigError
 from .models import ANNOUNCE_TYPES
+from .topics import TopicConfig, default_topics
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.LG", "cs.RO", "cs.CV"]
-DEFAULT_KEYWORDS = [
-    "Vision Language Action",
-    "vla",
-    "Vision-Language-Action",
-    "Multivariate Time Series Forecasting",
-    "spatio-temporal prediction",
-    "traffic prediction",
-]
 ENV_PREFIX = "ARXIV_MONITOR_"
 
 
@@ -65,13 +58,14 @@ class ArxivConfig(_Section):
 class LLMConfig(_Section):
     """The analyser backend and, for ``openai``, the endpoint to use."""
 
-    backend: str = ""  # empty: "openai" when an endpoint is configured, else "extractive"
+    backend: str = "auto"  # auto (or empty): "openai" when an endpoint is configured, else "extractive"
     base_url: str = ""
     model: str = ""
     api_key: SecretStr = SecretStr("")
     concurrency: int = Field(8, ge=1, le=256)
     timeout: float = Field(180.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
+    give_up_after: int = Field(6, ge=1, le=100)  # consecutive failures before the endpoint is given up
     json_mode: Literal["auto", "on", "off"] = "auto"
     max_input_tokens: int = Field(24000, ge=1000)
     max_output_tokens: int = Field(4096, ge=256)
@@ -167,28 +161,6 @@ class ScheduleConfig(_Section):
         return value
 
 
-class TopicConfig(_Section):
-    """A named research topic: keyword rules, people, categories and a description."""
-
-    id: str
-    name: str = ""
-    any: list[str] = Field(default_factory=list)  # keywords; "title:kw" matches the title only
-    all: list[str] = Field(default_factory=list)  # every entry must match; "a|b" means either
-    none: list[str] = Field(default_factory=list)  # negative keywords
-    authors: list[str] = Field(default_factory=list)
-    categories: list[str] = Field(default_factory=list)
-    description: str = ""  # free text; each line is embedded as one prototype
-    examples: list[str] = Field(default_factory=list)  # arXiv ids of papers on the topic
-    threshold: float = Field(0.62, ge=-1, le=2)  # semantic score that keeps a paper alone (>1: never)
-    keyword_floor: float = Field(0.0, ge=-1, le=1)  # semantic score a keyword hit needs too
-    tfidf_threshold: float = Field(0.2, ge=0, le=2)  # the same, for the TF-IDF ranker
-    tfidf_floor: float = Field(0.0, ge=0, le=1)
-
-    @property
-    def label(self) -> str:
-        return self.name or self.id
-
-
 class RelevanceConfig(_Section):
     """How papers are ranked against topics."""
 
@@ -209,7 +181,7 @@ class Config(_Section):
 
     home: str = ""
     categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
-    keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_KEYWORDS))
+    keywords: list[str] = Field(default_factory=list)  # a flat keyword list: one topic
     announce_types: list[str] = Field(default_factory=lambda: list(ANNOUNCE_TYPES))
     reanalyze_replacements: bool = False
     language: str = "zh"
@@ -262,16 +234,14 @@ class Config(_Section):
         """The topics: configured ones, else the flat keyword list as one topic, else the defaults."""
         if self.topics:
             return self.topics
-        if "keywords" in self.model_fields_set and self.keywords != DEFAULT_KEYWORDS:
+        if self.keywords:
             return [TopicConfig(id="keywords", name="关键词", any=list(self.keywords), threshold=2.0,
                                 tfidf_threshold=1.0)]
-        from .topics import default_topics
-
         return default_topics()
 
     @property
     def backend_name(self) -> str:
-        if self.llm.backend:
+        if self.llm.backend not in ("", "auto"):
             return self.llm.backend
         configured = self.llm.base_url or self.llm.api_key.get_secret_value()
         return "openai" if configured else "extractive"
@@ -352,8 +322,8 @@ def _describe(error: ValidationError, path: Path) -> str:
     return "\n".join(lines)
 
 
-def load_config(path: Path | None = None, **overrides: Any) -> Config:
-    """Load the config file (if any), apply the environment, then ``overrides``."""
+def load_config(path: Path | None = None) -> Config:
+    """Load the config file (if any), then apply the environment."""
     home = default_home()
     path = path or config_file(home)
     data: dict[str, Any] = {}
@@ -363,7 +333,6 @@ def load_config(path: Path | None = None, **overrides: Any) -> Config:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Cannot parse config file {path}: {exc}") from exc
     data = _merge(data, _env_overrides())
-    data = _merge(data, {k: v for k, v in overrides.items() if v is not None})
     if os.environ.get(ENV_PREFIX + "HOME") or not data.get("home"):
         data["home"] = str(home)
     try:

@@ -40,7 +40,7 @@ import httpx
 from .config import Config, EmailConfig, WebhookConfig
 from .errors import MonitorError, redact
 from .models import DayReport
-from .report import TYPE_LABELS, report_data
+from .render import TYPE_LABELS, report_data
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Delivery:
     """The outcome of sending one day's report to one target."""
 
     target: str
-    status: str  # "sent", "failed" or "skipped"
+    status: str  # "sent" or "failed"
     messages: int = 0
     error: str | None = None
 
@@ -63,7 +63,7 @@ class Delivery:
 def summary_line(report: DayReport) -> str:
     types = {}
     for e in report.entries:
-        label = TYPE_LABELS.get(e.paper.announce_type, e.paper.announce_type)
+        label = TYPE_LABELS.get(e.announce_type, e.announce_type)
         types[label] = types.get(label, 0) + 1
     detail = "；".join(f"{k} {v}" for k, v in types.items())
     return f"共 {len(report.entries)} 篇相关论文（{detail or '无'}），监控分类 {', '.join(report.categories)}"
@@ -86,7 +86,7 @@ def _paper_lines(report: DayReport, link: Callable[[str, str], str]) -> list[str
     lines = []
     for n, e in enumerate(report.entries, start=1):
         why = ", ".join(h.keyword for h in e.hits[:2])
-        label = TYPE_LABELS.get(e.paper.announce_type, e.paper.announce_type)
+        label = TYPE_LABELS.get(e.announce_type, e.announce_type)
         lines.append(f"{n}. {link(e.paper.title, e.paper.abs_url)} · {label} · {why}")
     return lines
 

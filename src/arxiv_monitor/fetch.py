@@ -1,10 +1,16 @@
-"""Stage 1: read the day's arXiv RSS feed(s) and enrich papers from the export API.
+"""Stage 1: read the day's arXiv feed(s) and enrich papers from the export API.
 
-arXiv's RSS 2.0 feed (https://rss.arxiv.org/rss/cs.AI+cs.LG) carries, per item:
+arXiv serves each day's listing as RSS 2.0 (https://rss.arxiv.org/rss/cs.AI+cs.LG)
+and as Atom (https://rss.arxiv.org/atom/cs.AI+cs.LG). Per item or entry:
 ``arxiv:announce_type`` (new, cross, replace, replace-cross), one comma-joined
-``dc:creator`` that may hold TeX escapes, a guid ``oai:arXiv.org:<id>vN`` and a
-description ``arXiv:<id>vN Announce Type: new Abstract: ...``. The channel's
-``pubDate`` is the announcement date. Weekends and holidays give empty feeds.
+``dc:creator`` that may hold TeX escapes, a guid or id ``oai:arXiv.org:<id>vN``,
+a description or summary ``arXiv:<id>vN Announce Type: new Abstract: ...``,
+and, when known, ``arxiv:DOI`` and ``arxiv:journal_reference``. The RSS
+channel's ``pubDate`` (Atom: the entries' ``published``) is the announcement
+date. Weekends and holidays give empty feeds.
+
+A feed is accepted only whole: a document that is not well-formed (cut off
+in transfer, say) is refused with an error, never read in part.
 """
 
 from __future__ import annotations
@@ -17,21 +23,24 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-import feedparser
 from lxml import etree
 
 from .errors import FeedError, FetchError
 from .files import write_atomic
-from .models import FeedBatch, Paper
+from .ids import ArxivId
+from .models import FeedBatch, Listing, Paper
 from .net import PoliteClient
 
 log = logging.getLogger(__name__)
 
-ID_RE = re.compile(r"(?P<id>(?:\d{4}\.\d{4,5})|(?:[a-z\-]+(?:\.[A-Z]{2})?/\d{7}))(?:v(?P<v>\d+))?")
 DESC_PREFIX_RE = re.compile(
     r"^\s*arXiv:\S+\s+Announce\s+Type:\s*(?P<type>[\w\-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
+NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/",
+      "atom": "http://www.w3.org/2005/Atom"}
+EASTERN = ZoneInfo("America/New_York")
 _TEX_ACCENTS = {
     "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
     "=": "\u0304", ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306",
@@ -59,14 +68,6 @@ def split_authors(creator: str) -> list[str]:
     return [re.sub(r"\s+", " ", p).strip() for p in parts if p.strip()]
 
 
-def parse_id(text: str) -> tuple[str, int] | None:
-    """Find an arXiv id in ``oai:arXiv.org:2601.22586v1`` or a URL: (id, version)."""
-    match = ID_RE.search(text or "")
-    if not match:
-        return None
-    return match.group("id"), int(match.group("v") or 1)
-
-
 def _rfc822_date(value: str | None) -> dt.date | None:
     if not value:
         return None
@@ -76,96 +77,129 @@ def _rfc822_date(value: str | None) -> dt.date | None:
         return None
 
 
-def _clean(text: str) -> str:
+def _iso_date(value: str | None) -> dt.date | None:
+    """The date of an Atom timestamp, in its own offset (arXiv writes US Eastern)."""
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def clean(text: str) -> str:
+    """Whitespace collapsed to single spaces."""
     return re.sub(r"\s+", " ", text or "").strip()
 
 
-NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/"}
-
-
-def _child(item: etree._Element, path: str) -> str:
-    found = item.find(path, NS)
+def _text(el: etree._Element, path: str) -> str:
+    found = el.find(path, NS)
     return (found.text or "") if found is not None else ""
 
 
-def _paper_from_item(item: etree._Element) -> Paper | None:
-    ids = parse_id(_child(item, "guid")) or parse_id(_child(item, "link"))
-    if not ids:
+def _listing(ids: ArxivId | None, title: str, description: str, announce_type: str, creators: str,
+             categories: list[str], published: dt.date | None, el: etree._Element) -> Listing | None:
+    if ids is None or not clean(title):
         return None
-    description = _child(item, "description")
     prefix = DESC_PREFIX_RE.match(description)
-    announce_type = _child(item, "arxiv:announce_type") or (prefix.group("type") if prefix else "new")
-    abstract = description[prefix.end():] if prefix else description
-    return Paper(
-        arxiv_id=ids[0],
-        version=ids[1],
-        title=_clean(_child(item, "title")),
-        abstract=_clean(abstract),
-        authors=split_authors(_child(item, "dc:creator")),
-        categories=[c.text.strip() for c in item.findall("category") if c.text and c.text.strip()],
-        announce_type=announce_type.strip().lower(),
-        published=_rfc822_date(_child(item, "pubDate")),
+    kind = announce_type or (prefix.group("type") if prefix else "new")
+    paper = Paper(
+        arxiv_id=ids.bare, version=ids.version or 1, title=clean(title),
+        abstract=clean(description[prefix.end():] if prefix else description),
+        authors=split_authors(creators), categories=categories, published=published,
+        doi=clean(_text(el, "arxiv:DOI")) or None,
+        journal_ref=clean(_text(el, "arxiv:journal_reference")) or None,
     )
+    return Listing(paper, kind.strip().lower())
+
+
+def _rss_item(item: etree._Element) -> Listing | None:
+    ids = ArxivId.search(_text(item, "guid")) or ArxivId.search(_text(item, "link"))
+    cats = [c.text.strip() for c in item.findall("category") if c.text and c.text.strip()]
+    return _listing(ids, _text(item, "title"), _text(item, "description"),
+                    _text(item, "arxiv:announce_type"), _text(item, "dc:creator"), cats,
+                    _rfc822_date(_text(item, "pubDate")), item)
+
+
+def _atom_entry(entry: etree._Element) -> Listing | None:
+    link = entry.find("atom:link[@rel='alternate']", NS)
+    ids = ArxivId.search(_text(entry, "atom:id")) or (
+        ArxivId.search(link.get("href", "")) if link is not None else None)
+    creators = _text(entry, "dc:creator") or ", ".join(
+        clean(_text(a, "atom:name")) for a in entry.findall("atom:author", NS))
+    cats = [c.get("term", "").strip() for c in entry.findall("atom:category", NS) if c.get("term")]
+    return _listing(ids, _text(entry, "atom:title"), _text(entry, "atom:summary"),
+                    _text(entry, "arxiv:announce_type"), creators, cats,
+                    _iso_date(_text(entry, "atom:published")), entry)
 
 
 def parse_feed(content: bytes | str, source: str = "feed") -> FeedBatch:
-    """Parse one arXiv RSS document into a FeedBatch (which may be empty).
+    """Parse one arXiv RSS or Atom document into a FeedBatch (which may be empty).
 
-    Raises FeedError for arXiv's "Feed error for query" channel and for a
-    document that is not an RSS feed at all; skips (and lists) malformed
-    items, and reads what it can of a damaged document.
+    Raises FeedError for a document that is not well-formed (a cut-off
+    download), that is not an arXiv feed, or that is arXiv's "Feed error for
+    query" answer; skips (and lists) malformed items.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=True)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise FeedError(f"{source} is not a readable RSS feed: {exc}") from exc
-    channel = root.find("channel") if root is not None else None
-    if channel is None:
-        raise FeedError(f"{source} is not a readable RSS feed (no <rss><channel>)")
-    title = _child(channel, "title").strip()
-    if title.lower().startswith("feed error for query"):
+        raise FeedError(f"{source} is not a complete, well-formed feed ({exc}); it was not used. "
+                        "A download cut off midway looks like this: run again.") from None
+    if root.tag == f"{{{NS['atom']}}}feed":
+        title = _text(root, "atom:title")
+        items = [_atom_entry(e) for e in root.iterfind("atom:entry", NS)]
+        day = next((p.paper.published for p in items if p and p.paper.published), None)
+        day = day or _feed_updated(root)
+    elif root.tag == "rss" and root.find("channel") is not None:
+        channel = root.find("channel")
+        title = _text(channel, "title")
+        items = [_rss_item(i) for i in channel.iter("item")]
+        day = _rfc822_date(_text(channel, "pubDate"))
+    else:
+        raise FeedError(f"{source} is not an arXiv RSS or Atom feed (root element <{root.tag}>)")
+    if title.strip().lower().startswith("feed error for query"):
         bad = title.split(":", 1)[1].strip() if ":" in title else source
-        raise FeedError(f"arXiv rejected the feed query ({title!r}): check the category {bad!r}")
-    batch = FeedBatch(day=_rfc822_date(_child(channel, "pubDate")), categories=[], papers=[])
-    for item in channel.iter("item"):
-        batch.items_read += 1
-        paper = _paper_from_item(item)
-        if paper is None or not paper.title:
-            batch.malformed.append(_child(item, "guid") or _child(item, "title") or "?")
-            continue
-        batch.papers.append(paper)
-    if parser.error_log:
-        log.warning("%s: the feed is damaged (%s); read %d item(s)", source,
-                    parser.error_log[0].message, len(batch.papers))
+        raise FeedError(f"arXiv rejected the feed query ({title.strip()!r}): check the category {bad!r}")
+    batch = FeedBatch(day=day, listings=[item for item in items if item], items_read=len(items))
+    batch.malformed = [str(n) for n, item in enumerate(items, start=1) if item is None]
     if batch.malformed:
         log.warning("%s: skipped %d malformed item(s)", source, len(batch.malformed))
     return batch
 
 
-def merge_batches(batches: Iterable[FeedBatch], categories: list[str], types: list[str]) -> FeedBatch:
-    """Merge feeds, dedupe on the unversioned id and keep only ``types``."""
-    merged = FeedBatch(day=None, categories=list(categories), papers=[])
-    seen: dict[str, Paper] = {}
+def _feed_updated(root: etree._Element) -> dt.date | None:
+    text = _text(root, "atom:updated")
+    try:
+        stamp = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp.astimezone(EASTERN).date() if stamp.tzinfo else stamp.date()
+
+
+def merge_batches(batches: Iterable[FeedBatch], types: list[str]) -> FeedBatch:
+    """Merge feeds, dedupe on the bare id and keep only the announce ``types``."""
+    merged = FeedBatch(day=None, listings=[])
+    seen: dict[str, Listing] = {}
     for batch in batches:
         merged.day = merged.day or batch.day
         merged.items_read += batch.items_read
         merged.malformed += batch.malformed
-        for paper in batch.papers:
-            if paper.announce_type not in types:
+        for item in batch.listings:
+            if item.announce_type not in types:
                 continue
-            old = seen.get(paper.arxiv_id)
+            old = seen.get(item.paper.arxiv_id)
             if old is None:
-                seen[paper.arxiv_id] = paper
-                merged.papers.append(paper)
+                seen[item.paper.arxiv_id] = item
+                merged.listings.append(item)
             else:
-                old.categories += [c for c in paper.categories if c not in old.categories]
+                old.paper.categories += [c for c in item.paper.categories if c not in old.paper.categories]
     return merged
 
 
-def read_feed_files(paths: list[Path], categories: list[str], types: list[str]) -> FeedBatch:
-    """Read local RSS files (``--feed``)."""
+def read_feed_files(paths: list[Path], types: list[str]) -> FeedBatch:
+    """Read local RSS or Atom files (``--feed``)."""
     batches = []
     for path in paths:
         try:
@@ -173,17 +207,23 @@ def read_feed_files(paths: list[Path], categories: list[str], types: list[str]) 
         except OSError as exc:
             raise FeedError(f"Cannot read feed file {path}: {exc.strerror}") from exc
         batches.append(parse_feed(content, str(path)))
-    return merge_batches(batches, categories, types)
+    return merge_batches(batches, types)
 
 
-def fetch_feed(client: PoliteClient, rss_url: str, categories: list[str], types: list[str],
+def feed_url(base: str, categories: list[str]) -> str:
+    return f"{base.rstrip('/')}/{'+'.join(categories)}"
+
+
+def fetch_feed(client: PoliteClient, base_url: str, categories: list[str], types: list[str],
                cache_dir: Path | None = None) -> FeedBatch:
-    """Download and parse the combined RSS feed for ``categories``.
+    """Download and parse the combined feed for ``categories``.
 
-    With ``cache_dir``, the last copy is kept with its validators and the
-    request is conditional, so an unchanged feed is not downloaded again.
+    With ``cache_dir``, the last whole copy is kept with its validators and
+    the request is conditional, so an unchanged feed is not downloaded
+    again. A body that does not parse is retried with backoff (through the
+    client), and never cached.
     """
-    url = f"{rss_url.rstrip('/')}/{'+'.join(categories)}"
+    url = feed_url(base_url, categories)
     cached = cache_dir / "feeds" / f"{'+'.join(categories)}.xml" if cache_dir else None
     meta_path = cached.with_suffix(".json") if cached else None
     headers = {}
@@ -191,34 +231,38 @@ def fetch_feed(client: PoliteClient, rss_url: str, categories: list[str], types:
         meta = json.loads(meta_path.read_text())
         headers = {k: v for k, v in (("If-None-Match", meta.get("etag")),
                                      ("If-Modified-Since", meta.get("last_modified"))) if v}
+    parsed: list[FeedBatch] = []
+
+    def check(response) -> None:
+        if response.status_code != 304:
+            parsed[:] = [parse_feed(response.content, url)]
+
     try:
-        response = client.get(url, headers=headers)
+        response = client.get(url, headers=headers, validate=check)
     except FetchError as exc:
         raise FeedError(f"Cannot download the arXiv feed: {exc}") from exc
     if response.status_code == 304 and cached:
-        content = cached.read_bytes()
-    else:
-        content = response.content
-        batch = parse_feed(content, url)  # parse before caching: never cache a bad feed
-        if cached and meta_path:
-            write_atomic(cached, content)
-            write_atomic(meta_path, json.dumps({"etag": response.headers.get("ETag"),
-                                                "last_modified": response.headers.get("Last-Modified")}))
-        return merge_batches([batch], categories, types)
-    return merge_batches([parse_feed(content, url)], categories, types)
+        return merge_batches([parse_feed(cached.read_bytes(), str(cached))], types)
+    if cached and meta_path:
+        write_atomic(cached, response.content)
+        write_atomic(meta_path, json.dumps({"etag": response.headers.get("ETag"),
+                                            "last_modified": response.headers.get("Last-Modified")}))
+    return merge_batches(parsed, types)
 
 
-def _apply_api_entry(paper: Paper, entry: feedparser.FeedParserDict) -> None:
+def apply_api_entry(paper: Paper, entry: dict) -> None:
+    """Copy the export API's fields (a feedparser entry) into ``paper``."""
     primary = entry.get("arxiv_primary_category") or {}
     paper.primary_category = primary.get("term") or paper.primary_category
-    paper.comments = _clean(entry.get("arxiv_comment", "")) or None
-    paper.doi = entry.get("arxiv_doi") or None
-    paper.journal_ref = _clean(entry.get("arxiv_journal_ref", "")) or None
+    paper.comments = clean(entry.get("arxiv_comment", "")) or None
+    paper.doi = entry.get("arxiv_doi") or paper.doi
+    paper.journal_ref = clean(entry.get("arxiv_journal_ref", "")) or paper.journal_ref
     cats = [t.get("term") for t in entry.get("tags", []) if t.get("term")]
     if cats:
         paper.categories = cats
     if not paper.abstract and entry.get("summary"):
-        paper.abstract = _clean(entry["summary"])
+        paper.abstract = clean(entry["summary"])
+    paper.enriched = True
 
 
 def enrich(client: PoliteClient, api_url: str, papers: list[Paper], chunk: int = 200) -> set[str]:
@@ -227,6 +271,8 @@ def enrich(client: PoliteClient, api_url: str, papers: list[Paper], chunk: int =
     One batched ``id_list`` request per ``chunk`` papers. Returns the ids
     that were enriched; a failed call is logged and the run goes on.
     """
+    import feedparser
+
     by_id = {p.arxiv_id: p for p in papers}
     done: set[str] = set()
     for start in range(0, len(papers), chunk):
@@ -237,11 +283,10 @@ def enrich(client: PoliteClient, api_url: str, papers: list[Paper], chunk: int =
         except FetchError as exc:
             log.warning("export API enrichment failed, going on without it: %s", exc)
             continue
-        parsed = feedparser.parse(response.content)
-        for entry in parsed.entries:
-            ids_found = parse_id(entry.get("id", ""))
-            paper = by_id.get(ids_found[0]) if ids_found else None
+        for entry in feedparser.parse(response.content).entries:
+            found = ArxivId.search(entry.get("id", ""))
+            paper = by_id.get(found.bare) if found else None
             if paper is not None:
-                _apply_api_entry(paper, entry)
+                apply_api_entry(paper, entry)
                 done.add(paper.arxiv_id)
     return done

@@ -26,8 +26,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .models import KeywordHit, Paper
-
 SEPARATOR = r"[\s\-\u2010\u2011\u2012\u2013]*"
 SNIPPET_CHARS = 60
 
@@ -98,29 +96,3 @@ def find(keyword: str | Keyword, text: str) -> re.Match[str] | None:
     """The first place ``keyword`` matches ``text``, or None."""
     compiled = keyword if isinstance(keyword, Keyword) else compile_keyword(keyword)
     return compiled.search(text or "")
-
-
-def match_paper(paper: Paper, keywords: list[str]) -> list[KeywordHit]:
-    """Every keyword that matches the paper's title or abstract, with a snippet."""
-    hits = []
-    fields = [(f, getattr(paper, f) or "") for f in ("title", "abstract")]
-    folded = {f: text.casefold() for f, text in fields}
-    for keyword in keywords:
-        compiled = compile_keyword(keyword)
-        for field, text in fields:
-            found = compiled.search(text, folded[field])
-            if found:
-                excerpt = snippet(text, found.start(), found.end())
-                hits.append(KeywordHit(keyword, field, excerpt, found.group(0)))
-                break
-    return hits
-
-
-def select(papers: list[Paper], keywords: list[str]) -> list[tuple[Paper, list[KeywordHit]]]:
-    """The papers that match at least one keyword, with their hits, in feed order."""
-    kept = []
-    for paper in papers:
-        hits = match_paper(paper, keywords)
-        if hits:
-            kept.append((paper, hits))
-    return kept

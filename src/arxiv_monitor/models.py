@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .ids import ArxivId
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
 
 @dataclass
 class Paper:
-    """One arXiv paper as announced in a feed (and enriched by the export API)."""
+    """One version of an arXiv paper: its metadata from a feed or the export API.
+
+    ``arxiv_id`` is the bare id (``2601.22586``); ``enriched`` says whether
+    the export API's fields (comments, primary category, DOI, journal ref)
+    have been read for it.
+    """
 
     arxiv_id: str
     version: int
@@ -18,16 +26,21 @@ class Paper:
     abstract: str
     authors: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
-    announce_type: str = "new"
     published: dt.date | None = None
     primary_category: str | None = None
     comments: str | None = None
     doi: str | None = None
     journal_ref: str | None = None
+    enriched: bool = False
+    code_url: str | None = None  # found in the paper's own text (codelink.py)
+
+    @property
+    def ident(self) -> ArxivId:
+        return ArxivId(self.arxiv_id, self.version)
 
     @property
     def versioned_id(self) -> str:
-        return f"{self.arxiv_id}v{self.version}"
+        return self.ident.versioned
 
     @property
     def abs_url(self) -> str:
@@ -36,21 +49,6 @@ class Paper:
     @property
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.versioned_id}"
-
-    @property
-    def is_replacement(self) -> bool:
-        return self.announce_type.startswith("replace")
-
-
-@dataclass
-class FeedBatch:
-    """The papers of one announcement day, read from one or more feeds."""
-
-    day: dt.date | None
-    categories: list[str]
-    papers: list[Paper]
-    items_read: int = 0
-    malformed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +59,125 @@ class KeywordHit:
     field: str  # "title" or "abstract"
     snippet: str  # plain text around the match, with "…" where it was cut
     matched: str = ""  # the text that matched, as written in the paper
+
+
+@dataclass
+class KeywordVerdict:
+    """What a topic's keyword rules found in one paper."""
+
+    hits: list[KeywordHit] = field(default_factory=list)
+    none_hits: list[KeywordHit] = field(default_factory=list)
+    missing_all: list[str] = field(default_factory=list)
+    author_hits: list[str] = field(default_factory=list)
+    category_ok: bool = True
+
+    @property
+    def passes(self) -> bool:
+        return bool(self.hits or self.author_hits) and not self.missing_all and \
+            not self.none_hits and self.category_ok
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KeywordVerdict:
+        return cls([KeywordHit(**h) for h in data.get("hits", [])],
+                   [KeywordHit(**h) for h in data.get("none_hits", [])],
+                   list(data.get("missing_all", [])), list(data.get("author_hits", [])),
+                   bool(data.get("category_ok", True)))
+
+
+@dataclass
+class TopicDecision:
+    """One topic's decision on one paper, with its evidence.
+
+    ``score`` is the ranker's raw similarity; ``probability`` the calibrated
+    chance that the paper is relevant to the topic (None when the ranker
+    gives no scores).
+    """
+
+    topic: str
+    label: str
+    score: float
+    threshold: float
+    ranker: str
+    kept_by: str | None  # "keywords", "semantic", "judge" or None
+    verdict: KeywordVerdict = field(default_factory=KeywordVerdict)
+    probability: float | None = None
+    floor: float = 0.0
+    judge: float | None = None  # the LLM judge's 0-10 score
+    judge_reason: str = ""
+    adjusted_by: int = 0  # ratings that adjusted the score
+
+    @property
+    def kept(self) -> bool:
+        return self.kept_by is not None
+
+    @property
+    def hits(self) -> list[KeywordHit]:
+        return self.verdict.hits
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TopicDecision:
+        data = dict(data)
+        flat = {k: data.pop(k) for k in ("hits", "none_hits", "missing_all", "author_hits",
+                                         "category_ok") if k in data}
+        data["verdict"] = KeywordVerdict.from_dict(data.get("verdict") or flat)
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def best_topic(decisions: list[TopicDecision]) -> TopicDecision | None:
+    """The kept topic a paper is listed under: keyword matches first, then score."""
+    kept = [d for d in decisions if d.kept]
+    if not kept:
+        return None
+    return max(kept, key=lambda d: (d.kept_by == "keywords",
+                                    d.probability if d.probability is not None else d.score))
+
+
+@dataclass
+class Listing:
+    """A paper as one day's listing announces it, with every topic's decision on it."""
+
+    paper: Paper
+    announce_type: str = "new"
+    decisions: list[TopicDecision] = field(default_factory=list)
+
+    @property
+    def kept(self) -> bool:
+        return any(d.kept for d in self.decisions)
+
+    @property
+    def best(self) -> TopicDecision | None:
+        return best_topic(self.decisions)
+
+    @property
+    def kept_decisions(self) -> list[TopicDecision]:
+        return [d for d in self.decisions if d.kept]
+
+    @property
+    def hits(self) -> list[KeywordHit]:
+        """The keyword hits of the topics that kept the paper."""
+        return [h for d in self.kept_decisions for h in d.hits]
+
+    @property
+    def is_replacement(self) -> bool:
+        return self.announce_type.startswith("replace")
+
+
+@dataclass
+class FeedBatch:
+    """The listings of one announcement day, read from one or more feeds."""
+
+    day: dt.date | None
+    listings: list[Listing]
+    items_read: int = 0
+    malformed: list[str] = field(default_factory=list)
+
+    @property
+    def papers(self) -> list[Paper]:
+        return [item.paper for item in self.listings]
 
 
 @dataclass
@@ -104,6 +221,7 @@ class Analysis:
     claims_total: int = 0  # quantitative claims and names checked against the paper
     unsupported: dict[str, list[str]] = field(default_factory=dict)  # by section key
     warnings: list[str] = field(default_factory=list)
+    id: int | None = None  # the store's row id, once stored
 
     @property
     def unsupported_count(self) -> int:
@@ -115,17 +233,51 @@ class Analysis:
 
 
 @dataclass
+class Overview:
+    """The day's 今日速览: themes, top picks and relations, or a grouped list."""
+
+    kind: str  # "llm" or "grouped"
+    themes: list[str] = field(default_factory=list)
+    picks: list[dict[str, str]] = field(default_factory=list)  # {"id", "reason"}
+    relations: str = ""
+    groups: dict[str, list[str]] = field(default_factory=dict)  # label -> versioned ids
+    model: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+@dataclass
 class ReportEntry:
     """Everything the report shows for one paper."""
 
-    paper: Paper
-    hits: list[KeywordHit]
+    listing: Listing
     code_url: str | None
     fulltext_source: str | None
     analysis: Analysis | None
     fallback: Analysis | None = None  # extractive analysis shown when the LLM failed
     updated_from: int | None = None  # earlier version whose analysis is shown
-    topics: list = field(default_factory=list)  # relevance.TopicDecision of the kept topics
+
+    @property
+    def paper(self) -> Paper:
+        return self.listing.paper
+
+    @property
+    def announce_type(self) -> str:
+        return self.listing.announce_type
+
+    @property
+    def hits(self) -> list[KeywordHit]:
+        return self.listing.hits
+
+    @property
+    def topics(self) -> list[TopicDecision]:
+        """The decisions of the topics that kept the paper."""
+        return self.listing.kept_decisions
+
+    @property
+    def shown(self) -> Analysis | None:
+        """The analysis the report shows: the primary one if good, else the fallback."""
+        return self.analysis if self.analysis is not None and self.analysis.ok else self.fallback
 
 
 @dataclass
@@ -139,7 +291,7 @@ class DayReport:
     entries: list[ReportEntry]
     backend: str
     model: str
-    overview: object | None = None  # an overview.Overview
+    overview: Overview | None = None
     cost_note: str = ""  # tokens (and estimated cost) of the day's analyses
 
 

@@ -8,7 +8,14 @@ Rules (from arXiv's terms of use):
   ``Retry-After`` header (seconds or HTTP date) is honoured;
 * a host that cannot be reached (name not resolved, connection refused) is
   not asked again for the rest of the run after ``unreachable_after``
-  consecutive failures, so an offline run ends in seconds.
+  consecutive failures, and a host that times out ``timeouts_down_after``
+  times in a row is likewise down for the run, so an offline or hanging host
+  costs seconds or minutes, not hours;
+* a response that fails the caller's ``validate`` check (a feed cut off
+  mid-document) is retried like a 503.
+
+The backoff rule (``backoff_delay``) and the breaker (``Breaker``) are also
+used by the LLM client, so every retry follows the same policy.
 """
 
 from __future__ import annotations
@@ -23,19 +30,54 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import FetchError, HostUnreachable
+from .errors import FetchError, HostUnreachable, MonitorError
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
+class Breaker:
+    """Gives up on a service after ``limit`` consecutive failures of one kind."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.counts: dict[str, int] = {}
+        self.reason = ""
+
+    @property
+    def tripped(self) -> bool:
+        return bool(self.reason)
+
+    def success(self) -> None:
+        self.counts.clear()
+
+    def failure(self, kind: str, reason: str, limit: int | None = None) -> bool:
+        """Count one failure of ``kind``; True when this one trips the breaker."""
+        self.counts = {kind: self.counts.get(kind, 0) + 1}
+        if not self.reason and self.counts[kind] >= (limit or self.limit):
+            self.reason = reason
+            return True
+        return False
+
+
+def backoff_delay(attempt: int, base: float, cap: float, retry_after: str | None = None) -> float:
+    """Seconds to wait before retry ``attempt`` (0-based): Retry-After, else doubling from ``base``."""
+    hinted = retry_after_seconds(retry_after)
+    if hinted is not None:
+        return min(hinted, cap)
+    return min(base * (2**attempt), cap)
+
+
 @dataclass
 class _HostState:
     last_request: float = -1e9
-    connect_failures: int = 0
-    down: bool = False
+    breaker: Breaker = field(default_factory=lambda: Breaker(2))
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def down(self) -> bool:
+        return self.breaker.tripped
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -65,6 +107,7 @@ class PoliteClient:
         backoff: float = 5.0,
         max_backoff: float = 120.0,
         unreachable_after: int = 2,
+        timeouts_down_after: int = 3,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -73,6 +116,7 @@ class PoliteClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.unreachable_after = unreachable_after
+        self.timeouts_down_after = timeouts_down_after
         self._sleep = sleep
         self._clock = clock
         self._hosts: dict[str, _HostState] = {}
@@ -109,47 +153,65 @@ class PoliteClient:
             self._sleep(wait)
         state.last_request = self._clock()
 
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
-        header = response.headers.get("Retry-After") if response is not None else None
-        hinted = retry_after_seconds(header)
-        if hinted is not None:
-            return min(hinted, self.max_backoff)
-        return min(self.backoff * (2**attempt), self.max_backoff)
-
-    def _connect_failed(self, host: str, state: _HostState, url: str, exc: Exception) -> None:
-        state.connect_failures += 1
-        if state.connect_failures >= self.unreachable_after and not state.down:
-            state.down = True
-            message = f"{host} cannot be reached ({type(exc).__name__}); not asking it again this run"
+    def _host_failed(self, host: str, state: _HostState, kind: str, exc: Exception, limit: int) -> None:
+        what = "cannot be reached" if kind == "connect" else "keeps timing out"
+        if state.breaker.failure(kind, what, limit):
+            message = f"{host} {what} ({type(exc).__name__}); not asking it again this run"
             self.warnings.append(message)
             log.warning(message)
-        raise HostUnreachable(url, f"cannot connect: {exc}") from exc
 
-    def get(self, url: str, *, params: dict | None = None, headers: dict | None = None) -> httpx.Response:
-        """GET ``url`` politely. Returns a 2xx/304 response or raises FetchError."""
+    def get(self, url: str, *, params: dict | None = None, headers: dict | None = None,
+            validate: Callable[[httpx.Response], None] | None = None) -> httpx.Response:
+        """GET ``url`` politely. Returns a 2xx/304 response or raises FetchError.
+
+        ``validate(response)`` may raise ValueError (or a MonitorError) for a
+        body that is not usable; that attempt then counts as failed and is
+        retried with backoff.
+        """
         host, state = self._host(url)
         with state.lock:
             for attempt in range(self.max_retries + 1):
                 if state.down:
-                    raise HostUnreachable(url, f"{host} is unreachable (gave up earlier this run)")
+                    raise HostUnreachable(url, f"{host} {state.breaker.reason} (gave up earlier this run)")
                 self._pace(state)
                 self.requests += 1
-                response = None
+                response, last = None, attempt == self.max_retries
                 try:
                     response = self._client.get(url, params=params, headers=headers)
                 except httpx.ConnectError as exc:
-                    self._connect_failed(host, state, url, exc)
+                    self._host_failed(host, state, "connect", exc, self.unreachable_after)
+                    raise HostUnreachable(url, f"cannot connect: {exc}") from exc
+                except httpx.TimeoutException as exc:
+                    self._host_failed(host, state, "timeout", exc, self.timeouts_down_after)
+                    if last or state.down:
+                        raise FetchError(url, f"timed out: {exc}") from exc
                 except httpx.TransportError as exc:
-                    reason = f"{type(exc).__name__}: {exc}"
-                    if attempt == self.max_retries:
-                        raise FetchError(url, reason) from exc
-                    log.info("retrying %s after %s", url, reason)
+                    if last:
+                        raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
+                    log.info("retrying %s after %s", url, exc)
                 else:
-                    state.connect_failures = 0
+                    state.breaker.success()
                     if response.status_code < 400 or response.status_code == 304:
-                        return response
-                    if response.status_code not in RETRY_STATUSES or attempt == self.max_retries:
+                        problem = self._check(response, validate)
+                        if problem is None:
+                            return response
+                        if last:
+                            raise FetchError(url, problem, response.status_code)
+                        log.info("unusable response from %s (%s), retrying", host, problem)
+                    elif response.status_code not in RETRY_STATUSES or last:
                         raise FetchError(url, f"HTTP {response.status_code}", response.status_code)
-                    log.info("HTTP %s from %s, backing off", response.status_code, host)
-                self._sleep(self._delay(attempt, response))
+                    else:
+                        log.info("HTTP %s from %s, backing off", response.status_code, host)
+                header = response.headers.get("Retry-After") if response is not None else None
+                self._sleep(backoff_delay(attempt, self.backoff, self.max_backoff, header))
         raise FetchError(url, "retries exhausted")  # pragma: no cover - loop always returns/raises
+
+    @staticmethod
+    def _check(response: httpx.Response, validate: Callable[[httpx.Response], None] | None) -> str | None:
+        if validate is None:
+            return None
+        try:
+            validate(response)
+        except (ValueError, MonitorError) as exc:
+            return str(exc)
+        return None

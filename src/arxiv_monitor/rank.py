@@ -29,7 +29,8 @@ from .errors import ConfigError
 from .models import Paper
 
 if TYPE_CHECKING:
-    from .config import Config, TopicConfig
+    from .config import Config
+    from .topics import TopicConfig
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -129,14 +130,14 @@ class SemanticRanker:
         return self._cached(keys, [paper_text(p) for p in papers])
 
     def _cached(self, keys: list[str], texts: list[str]) -> np.ndarray:
-        known = self.cache.get(keys, self.model_name) if self.cache else {}
+        known = self.cache.cached_vectors(keys, self.model_name) if self.cache else {}
         missing = [i for i, k in enumerate(keys) if k not in known]
         if missing:
             fresh = self._embed([texts[i] for i in missing])
             for i, vec in zip(missing, fresh):
                 known[keys[i]] = vec
             if self.cache:
-                self.cache.put({keys[i]: known[keys[i]] for i in missing}, self.model_name)
+                self.cache.save_vectors({keys[i]: known[keys[i]] for i in missing}, self.model_name)
         return np.vstack([known[k] for k in keys]) if keys else np.zeros((0, 1))
 
     def scores(self, papers: list[Paper], topics: list[TopicConfig],
@@ -151,9 +152,11 @@ class SemanticRanker:
 
 
 class EmbeddingCache(Protocol):
-    def get(self, keys: list[str], model: str) -> dict[str, np.ndarray]: ...
+    """Where embeddings are kept (the store's ``embeddings`` table)."""
 
-    def put(self, vectors: dict[str, np.ndarray], model: str) -> None: ...
+    def cached_vectors(self, keys: list[str], model: str) -> dict[str, np.ndarray]: ...
+
+    def save_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None: ...
 
 
 def _openai_embedder(url: str, model: str, api_key: str) -> Callable[[list[str]], np.ndarray]:

@@ -14,54 +14,13 @@ Every decision keeps its evidence, so ``arxiv-monitor explain`` can show it.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .models import KeywordHit, Paper
+from .models import KeywordVerdict, Listing, Paper, TopicDecision, best_topic
 from .rank import Ranker
-from .topics import KeywordVerdict, hit_floor, keyword_verdict
-
-if TYPE_CHECKING:
-    from .config import TopicConfig
-
-
-@dataclass
-class TopicDecision:
-    """One topic's decision on one paper, with its evidence."""
-
-    topic: str
-    label: str
-    score: float
-    threshold: float
-    floor: float
-    ranker: str
-    kept_by: str | None  # "keywords", "semantic", "judge" or None
-    hits: list[KeywordHit] = field(default_factory=list)
-    none_hits: list[KeywordHit] = field(default_factory=list)
-    missing_all: list[str] = field(default_factory=list)
-    author_hits: list[str] = field(default_factory=list)
-    category_ok: bool = True
-    judge: float | None = None  # the LLM judge's 0-10 score
-    judge_reason: str = ""
-    adjusted_by: int = 0  # ratings that adjusted the score
-
-    @property
-    def kept(self) -> bool:
-        return self.kept_by is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TopicDecision:
-        data = dict(data)
-        for key in ("hits", "none_hits"):
-            data[key] = [KeywordHit(**h) for h in data.get(key, [])]
-        return cls(**data)
+from .topics import TopicConfig, hit_floor, keyword_verdict
 
 
 def _limits(topic: TopicConfig, kind: str) -> tuple[float, float]:
@@ -84,9 +43,8 @@ def decide_one(verdict: KeywordVerdict, topic: TopicConfig, score: float, ranker
         kept_by = "keywords"
     elif mode in ("combined", "semantic") and by_score:
         kept_by = "semantic"
-    return TopicDecision(topic.id, topic.label, round(float(score), 4), threshold, floor, ranker.name,
-                         kept_by, verdict.hits, verdict.none_hits, verdict.missing_all,
-                         verdict.author_hits, verdict.category_ok)
+    return TopicDecision(topic.id, topic.label, round(float(score), 4), threshold, ranker.name,
+                         kept_by, verdict, floor=floor)
 
 
 def decide(papers: list[Paper], topics: list[TopicConfig], ranker: Ranker,
@@ -145,72 +103,22 @@ def train_feedback(vectors: np.ndarray, labels: list[int]) -> Any:
     return LogisticRegression(max_iter=1000, class_weight="balanced").fit(vectors, labels)
 
 
-def best(decisions: list[TopicDecision]) -> TopicDecision | None:
-    """The kept topic a paper is listed under: keyword matches first, then score."""
-    kept = [d for d in decisions if d.kept]
-    return max(kept, key=lambda d: (d.kept_by == "keywords", d.score)) if kept else None
-
-
-def select(papers: list[Paper], topics: list[TopicConfig], ranker: Ranker,
+def select(listings: list[Listing], topics: list[TopicConfig], ranker: Ranker,
            examples: dict[str, Paper] | None = None, adjust: Any = None,
-           judge: Any = None) -> list[tuple[Paper, list[KeywordHit], list[TopicDecision]]]:
-    """The kept papers, grouped by best topic and ordered by score within it.
+           judge: Any = None) -> list[Listing]:
+    """Every listing with every topic's decision: kept ones first, grouped by best topic
+    and ordered by score within it, then the rest in feed order.
 
-    ``judge(pairs)`` may revise decisions in place before selection.
+    ``judge(listings)`` may revise decisions in place before the ordering.
     """
-    kept = []
-    all_decisions = decide(papers, topics, ranker, examples, adjust=adjust)
+    papers = [item.paper for item in listings]
+    for item, decisions in zip(listings, decide(papers, topics, ranker, examples, adjust=adjust)):
+        item.decisions = decisions
     if judge is not None:
-        judge(list(zip(papers, all_decisions)))
-    for paper, decisions in zip(papers, all_decisions):
-        top = best(decisions)
-        if top is not None:
-            hits = [h for d in decisions if d.kept for h in d.hits]
-            kept.append((paper, hits, [d for d in decisions if d.kept]))
+        judge(listings)
     order = {t.id: n for n, t in enumerate(topics)}
-    kept.sort(key=lambda item: (order[best(item[2]).topic], -best(item[2]).score))
-    return kept
 
-
-# -- evaluation --------------------------------------------------------------
-def load_labels(path: Path) -> list[tuple[Paper, dict[str, int]]]:
-    """LABELS.jsonl: one paper a line, with id, title, abstract, categories and labels."""
-    records = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        data = json.loads(line)
-        paper = Paper(str(data["id"]), 1, data["title"], " ".join(data.get("abstract", "").split()),
-                      data.get("authors", []), data.get("categories", []))
-        records.append((paper, {k: int(v) for k, v in data.get("labels", {}).items()}))
-    return records
-
-
-def _prf(pred: list[bool], gold: list[int]) -> dict[str, float]:
-    tp = sum(p and g for p, g in zip(pred, gold))
-    fp = sum(p and not g for p, g in zip(pred, gold))
-    fn = sum(g and not p for p, g in zip(pred, gold))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "tp": tp, "fp": fp, "fn": fn}
-
-
-def evaluate(records: list[tuple[Paper, dict[str, int]]], topics: list[TopicConfig],
-             ranker: Ranker) -> dict[str, dict[str, dict[str, float]]]:
-    """Precision, recall and F1 per topic, for keywords only, the ranker only, and combined."""
-    papers = [p for p, _ in records]
-    scores = ranker.scores(papers, topics)
-    verdicts = [[keyword_verdict(p, t) for t in topics] for p in papers]
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    for j, topic in enumerate(topics):
-        gold = [labels.get(topic.id, 0) for _, labels in records]
-        out[topic.id] = {}
-        for mode in ("keywords", "semantic", "combined"):
-            if mode != "keywords" and ranker.kind == "keywords":
-                continue
-            pred = [decide_one(verdicts[i][j], topic, scores[i, j], ranker, mode).kept
-                    for i in range(len(papers))]
-            out[topic.id][mode] = _prf(pred, gold)
-    return out
+    def key(item: Listing) -> tuple:
+        top = best_topic(item.decisions)
+        return (0, order[top.topic], -top.score) if top else (1, 0, 0.0)
+    return sorted(listings, key=key)

@@ -1,330 +1,74 @@
-"""Stage 5: the daily report, rendered from stored data and written atomically.
+"""Stage 5: a day's report, assembled from the store and written atomically.
 
-Three files per day, from the same DayReport:
-
-* ``reports/YYYY-MM-DD.md`` keeps the layout users know (报告概览, 基本信息,
-  原文摘要, AI分析) without its defects: a contents list, why each paper was
-  selected, its announce type and primary category, ISO dates, whole
-  abstracts, links that keep their case, analyses complete or plainly marked.
-* ``reports/YYYY-MM-DD.html``: one self-contained page (no external assets,
-  no scripts), every outside string escaped, analyses in collapsible blocks.
-* ``reports/YYYY-MM-DD.json``: the same data, valid against the JSON Schema
-  ``schemas/report-v1.schema.json`` shipped in the package.
+``build_day_report`` gathers what the report shows for each kept paper:
+its listing and topic decisions, code link, full-text source, the analysis
+to show (the configured backend's good one, else the failed one with the
+extractive fallback, else an earlier version's for a replacement) and the
+day's overview. ``write_report`` renders it (``render.py``) to
+``reports/YYYY-MM-DD.{md,html,json}``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from dataclasses import asdict
-import re
-from collections import Counter
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import jinja2
-from markdown_it import MarkdownIt
-from markupsafe import Markup, escape
-
-from . import __version__, faithful
-
-from .analyze import headings
+from .config import Config
+from .errors import MonitorError
 from .files import write_atomic
-from .models import Analysis, DayReport, KeywordHit, ReportEntry
-
-TYPE_LABELS = {"new": "新提交", "cross": "交叉列出", "replace": "更新", "replace-cross": "更新（交叉列出）"}
-SCHEMA_VERSION = "1"
-SOURCE_LABELS = {"html": "论文正文（arXiv HTML）", "pdf": "论文正文（PDF）", "abstract": "摘要"}
+from .models import Analysis, DayReport, Listing, Overview, ReportEntry
+from .render import render_html, render_json, render_markdown
+from .store import Store
 
 
-def md_text(text: str) -> str:
-    """One line of Markdown-safe text: whitespace collapsed, no leading block syntax."""
-    text = re.sub(r"\s+", " ", text or "").strip()
-    return re.sub(r"^([#>]|\d+\.\s|[-*+]\s)", r"\\\1", text)
+def build_day_report(config: Config, store: Store, day: str) -> DayReport:
+    """Assemble one stored day into a DayReport, with no network."""
+    info = store.days.info(day)
+    if info is None:
+        known = ", ".join(store.days.all()[:10]) or "none"
+        raise MonitorError(f"No stored run for {day}; known days: {known}")
+    backend = config.backend_name
+    model = config.llm.model if backend != "extractive" else ""
+    entries = [_entry(config, store, item) for item in store.days.listings(day)]
+    stored = store.overviews.get(day)
+    summary = stored.overview if stored else None
+    return DayReport(day, info.categories, info.keywords, info.items, entries, backend, model, summary,
+                     cost_note(config, entries, summary))
 
 
-def md_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell or link label."""
-    return md_text(text).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+def _entry(config: Config, store: Store, item: Listing) -> ReportEntry:
+    paper = item.paper
+    rows = [a for a in store.analyses.for_paper(paper) if a.language == config.language] or \
+        store.analyses.for_paper(paper)
+    primary, fallback = _choose(rows, config.backend_name)
+    updated_from = None
+    if primary is None and item.is_replacement:
+        updated_from = store.analyses.earlier_version(paper)
+        if updated_from:
+            earlier = store.analyses.for_paper(paper, updated_from)
+            primary = next((a for a in earlier if a.ok and a.backend == config.backend_name),
+                           next((a for a in earlier if a.ok), None))
+    text = store.fulltexts.get(paper)
+    return ReportEntry(item, paper.code_url, text.text.source if text else None, primary, fallback,
+                       updated_from)
 
 
-def snippet_md(hit: KeywordHit) -> str:
-    """The hit's snippet with the matched words in bold."""
-    text = md_text(hit.snippet).replace("*", "\\*")
-    if hit.matched and hit.matched in text:
-        text = text.replace(hit.matched, f"**{hit.matched}**", 1)
-    return f"“{text}”"
+def _choose(rows: list[Analysis], backend: str) -> tuple[Analysis | None, Analysis | None]:
+    """The analysis to show (this backend's good one, else its latest) and the extractive fallback."""
+    mine = [a for a in rows if a.backend == backend]
+    primary = next((a for a in mine if a.ok), mine[0] if mine else next((a for a in rows if a.ok), None))
+    fallback = next((a for a in rows if a.ok and a.backend == "extractive"), None)
+    return primary, fallback
 
 
-def _marked(analysis: Analysis, key: str) -> str:
-    """A section's text with a visible marker after each unsupported claim."""
-    body = (analysis.sections.get(key) or "").strip()
-    return faithful.mark(body, analysis.unsupported.get(key, []))
-
-
-def check_note(analysis: Analysis) -> str | None:
-    """One line on the faithfulness check and language, or None if nothing to say."""
-    if analysis.backend == "extractive" or not analysis.claims_total:
-        return None
-    bad = analysis.unsupported_count
-    note = f"事实核查：{analysis.claims_total} 项数字与名称已与原文核对"
-    note += f"，{bad} 项未在原文中找到（标记为 {faithful.MARKER}）" if bad else "，均见于原文"
-    if analysis.warnings:
-        note += "；" + "；".join(analysis.warnings)
-    return note
-
-
-def _sections_md(analysis: Analysis) -> str:
-    labels = headings(analysis.language)
-    return "\n\n".join(f"#### {label}\n{_marked(analysis, key)}" for key, label in labels.items())
-
-
-def notices(entry: ReportEntry) -> tuple[Analysis | None, list[tuple[str, str]]]:
-    """The analysis to show and the notices above it, as (kind, plain text)."""
-    a, notes = entry.analysis, []
-    if entry.updated_from:
-        notes.append(("notice", f"本文为 v{entry.updated_from} 的更新版本（v{entry.paper.version}），"
-                                f"以下分析基于 v{entry.updated_from}。"))
-    if a is not None and not a.ok:
-        reason = " ".join((a.error or "未知原因").split())
-        notes.append(("error", f"⚠️ AI分析失败：{reason}。下面是抽取式分析，句子摘自原文；下次运行会重试。"))
-        a = entry.fallback
-    if a is not None and a.source == "abstract":
-        notes.append(("notice", "未能获取论文正文，本分析仅基于摘要。"))
-    if a is not None and check_note(a):
-        notes.append(("muted", check_note(a) or ""))
-    return a, notes
-
-
-def analysis_md(entry: ReportEntry) -> str:
-    """The analysis block of one paper: heading, any notice, and the sections."""
-    a, notes = notices(entry)
-    quoted = [f"> {md_text(text)}" for _, text in notes]
-    if a is None:
-        return "\n".join(quoted + ["### AI分析\n\n尚未分析。"])
-    return "\n\n".join([f"### {_analysis_title(a)}", *quoted, _sections_md(a)])
-
-
-# -- HTML -------------------------------------------------------------------
-_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-_MATH = re.compile(r"\$([^$]{1,300})\$")
-_TEX = {r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε",
-        r"\lambda": "λ", r"\mu": "μ", r"\pi": "π", r"\sigma": "σ", r"\tau": "τ", r"\phi": "φ",
-        r"\omega": "ω", r"\Omega": "Ω", r"\Delta": "Δ", r"\times": "×", r"\leq": "≤",
-        r"\geq": "≥", r"\approx": "≈", r"\sim": "∼", r"\infty": "∞", r"\rightarrow": "→",
-        r"\to": "→", r"\cdot": "·", r"\pm": "±", r"\%": "%"}
-
-
-def _tex_readable(tex: str) -> str:
-    for command, char in _TEX.items():
-        tex = re.sub(re.escape(command) + r"(?![A-Za-z])", char, tex)
-    tex = re.sub(r"\\(?:mathrm|mathbf|mathcal|text|textbf|mathit|operatorname)\{([^{}]*)\}", r"\1", tex)
-    return tex.replace("{", "").replace("}", "").replace("\\", "")
-
-
-def math_html(text: str) -> Markup:
-    """Escape ``text``; show ``$…$`` math as readable inline math."""
-    escaped = str(escape(re.sub(r"\s+", " ", text or "").strip()))
-    return Markup(_MATH.sub(lambda m: f'<span class="math">{_tex_readable(m.group(1))}</span>', escaped))
-
-
-def snippet_html(hit: KeywordHit) -> Markup:
-    """The snippet, escaped, with the matched words highlighted."""
-    text = str(escape(hit.snippet))
-    matched = str(escape(hit.matched))
-    if matched and matched in text:
-        text = text.replace(matched, f"<mark>{matched}</mark>", 1)
-    return Markup(f"“{text}”")
-
-
-def _sections_html(analysis: Analysis) -> str:
-    parts = []
-    for key, label in headings(analysis.language).items():
-        body = _MD.render(_marked(analysis, key)).replace(
-            faithful.MARKER, f'<mark class="unsupported" title="未在原文中找到">{faithful.MARKER}</mark>')
-        parts.append(f"<h4>{escape(label)}</h4>\n{body}")
-    return "\n".join(parts)
-
-
-def analysis_html(entry: ReportEntry) -> Markup:
-    """The analysis of one paper as a collapsible block, notices first."""
-    a, notes = notices(entry)
-    css = {"notice": "notice", "error": "notice error", "muted": "muted"}
-    head = "".join(f'<p class="{css[kind]}">{escape(text)}</p>' for kind, text in notes)
-    if a is None:
-        return Markup(head + "<p>尚未分析。</p>")
-    return Markup(f"{head}<details open><summary>{escape(_analysis_title(a))}</summary>\n"
-                  f"{_sections_html(a)}</details>")
-
-
-def _analysis_title(a: Analysis) -> str:
-    basis = SOURCE_LABELS.get(a.source, a.source)
-    if a.backend == "extractive":
-        return f"抽取式分析（未使用大模型，句子摘自{basis}）"
-    return f"AI分析（基于{basis}，模型 {a.model}）"
-
-
-def topic_label(entry: ReportEntry) -> str:
-    """The topic a paper is listed under (its best kept topic), else its first keyword."""
-    if entry.topics:
-        best = max(entry.topics, key=lambda d: (d.kept_by == "keywords", d.score))
-        return best.label
-    return entry.hits[0].keyword if entry.hits else "其他"
-
-
-def topic_reasons(entry: ReportEntry, quote: str = "`") -> list[str]:
-    """Why the paper was kept, one line per topic: keywords or semantic match, with scores."""
-    lines = []
-    for d in entry.topics:
-        if d.kept_by == "keywords":
-            words = [h.keyword.removeprefix("title:").split("@")[0] for h in d.hits]
-            why = "关键词 " + ", ".join(f"{quote}{w}{quote}" for w in words) if d.hits \
-                else "作者 " + ", ".join(d.author_hits)
-        elif d.kept_by == "judge":
-            why = "大模型判定相关"
-        else:
-            why = f"语义匹配（{d.ranker}）"
-        score = "" if d.ranker == "keywords" else f"，相关度 {d.score:.2f}"
-        if d.adjusted_by:
-            score += f"（已按你的 {d.adjusted_by} 条评分调整）"
-        if d.judge is not None:
-            score += f"；大模型评分 {d.judge:g}/10：{d.judge_reason}"
-        lines.append(f"{d.label}：{why}{score}")
-    return lines
-
-
-def _groups(report: DayReport) -> list[tuple[str, list[tuple[int, ReportEntry]]]]:
-    """Entries grouped by topic, numbered as in the Markdown."""
-    groups: dict[str, list[tuple[int, ReportEntry]]] = {}
-    for n, entry in enumerate(report.entries, start=1):
-        groups.setdefault(topic_label(entry), []).append((n, entry))
-    return list(groups.items())
-
-
-def _env(autoescape: bool = False) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("arxiv_monitor", "templates"),
-        undefined=jinja2.StrictUndefined, autoescape=autoescape, trim_blocks=False,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(md_text=md_text, md_cell=md_cell, snippet_md=snippet_md,
-                       analysis_md=analysis_md, type_label=lambda t: TYPE_LABELS.get(t, t),
-                       math_html=math_html, snippet_html=snippet_html, analysis_html=analysis_html,
-                       tldr=tldr, topic_label=topic_label, topic_reasons=topic_reasons,
-                       topic_reasons_plain=lambda e: topic_reasons(e, quote="\u201c"))
-    return env
-
-
-def _mode(report: DayReport) -> str:
-    if report.backend == "extractive":
-        return "抽取式（未配置大模型；各节句子摘自原文）"
-    return f"大模型分析（{report.backend}: {report.model}），失败时附抽取式分析"
-
-
-def tldr(entry: ReportEntry) -> str:
-    """The paper's one-sentence TL;DR from its shown analysis, or ''."""
-    for a in (entry.analysis, entry.fallback):
-        if a is not None and a.ok and a.sections.get("tldr"):
-            return a.sections["tldr"]
-    return ""
-
-
-def overview_view(report: DayReport) -> dict[str, Any] | None:
-    """The overview with paper numbers and titles resolved, for the templates."""
-    ov = report.overview
-    if ov is None:
-        return None
-    number = {e.paper.versioned_id: (n, e.paper.title) for n, e in enumerate(report.entries, start=1)}
-    picks = [{"n": number[p["id"]][0], "title": number[p["id"]][1], "reason": p["reason"]}
-             for p in ov.picks if p["id"] in number]
-    groups = [(label, [{"n": number[i][0], "title": number[i][1]} for i in ids if i in number])
-              for label, ids in ov.groups.items()]
-    return {"kind": ov.kind, "themes": ov.themes, "picks": picks, "relations": ov.relations,
-            "groups": groups, "model": ov.model}
-
-
-def ranker_note(report: DayReport) -> str:
-    """Which ranker scored the day's papers (as the report must say)."""
-    rankers = {d.ranker for e in report.entries for d in e.topics}
-    if not rankers:
+def cost_note(config: Config, entries: list[ReportEntry], summary: Overview | None) -> str:
+    """Tokens of the day's analyses and overview, with the estimated cost when prices are set."""
+    tokens_in = sum(e.analysis.tokens_in for e in entries if e.analysis) + (summary.tokens_in if summary else 0)
+    tokens_out = sum(e.analysis.tokens_out for e in entries if e.analysis) + (summary.tokens_out if summary else 0)
+    if not tokens_in and not tokens_out:
         return ""
-    names = ", ".join(sorted(rankers))
-    if rankers == {"keywords"}:
-        return "仅关键词（未启用相关度排序）"
-    if any(r.startswith("semantic") for r in rankers):
-        return f"语义相似度（{names}）"
-    return f"TF-IDF 相似度（{names}；安装 arxiv-monitor[semantic] 可启用语义排序）"
-
-
-def _context(report: DayReport) -> dict[str, Any]:
-    day = dt.date.fromisoformat(report.day)
-    counts = Counter(e.paper.announce_type for e in report.entries)
-    type_counts = "；".join(f"{TYPE_LABELS[t]} {counts[t]}" for t in TYPE_LABELS if counts[t]) or "无"
-    return dict(day=report.day, day_cn=f"{day.year}年{day.month:02d}月{day.day:02d}日",
-                categories=report.categories, keywords=report.keywords, items=report.items,
-                entries=report.entries, type_counts=type_counts, mode=_mode(report),
-                groups=_groups(report), overview=overview_view(report), cost_note=report.cost_note,
-                topics=list(dict.fromkeys(topic_label(e) for e in report.entries if e.topics)),
-                ranker=ranker_note(report))
-
-
-def render_markdown(report: DayReport) -> str:
-    """The Markdown report for one day."""
-    text = _env().get_template("report.md.j2").render(_context(report))
-    return re.sub(r"\n{3,}", "\n\n", text)
-
-
-def render_html(report: DayReport) -> str:
-    """The self-contained HTML report for one day."""
-    return _env(autoescape=True).get_template("report.html.j2").render(_context(report))
-
-
-def _analysis_json(a: Analysis | None) -> dict[str, Any] | None:
-    if a is None:
-        return None
-    return {"status": a.status, "backend": a.backend, "model": a.model, "language": a.language,
-            "prompt_version": a.prompt_version, "source": a.source, "version": a.version,
-            "error": a.error, "sections": a.sections if a.ok else {},
-            "tokens_in": a.tokens_in, "tokens_out": a.tokens_out, "claims_total": a.claims_total,
-            "unsupported": a.unsupported, "warnings": a.warnings}
-
-
-def report_data(report: DayReport) -> dict[str, Any]:
-    """The JSON report: see ``schemas/report-v1.schema.json``."""
-    papers = []
-    for e in report.entries:
-        p = e.paper
-        papers.append({
-            "arxiv_id": p.arxiv_id, "version": p.version, "versioned_id": p.versioned_id,
-            "title": p.title, "authors": p.authors, "abstract": p.abstract,
-            "announce_type": p.announce_type, "categories": p.categories,
-            "primary_category": p.primary_category,
-            "published": p.published.isoformat() if p.published else None,
-            "abs_url": p.abs_url, "pdf_url": p.pdf_url, "code_url": e.code_url, "doi": p.doi,
-            "journal_ref": p.journal_ref, "comments": p.comments,
-            "matches": [{"keyword": h.keyword, "field": h.field, "snippet": h.snippet,
-                         "matched": h.matched} for h in e.hits],
-            "topics": [{"id": d.topic, "label": d.label, "kept_by": d.kept_by, "score": d.score,
-                        "threshold": d.threshold, "ranker": d.ranker} for d in e.topics],
-            "fulltext_source": e.fulltext_source, "updated_from": e.updated_from,
-            "analysis": _analysis_json(e.analysis), "fallback": _analysis_json(e.fallback),
-        })
-    return {"schema_version": SCHEMA_VERSION, "generator": f"arxiv-monitor {__version__}",
-            "day": report.day, "categories": report.categories, "keywords": report.keywords,
-            "items": report.items, "backend": report.backend, "model": report.model,
-            "overview": asdict(report.overview) if report.overview is not None else None,
-            "papers": papers}
-
-
-def render_json(report: DayReport) -> str:
-    return json.dumps(report_data(report), ensure_ascii=False, indent=2) + "\n"
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the JSON report."""
-    text = resources.files("arxiv_monitor").joinpath("schemas", "report-v1.schema.json").read_text("utf-8")
-    return json.loads(text)
+    note = f"大模型用量：输入 {tokens_in} tokens，输出 {tokens_out} tokens"
+    cost = config.llm.cost(tokens_in, tokens_out)
+    return note + (f"，估算费用 {cost:.4f} {config.llm.currency}" if cost is not None else "")
 
 
 def write_report(report: DayReport, reports_dir: Path) -> dict[str, Path]:

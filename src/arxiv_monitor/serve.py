@@ -75,10 +75,9 @@ def next_run(cron: str, zone: str, after: dt.datetime) -> dt.datetime:
     return croniter(cron, local).get_next(dt.datetime)
 
 
-def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False,
-          stop: threading.Event | None = None) -> None:
-    """Run ``job`` on the configured schedule until SIGTERM/SIGINT (or ``stop``)."""
-    stop = stop or threading.Event()
+def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False) -> None:
+    """Run ``job`` on the configured schedule until SIGTERM or SIGINT."""
+    stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())

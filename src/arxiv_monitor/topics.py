@@ -1,4 +1,4 @@
-"""Topics: the keyword side of relevance, and the default topics.
+"""Topics: what a topic is, its keyword rules, and the default topics.
 
 A topic's keyword rules use the match module's rules, plus three forms:
 ``title:kw`` matches the title only; ``kw@0.5`` is a weak keyword, whose hit
@@ -13,30 +13,34 @@ in one of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pydantic import BaseModel, ConfigDict, Field
 
 from .match import find, snippet
-from .models import KeywordHit, Paper
-
-if TYPE_CHECKING:
-    from .config import TopicConfig
+from .models import KeywordHit, KeywordVerdict, Paper
 
 
-@dataclass
-class KeywordVerdict:
-    """What a topic's keyword rules found in one paper."""
+class TopicConfig(BaseModel):
+    """A named research topic: keyword rules, people, categories and a description."""
 
-    hits: list[KeywordHit] = field(default_factory=list)
-    none_hits: list[KeywordHit] = field(default_factory=list)
-    missing_all: list[str] = field(default_factory=list)
-    author_hits: list[str] = field(default_factory=list)
-    category_ok: bool = True
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: str
+    name: str = ""
+    any: list[str] = Field(default_factory=list)  # keywords; "title:kw" matches the title only
+    all: list[str] = Field(default_factory=list)  # every entry must match; "a|b" means either
+    none: list[str] = Field(default_factory=list)  # negative keywords
+    authors: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    description: str = ""  # free text; each line is embedded as one prototype
+    examples: list[str] = Field(default_factory=list)  # arXiv ids of papers on the topic
+    threshold: float = Field(0.62, ge=-1, le=2)  # semantic score that keeps a paper alone (>1: never)
+    keyword_floor: float = Field(0.0, ge=-1, le=1)  # semantic score a keyword hit needs too
+    tfidf_threshold: float = Field(0.2, ge=0, le=2)  # the same, for the TF-IDF ranker
+    tfidf_floor: float = Field(0.0, ge=0, le=1)
 
     @property
-    def passes(self) -> bool:
-        return bool(self.hits or self.author_hits) and not self.missing_all and \
-            not self.none_hits and self.category_ok
+    def label(self) -> str:
+        return self.name or self.id
 
 
 def split_floor(keyword: str) -> tuple[str, float | None]:
@@ -46,6 +50,16 @@ def split_floor(keyword: str) -> tuple[str, float | None]:
         return (word, float(floor)) if sep else (keyword, None)
     except ValueError:
         return keyword, None
+
+
+def display_keyword(keyword: str) -> str:
+    """A keyword as a reader sees it: without ``title:`` and ``@floor``."""
+    return split_floor(keyword)[0].removeprefix("title:")
+
+
+def topic_keywords(topics: list[TopicConfig]) -> list[str]:
+    """The keywords of all topics, as the report header lists them, without repeats."""
+    return list(dict.fromkeys(display_keyword(k) for t in topics for k in t.any))
 
 
 def hit_floor(hit: KeywordHit, topic_floor: float) -> float:
@@ -59,7 +73,7 @@ def hit_floor(hit: KeywordHit, topic_floor: float) -> float:
 def find_keyword(paper: Paper, keyword: str) -> KeywordHit | None:
     """Where ``keyword`` (optionally ``title:``-scoped or ``@``-weak) matches the paper."""
     fields = ("title",) if keyword.startswith("title:") else ("title", "abstract")
-    word = split_floor(keyword)[0].removeprefix("title:")
+    word = display_keyword(keyword)
     for name in fields:
         text = getattr(paper, name) or ""
         found = find(word, text)
@@ -84,8 +98,6 @@ def keyword_verdict(paper: Paper, topic: TopicConfig) -> KeywordVerdict:
 
 def default_topics() -> list[TopicConfig]:
     """The two topics of the report users know, with their descriptions."""
-    from .config import TopicConfig
-
     return [
         TopicConfig(
             id="VLA", name="Vision-Language-Action 模型",

@@ -13,8 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .. import faithful
-from ..models import Analysis, FullText, Paper, ReportEntry, Section
-from ..overview import Overview, grouped
+from ..models import Analysis, FullText, Paper, Section
 from ..sections import kind_of
 
 if TYPE_CHECKING:
@@ -132,7 +131,3 @@ class ExtractiveAnalyzer:
 
     async def analyze(self, paper: Paper, text: FullText) -> Analysis:
         return self.analyze_now(paper, text)
-
-    async def overview(self, entries: list[ReportEntry]) -> Overview:
-        """Without an LLM: the papers grouped by what matched them."""
-        return grouped(entries)

@@ -1,0 +1,178 @@
+"""Papers, days and the day listings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import now
+from ..models import Listing, Paper, TopicDecision
+
+
+def paper_from_row(row: Any) -> Paper:
+    return Paper(
+        arxiv_id=row["arxiv_id"], version=row["version"], title=row["title"],
+        abstract=row["abstract"], authors=json.loads(row["authors"]),
+        categories=json.loads(row["categories"]),
+        published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
+        primary_category=row["primary_category"], comments=row["comments"],
+        doi=row["doi"], journal_ref=row["journal_ref"], enriched=bool(row["enriched"]),
+        code_url=row["code_url"],
+    )
+
+
+class Papers:
+    """The ``papers`` table: metadata per paper version."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def save(self, papers: list[Paper]) -> None:
+        """Insert or update paper metadata (keyed by id and version)."""
+        with self.db:
+            for p in papers:
+                self.db.execute(
+                    """INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories,
+                        primary_category, comments, doi, journal_ref, published, enriched, updated_at)
+                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT (arxiv_id, version) DO UPDATE SET title=excluded.title,
+                        abstract=excluded.abstract, authors=excluded.authors,
+                        categories=excluded.categories,
+                        primary_category=COALESCE(excluded.primary_category, primary_category),
+                        comments=COALESCE(excluded.comments, comments),
+                        doi=COALESCE(excluded.doi, doi),
+                        journal_ref=COALESCE(excluded.journal_ref, journal_ref),
+                        published=COALESCE(excluded.published, published),
+                        enriched=MAX(enriched, excluded.enriched), updated_at=excluded.updated_at""",
+                    (p.arxiv_id, p.version, p.title, p.abstract, json.dumps(p.authors),
+                     json.dumps(p.categories), p.primary_category, p.comments, p.doi,
+                     p.journal_ref, p.published.isoformat() if p.published else None,
+                     int(p.enriched), now()),
+                )
+
+    def fill_enrichment(self, papers: list[Paper]) -> list[Paper]:
+        """Copy stored API metadata into ``papers``; return those never enriched."""
+        missing = []
+        for p in papers:
+            row = self.db.execute("SELECT * FROM papers WHERE arxiv_id=? AND version=?",
+                                  (p.arxiv_id, p.version)).fetchone()
+            if row is None or not row["enriched"]:
+                if not p.enriched:
+                    missing.append(p)
+                continue
+            p.primary_category = row["primary_category"]
+            p.comments, p.doi, p.journal_ref = row["comments"], row["doi"], row["journal_ref"]
+            p.enriched = True
+        return missing
+
+    def latest(self, arxiv_id: str) -> Paper | None:
+        """The latest stored version of a paper (``arxiv_id`` bare)."""
+        row = self.db.execute("SELECT * FROM papers WHERE arxiv_id=? ORDER BY version DESC LIMIT 1",
+                              (arxiv_id,)).fetchone()
+        return paper_from_row(row) if row else None
+
+    def version(self, arxiv_id: str, version: int) -> Paper | None:
+        row = self.db.execute("SELECT * FROM papers WHERE arxiv_id=? AND version=?",
+                              (arxiv_id, version)).fetchone()
+        return paper_from_row(row) if row else None
+
+    def set_code_url(self, paper: Paper, url: str | None) -> None:
+        paper.code_url = url
+        with self.db:
+            self.db.execute("UPDATE papers SET code_url=? WHERE arxiv_id=? AND version=?",
+                            (url, paper.arxiv_id, paper.version))
+
+
+@dataclass
+class DayInfo:
+    """A stored day's header facts."""
+
+    day: str
+    categories: list[str]
+    keywords: list[str]
+    items: int
+
+
+@dataclass
+class PaperRow:
+    """One line of ``arxiv-monitor papers``."""
+
+    day: str
+    versioned_id: str
+    title: str
+    announce_type: str
+    code_url: str | None
+    analysis: str | None  # the latest analysis status: ok, failed or None
+
+
+class Days:
+    """The ``days`` and ``day_papers`` tables: each day's listing and decisions."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def save(self, day: str, categories: list[str], keywords: list[str], items: int,
+             listings: list[Listing]) -> None:
+        """Record a day's listings, kept ones first (replacing an earlier record of the day)."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO days (day, categories, keywords, items, updated_at)"
+                            " VALUES (?,?,?,?,?)",
+                            (day, json.dumps(categories), json.dumps(keywords), items, now()))
+            self.db.execute("DELETE FROM day_papers WHERE day=?", (day,))
+            for position, item in enumerate(listings):
+                p = item.paper
+                self.db.execute(
+                    "INSERT INTO day_papers (day, arxiv_id, version, announce_type, position, hits,"
+                    " topics, kept) VALUES (?,?,?,?,?,?,?,?)",
+                    (day, p.arxiv_id, p.version, item.announce_type, position,
+                     json.dumps([h.__dict__ for h in item.hits], ensure_ascii=False),
+                     json.dumps([d.to_dict() for d in item.decisions], ensure_ascii=False),
+                     int(item.kept)),
+                )
+
+    def info(self, day: str) -> DayInfo | None:
+        row = self.db.execute("SELECT * FROM days WHERE day=?", (day,)).fetchone()
+        if row is None:
+            return None
+        return DayInfo(day, json.loads(row["categories"]), json.loads(row["keywords"]), row["items"])
+
+    def all(self) -> list[str]:
+        """Every stored day, newest first."""
+        return [r[0] for r in self.db.execute("SELECT day FROM days ORDER BY day DESC")]
+
+    def listings(self, day: str, kept_only: bool = True) -> list[Listing]:
+        """The day's listings in report order (only the kept ones, unless asked)."""
+        rows = self.db.execute(
+            f"""SELECT p.*, d.announce_type, d.topics FROM day_papers d
+               JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
+               WHERE d.day=? {'AND d.kept=1' if kept_only else ''} ORDER BY d.position""",
+            (day,)).fetchall()
+        return [Listing(paper_from_row(r), r["announce_type"],
+                        [TopicDecision.from_dict(d) for d in json.loads(r["topics"])]) for r in rows]
+
+    def listings_of(self, arxiv_id: str) -> list[tuple[str, Listing]]:
+        """Every day that lists a paper, newest first, with that day's listing."""
+        rows = self.db.execute(
+            """SELECT d.day, p.*, d.announce_type, d.topics FROM day_papers d
+               JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
+               WHERE d.arxiv_id=? ORDER BY d.day DESC""", (arxiv_id,)).fetchall()
+        return [(r["day"], Listing(paper_from_row(r), r["announce_type"],
+                                   [TopicDecision.from_dict(d) for d in json.loads(r["topics"])]))
+                for r in rows]
+
+    def paper_rows(self, day: str | None = None, limit: int = 50) -> list[PaperRow]:
+        """Kept papers, newest day first, with their latest analysis status."""
+        sql = """SELECT d.day, p.arxiv_id, p.version, p.title, d.announce_type, p.code_url,
+                   (SELECT status FROM analyses a WHERE a.arxiv_id=p.arxiv_id AND a.version=p.version
+                    ORDER BY a.id DESC LIMIT 1) AS analysis
+                 FROM day_papers d JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
+                 WHERE d.kept=1"""
+        args: tuple = ()
+        if day:
+            sql += " AND d.day=?"
+            args = (day,)
+        sql += " ORDER BY d.day DESC, d.position LIMIT ?"
+        return [PaperRow(r["day"], f"{r['arxiv_id']}v{r['version']}", r["title"], r["announce_type"],
+                         r["code_url"], r["analysis"]) for r in self.db.execute(sql, args + (limit,))]

@@ -1,0 +1,83 @@
+"""The database schema, as numbered migrations.
+
+Each migration is a list of SQL statements. ``Store.migrate`` applies the
+ones not yet applied, in order, each in one transaction together with its
+row in ``_migrations``, while holding the migration lock, so two processes
+opening a new database at once never apply one twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def now() -> str:
+    """The timestamp format of every table: UTC, ISO 8601, seconds."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("m001_initial", [
+        """CREATE TABLE papers (
+            arxiv_id TEXT NOT NULL, version INTEGER NOT NULL,
+            title TEXT NOT NULL, abstract TEXT NOT NULL, authors TEXT NOT NULL,
+            categories TEXT NOT NULL, primary_category TEXT, comments TEXT,
+            doi TEXT, journal_ref TEXT, published TEXT, code_url TEXT,
+            enriched INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
+            PRIMARY KEY (arxiv_id, version))""",
+        """CREATE TABLE days (
+            day TEXT PRIMARY KEY, categories TEXT NOT NULL, keywords TEXT NOT NULL,
+            items INTEGER NOT NULL, updated_at TEXT NOT NULL)""",
+        """CREATE TABLE day_papers (
+            day TEXT NOT NULL, arxiv_id TEXT NOT NULL, version INTEGER NOT NULL,
+            announce_type TEXT NOT NULL, position INTEGER NOT NULL,
+            hits TEXT NOT NULL, PRIMARY KEY (day, arxiv_id))""",
+        """CREATE TABLE fulltexts (
+            arxiv_id TEXT NOT NULL, version INTEGER NOT NULL, source TEXT NOT NULL,
+            status TEXT NOT NULL, error TEXT, sections TEXT NOT NULL,
+            fetched_at TEXT NOT NULL, PRIMARY KEY (arxiv_id, version))""",
+        """CREATE TABLE analyses (
+            id INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL, version INTEGER NOT NULL,
+            backend TEXT NOT NULL, model TEXT NOT NULL, prompt_version TEXT NOT NULL,
+            language TEXT NOT NULL, status TEXT NOT NULL, error TEXT,
+            sections TEXT NOT NULL, source TEXT NOT NULL,
+            tokens_in INTEGER NOT NULL DEFAULT 0, tokens_out INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            UNIQUE (arxiv_id, version, backend, model, prompt_version, language))""",
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY, day TEXT, started_at TEXT NOT NULL,
+            finished_at TEXT, status TEXT NOT NULL, stats TEXT)""",
+        "CREATE INDEX analyses_paper ON analyses (arxiv_id, version)",
+    ]),
+    ("m002_deliveries", [
+        """CREATE TABLE deliveries (
+            day TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL,
+            error TEXT, attempts INTEGER NOT NULL DEFAULT 0, messages INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL, PRIMARY KEY (day, target))""",
+    ]),
+    ("m003_analysis_checks", [
+        "ALTER TABLE analyses ADD COLUMN claims_total INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE analyses ADD COLUMN unsupported TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE analyses ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'",
+    ]),
+    ("m004_overviews", [
+        """CREATE TABLE overviews (
+            day TEXT PRIMARY KEY, key TEXT NOT NULL, backend TEXT NOT NULL,
+            data TEXT NOT NULL, created_at TEXT NOT NULL)""",
+    ]),
+    ("m005_relevance", [
+        "ALTER TABLE day_papers ADD COLUMN topics TEXT NOT NULL DEFAULT '[]'",
+        """CREATE TABLE embeddings (
+            key TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
+            PRIMARY KEY (key, model))""",
+        """CREATE TABLE ratings (
+            arxiv_id TEXT NOT NULL, topic TEXT NOT NULL, rating INTEGER NOT NULL,
+            created_at TEXT NOT NULL, PRIMARY KEY (arxiv_id, topic))""",
+    ]),
+    # Every fetched paper of a day is listed, kept or not, so any of them can be
+    # explained and rated; ``kept`` marks the ones the report shows.
+    ("m006_all_listings", [
+        "ALTER TABLE day_papers ADD COLUMN kept INTEGER NOT NULL DEFAULT 1",
+        "CREATE INDEX day_papers_paper ON day_papers (arxiv_id)",
+    ]),
+]

@@ -1,0 +1,59 @@
+"""Shared test data and helpers: a day of papers, the loopback arXiv routes, the CLI."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from arxiv_monitor.cli import app
+from tests.arxiv_data import FakePaper, api_atom, latexml_html, make_pdf, rss
+from tests.fakes import Reply
+
+VLA = FakePaper("2602.00001", "OpenVLA-X: Scaling Vision-Language-Action Models",
+                "We present OpenVLA-X, a vision-language-action model for robot manipulation. "
+                "Code: https://github.com/Robo-Lab/OpenVLA-X.", categories=["cs.RO", "cs.AI"])
+WED = FakePaper("2601.22586", "WED-Net: A Weather-Effect Disentanglement Network for Urban Flow Prediction",
+                "Urban spatio-temporal prediction under extreme conditions is challenging. "
+                "The code is publicly available at https://github.com/HQ-LV/WED-Net.",
+                authors="Qian Hong, Siyuan Chang, Xiao Zhou")
+PDFONLY = FakePaper("2602.00003", "Traffic Prediction with Graph Transformers",
+                    "We study traffic prediction on road sensor graphs.", categories=["cs.LG"],
+                    comment="Accepted at KDD. Code at https://github.com/tp-lab/GraphTP.")
+NOTEXT = FakePaper("2602.00004", "Multivariate Time Series Forecasting without Text",
+                   "A multivariate time series forecasting method with no full text online.",
+                   categories=["cs.LG"])
+OFFTOPIC = FakePaper("2602.00005", "Organ segmentation began with storage", "Nothing about GAN here.",
+                     categories=["cs.CV"])
+PAPERS = [VLA, WED, PDFONLY, NOTEXT, OFFTOPIC]
+
+
+def serve_day(arxiv, papers=PAPERS) -> None:
+    arxiv.routes["/api/query"] = Reply(200, api_atom(papers))
+    arxiv.routes[f"/html/{VLA.arxiv_id}v1"] = Reply(200, latexml_html(VLA.title, VLA.abstract))
+    arxiv.routes[f"/html/{WED.arxiv_id}v1"] = Reply(200, latexml_html(WED.title, WED.abstract))
+    arxiv.routes[f"/pdf/{PDFONLY.arxiv_id}v1"] = Reply(200, make_pdf(PDFONLY.title, two_column=True))
+
+
+def write_feed(tmp_path: Path, papers=PAPERS, name="feed.xml", **kw) -> Path:
+    path = tmp_path / name
+    path.write_text(rss(papers, **kw), encoding="utf-8")
+    return path
+
+
+def invoke(*args: str):
+    """Run the CLI in-process; domain errors are raised (ARXIV_MONITOR_RAISE is set)."""
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def rows(home: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(home / "arxiv-monitor.db") as db:
+        return db.execute(sql).fetchall()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
