@@ -100,12 +100,15 @@ class GoldenServer(_Base):
     def __init__(self, routes: dict[str, Reply | list[Reply]] | None = None):
         super().__init__()
         self.routes: dict[str, Reply | list[Reply]] = dict(routes or {})
+        self.handle_any: Callable[[str, str, dict, bytes], Reply] | None = None  # answers every path
 
     def handle(self, method: str, path: str, headers: dict, body: bytes) -> Reply:
         parts = urlsplit(path)
         with self.lock:
             self.requests.append({"method": method, "path": parts.path, "query": parts.query,
                                   "headers": headers, "time": time.monotonic(), "body": body})
+            if self.handle_any is not None:
+                return self.handle_any(method, path, headers, body)
             route = self.routes.get(parts.path)
             if callable(route):
                 route = route(parts.query)
@@ -119,8 +122,11 @@ class GoldenServer(_Base):
         return [r["path"] for r in self.requests]
 
 
+USAGE = (100, 50)  # prompt and completion tokens the fake reports per reply
+
+
 def completion(content: str | None, finish: str = "stop", reasoning: str | None = None,
-               tokens: tuple[int, int] = (100, 50)) -> dict[str, Any]:
+               tokens: tuple[int, int] = USAGE) -> dict[str, Any]:
     """A chat.completion body as OpenAI-compatible servers send it."""
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if reasoning is not None:

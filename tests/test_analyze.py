@@ -12,7 +12,7 @@ from arxiv_monitor.backends.extractive import ExtractiveAnalyzer, sentences
 from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer
 from arxiv_monitor.errors import LLMUnavailable
 from arxiv_monitor.models import FullText, Paper, Section
-from tests.fakes import FakeLLM, Reply, good_analysis, ok, status
+from tests.fakes import USAGE, FakeLLM, Reply, good_analysis, ok, status
 
 PAPER = Paper("2601.22586", 1, "WED-Net", "We propose WED-Net for traffic. It works well.")
 TEXT = FullText("html", [Section("Abstract", PAPER.abstract), Section("1 Introduction", "Intro text.")])
@@ -43,7 +43,7 @@ def test_good_json_answer():
     with FakeLLM(ok()) as server:
         result = analyse(server)
     assert result.ok and list(result.sections) == SECTION_KEYS
-    assert (result.tokens_in, result.tokens_out) == (100, 50)
+    assert (result.tokens_in, result.tokens_out) == USAGE  # one request's usage, as the server reported it
     request = server.bodies[0]
     assert request["response_format"]["type"] == "json_schema" and request["max_tokens"] == 4096
     schema = request["response_format"]["json_schema"]["schema"]

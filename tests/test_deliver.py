@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from arxiv_monitor.deliver import feishu_sign, pack, wecom_payloads
+from arxiv_monitor.chat import feishu_sign, pack, wecom_payloads
 from arxiv_monitor.models import DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry, TopicDecision
 from tests.fakes import GoldenServer, Reply
 from tests.helpers import free_port, invoke, serve_day, write_feed
@@ -44,7 +44,7 @@ def smtp():
     inbox = Inbox()
     inbox.port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port, authenticator=_auth,
-                            auth_require_tls=False)
+                            auth_require_tls=False, auth_required=True)
     controller.start()
     yield inbox
     controller.stop()
@@ -58,12 +58,16 @@ def configure_email(monkeypatch, port, security="plain", **extra):
         monkeypatch.setenv(f"ARXIV_MONITOR_EMAIL_{key}", value)
 
 
+HOOK_ID = "T04Q2H1K9UV"  # Slack-style workspace id in the URL path
+TOKEN = "9b1f3c07e4d2a8f5c6b0e1d2"  # the webhook's access token
+
+
 def write_hooks(home: Path, server_url: str, kinds: list[str], secret: str = "") -> None:
     home.mkdir(parents=True, exist_ok=True)
     lines = []
     for kind in kinds:
         lines += ["[[webhooks]]", f'name = "{kind}-group"', f'kind = "{kind}"',
-                  f'url = "{server_url}/{kind}?access_token=tok"']
+                  f'url = "{server_url}/{kind}/{HOOK_ID}?access_token={TOKEN}"']
         if secret:
             lines.append(f'secret = "{secret}"')
     (home / "config.toml").write_text("\n".join(lines) + "\n")
@@ -107,7 +111,7 @@ def test_starttls_with_login(tmp_path, home, arxiv, monkeypatch):
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=_auth,
-                            tls_context=context, require_starttls=True)
+                            tls_context=context, require_starttls=True, auth_required=True)
     controller.start()
     try:
         serve_day(arxiv)
@@ -132,16 +136,16 @@ def test_failed_send_is_retried_next_run_and_report_kept(tmp_path, home, arxiv, 
 
 
 def test_deliver_command_for_one_target(tmp_path, home, arxiv, monkeypatch):
-    with GoldenServer({"/slack": Reply(200, "ok"), "/wecom": Reply(500, "down")}) as hooks:
+    with GoldenServer({f"/slack/{HOOK_ID}": Reply(200, "ok"), f"/wecom/{HOOK_ID}": Reply(500, "down")}) as hooks:
         write_hooks(home, hooks.url, ["slack", "wecom"])
         serve_day(arxiv)
         invoke("run", "--feed", str(write_feed(tmp_path)))
         assert ledger(home) == {"slack-group": ("sent", 1), "wecom-group": ("failed", 1)}
-        hooks.routes["/wecom"] = Reply(200, json.dumps({"errcode": 0, "errmsg": "ok"}))
+        hooks.routes[f"/wecom/{HOOK_ID}"] = Reply(200, json.dumps({"errcode": 0, "errmsg": "ok"}))
         result = invoke("deliver", "--date", "2026-02-02", "--target", "wecom-group")
         assert result.exit_code == 0 and "wecom-group: sent" in result.output
         assert ledger(home)["wecom-group"] == ("sent", 2)
-        assert hooks.paths().count("/slack") == 1
+        assert hooks.paths().count(f"/slack/{HOOK_ID}") == 1
         nothing = invoke("deliver", "--date", "2026-02-02")
         assert "Nothing to send" in nothing.output
 
@@ -150,18 +154,18 @@ def test_every_webhook_gets_its_native_payload(tmp_path, home, arxiv, smtp, monk
     """One run: Markdown, HTML and JSON written, the e-mail sent, every webhook posted."""
     configure_email(monkeypatch, smtp.port)
     ok = json.dumps({"code": 0, "errcode": 0, "msg": "success"})
-    routes = {f"/{k}": Reply(200, "ok" if k == "slack" else ok)
+    routes = {f"/{k}/{HOOK_ID}": Reply(200, "ok" if k == "slack" else ok)
               for k in ("feishu", "dingtalk", "wecom", "slack", "generic")}
     with GoldenServer(routes) as hooks:
         write_hooks(home, hooks.url, ["feishu", "dingtalk", "wecom", "slack", "generic"], secret="SEC123")
         serve_day(arxiv)
         invoke("run", "--feed", str(write_feed(tmp_path)))
-        sent = {r["path"]: r for r in hooks.requests}
+        sent = {r["path"].split("/")[1]: r for r in hooks.requests}
     assert set(ledger(home).values()) == {("sent", 1)} and len(ledger(home)) == 6
     assert len(smtp.messages) == 1
     assert sorted(p.suffix for p in (home / "reports").iterdir()) == [".html", ".json", ".md"]
 
-    feishu = json.loads(sent["/feishu"]["body"])
+    feishu = json.loads(sent["feishu"]["body"])
     assert feishu["msg_type"] == "interactive"
     assert feishu["card"]["elements"][0]["tag"] == "markdown"
     content = feishu["card"]["elements"][0]["content"]
@@ -169,22 +173,22 @@ def test_every_webhook_gets_its_native_payload(tmp_path, home, arxiv, smtp, monk
     assert "(https://arxiv.org/abs/2601.22586v1)" in content
     assert feishu["sign"] == feishu_sign("SEC123", int(feishu["timestamp"]))
 
-    query = urllib.parse.parse_qs(sent["/dingtalk"]["query"])
+    query = urllib.parse.parse_qs(sent["dingtalk"]["query"])
     ts = query["timestamp"][0]
     expected = base64.b64encode(hmac.new(b"SEC123", f"{ts}\nSEC123".encode(), hashlib.sha256).digest()).decode()
-    assert query["sign"][0] == expected and query["access_token"] == ["tok"]
-    ding = json.loads(sent["/dingtalk"]["body"])
+    assert query["sign"][0] == expected and query["access_token"] == [TOKEN]
+    ding = json.loads(sent["dingtalk"]["body"])
     assert ding["msgtype"] == "markdown" and ding["markdown"]["title"].startswith("arXiv")
 
-    wecom = json.loads(sent["/wecom"]["body"])
+    wecom = json.loads(sent["wecom"]["body"])
     assert wecom["msgtype"] == "markdown" and len(wecom["markdown"]["content"].encode()) <= 4096
 
-    slack = json.loads(sent["/slack"]["body"])
+    slack = json.loads(sent["slack"]["body"])
     assert slack["blocks"][0]["type"] == "header"
     assert "<https://arxiv.org/abs/2601.22586v1|WED-Net" in slack["blocks"][1]["text"]["text"]
     assert all(len(b["text"]["text"]) <= 3000 for b in slack["blocks"])
 
-    generic = json.loads(sent["/generic"]["body"])
+    generic = json.loads(sent["generic"]["body"])
     assert generic["schema_version"] == "1" and len(generic["papers"]) == 4
 
 
@@ -211,12 +215,26 @@ def test_pack_cuts_a_single_overlong_line():
     assert len(chunks) == 1 and len(chunks[0]) <= 100
 
 
-def test_webhook_secret_never_reaches_logs(tmp_path, home, arxiv):
-    with GoldenServer({"/slack": Reply(403, "invalid_token")}) as hooks:
-        write_hooks(home, hooks.url, ["slack"])
+def _echo(method: str, path: str, headers: dict, body: bytes) -> Reply:
+    """A platform error page that echoes the request path, token and all (as some do)."""
+    return Reply(500, f'{{"error": "bad request to {path}", "url": "{path}"}}')
+
+
+def test_webhook_secret_never_reaches_logs(tmp_path, home, arxiv, monkeypatch):
+    """A webhook that echoes its path on a 500: the token appears in no output, log, row or report."""
+    with GoldenServer() as hooks:
+        hooks.handle_any = _echo
+        write_hooks(home, hooks.url, ["slack", "wecom"])
         serve_day(arxiv)
-        result = invoke("run", "--feed", str(write_feed(tmp_path)))
-    assert "delivery failed" in result.output
+        log_file = tmp_path / "run.log"
+        result = invoke("run", "--feed", str(write_feed(tmp_path)), "--verbose")
+        log_file.write_text(result.output)
+        assert [r["path"] for r in hooks.requests] == [f"/slack/{HOOK_ID}", f"/wecom/{HOOK_ID}"]
+    assert "delivery failed" in result.output and "HTTP 500" in result.output
     with sqlite3.connect(home / "arxiv-monitor.db") as db:
-        errors = " ".join(r[0] or "" for r in db.execute("SELECT error FROM deliveries"))
-    assert "access_token=tok" not in errors and "access_token=tok" not in result.output
+        dump = "\n".join(db.iterdump())
+    errors = [r[0] for r in sqlite3.connect(home / "arxiv-monitor.db").execute("SELECT error FROM deliveries")]
+    assert all("bad request to /slack/***" in e or "bad request to /wecom/***" in e for e in errors), errors
+    reports = "".join(p.read_text(encoding="utf-8") for p in (home / "reports").iterdir())
+    for place, text in (("output", result.output), ("database", dump), ("reports", reports)):
+        assert TOKEN not in text and HOOK_ID not in text, f"the webhook token leaked into the {place}"

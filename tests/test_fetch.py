@@ -1,5 +1,6 @@
 """Reading arXiv's RSS and export API."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -68,9 +69,9 @@ def test_empty_feed_is_empty():
 
 
 def test_enrich_one_batched_call():
-    P1.comment = "10 pages. Code: https://github.com/HQ-LV/WED-Net"
-    papers = parse_feed(rss([P1, P2])).papers
-    with GoldenServer({"/api/query": Reply(200, api_atom([P1, P2]))}) as server, \
+    p1 = dataclasses.replace(P1, comment="10 pages. Code: https://github.com/HQ-LV/WED-Net")
+    papers = parse_feed(rss([p1, P2])).papers
+    with GoldenServer({"/api/query": Reply(200, api_atom([p1, P2]))}) as server, \
             PoliteClient("test", interval=0, backoff=0) as client:
         done = enrich(client, f"{server.url}/api/query", papers)
         assert len(server.requests) == 1

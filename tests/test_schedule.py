@@ -151,6 +151,8 @@ def test_serve_runs_reports_health_and_stops_on_sigterm(home, arxiv, monkeypatch
     monkeypatch.setenv("ARXIV_MONITOR_SCHEDULE_HEALTHZ_PORT", str(port))
     state, code, output = _serve_once(port)
     assert code == 200 and state["last_run"]["status"] == "ok", state
-    assert state["last_run"]["day"] == "2026-02-02" and state["next_run"]
+    assert state["last_run"]["day"] == "2026-02-02"
+    started = dt.datetime.fromisoformat(state["last_run"]["started"])
+    assert dt.datetime.fromisoformat(state["next_run"]) == next_run("30 0 * * 1-5", "America/New_York", started)
     assert (home / "reports" / "2026-02-02.md").exists()
-    assert "stopped" in output
+    assert output.rstrip().endswith("arxiv-monitor serve stopped"), output[-500:]

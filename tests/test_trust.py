@@ -19,7 +19,7 @@ from arxiv_monitor.replies import OverviewReply, ReplyError
 from arxiv_monitor.quality import degenerate, drifted_sections
 from arxiv_monitor.sections import kind_of
 from arxiv_monitor.tokens import estimate_tokens
-from tests.fakes import FakeLLM, ok
+from tests.fakes import USAGE, FakeLLM, ok
 from tests.helpers import WED, invoke, rows, serve_day, write_feed
 
 KEYS = ["summary", "motivation", "contributions", "method", "experiments", "results", "limitations"]
@@ -219,7 +219,12 @@ def test_tokens_and_cost_are_recorded(tmp_path, home, arxiv, llm, monkeypatch):
     monkeypatch.setenv("ARXIV_MONITOR_LLM_PRICE_OUTPUT", "8.0")
     monkeypatch.setenv("ARXIV_MONITOR_LLM_CURRENCY", "CNY")
     result = invoke("run", "--feed", str(write_feed(tmp_path)))
-    assert rows(home, "SELECT SUM(tokens_in), SUM(tokens_out) FROM analyses WHERE backend='openai'") == [(400, 200)]
-    assert "≈ 0.0030 CNY" in result.output  # 500 in (4 papers + overview) x 2.0 + 250 out x 8.0, per million
+    papers, calls = llm.analysis_calls(), len(llm.bodies)  # one request per paper, plus the overview
+    assert (papers, calls) == (4, 5)
+    stored = rows(home, "SELECT SUM(tokens_in), SUM(tokens_out) FROM analyses WHERE backend='openai'")
+    assert stored == [(papers * USAGE[0], papers * USAGE[1])]
+    tokens_in, tokens_out = calls * USAGE[0], calls * USAGE[1]
+    cost = (tokens_in * 2.0 + tokens_out * 8.0) / 1_000_000
+    assert f"≈ {cost:.4f} CNY" in result.output
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
-    assert "大模型用量：输入 500 tokens，输出 250 tokens，估算费用 0.0030 CNY" in report
+    assert f"大模型用量：输入 {tokens_in} tokens，输出 {tokens_out} tokens，估算费用 {cost:.4f} CNY" in report

@@ -14,19 +14,21 @@ and an async ``judge(items, topics)`` for the relevance judge.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import ConfigError, LLMUnavailable
-from .models import Analysis, FullText, Overview, Paper, ReportEntry, Section
+from .models import Analysis, FullText, Listing, Overview, Paper, ReportEntry, Section
 from .overview import grouped
 from .sections import PRIORITY, kind_of
 from .tokens import estimate_tokens
 
 if TYPE_CHECKING:
     from .config import Config
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,22 @@ def backend_class(name: str) -> type:
 def make_analyzer(config: Config, name: str | None = None) -> Analyzer:
     """Instantiate the backend ``name`` (default: the configured one)."""
     return backend_class(name or config.backend_name).from_config(config)
+
+
+@contextlib.asynccontextmanager
+async def opened(config: Config, store: Store | None = None) -> AsyncIterator[Analyzer]:
+    """The configured analyser for one stage: it starts in the reply mode that worked for this
+    endpoint and model last time, and the mode it ends in is remembered."""
+    analyzer = make_analyzer(config)
+    key = (config.llm.base_url or "https://api.openai.com/v1", config.llm.model)
+    if store is not None and hasattr(analyzer, "reply_mode"):
+        analyzer.reply_mode = store.endpoints.reply_mode(*key)
+    try:
+        yield analyzer
+    finally:
+        await analyzer.aclose()
+        if store is not None and hasattr(analyzer, "reply_mode"):
+            store.endpoints.remember(*key, analyzer.reply_mode)
 
 
 async def overview_of(analyzer: Analyzer, entries: list[ReportEntry]) -> Overview:
@@ -98,6 +116,25 @@ def fit_to_budget(sections: list[Section], budget: int,
 
 
 # -- the stage --------------------------------------------------------------
+def needs_analysis(store: Store, backend: str, language: str, item: Listing,
+                   reanalyze_replacements: bool = False, force: bool = False) -> bool:
+    """Whether a listed paper needs an analysis by the backend ``backend`` in ``language``.
+
+    An analysis is keyed by (paper version, backend, model, prompt version,
+    language). A good analysis by the same backend in the same language is
+    kept when only the model or the prompt changed: those papers are redone
+    on request (``arxiv-monitor analyze --reanalyze``), never silently.
+    """
+    if force:
+        return True
+    if item.is_replacement and not reanalyze_replacements:
+        if store.analyses.earlier_version(item.paper):
+            return False
+    return not any(a.ok and a.backend == backend and a.language == language
+                   for a in store.analyses.for_paper(item.paper))
+
+
+
 async def analyze_all(
     items: list[tuple[Paper, FullText]],
     analyzer: Analyzer,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .errors import FeedError, FetchError
@@ -24,6 +25,10 @@ from .fetch import apply_api_entry, clean
 from .ids import ArxivId
 from .models import FeedBatch, Listing, Paper
 from .net import PoliteClient
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .store import Store
 
 log = logging.getLogger(__name__)
 EASTERN = ZoneInfo("America/New_York")
@@ -46,6 +51,18 @@ def announcement_days(first: dt.date, last: dt.date) -> list[dt.date]:
             days.append(day)
         day += dt.timedelta(days=1)
     return days
+
+
+def missed_days(known: list[str], day: dt.date, limit: int) -> list[dt.date]:
+    """Announcement days before ``day`` (at most ``limit`` days back) since the latest known one.
+
+    A first run (no earlier day known) has missed nothing.
+    """
+    earlier = sorted(d for d in known if d < day.isoformat())
+    if not earlier or limit == 0:
+        return []
+    first = max(dt.date.fromisoformat(earlier[-1]) + dt.timedelta(days=1), day - dt.timedelta(days=limit))
+    return [d for d in announcement_days(first, day - dt.timedelta(days=1)) if d.isoformat() not in known]
 
 
 def submission_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -115,3 +132,15 @@ def fetch_ids(client: PoliteClient, api_url: str, ids: list[str]) -> list[Paper]
         log.warning("cannot fetch example papers %s: %s", ids, exc)
         return []
     return [item.paper for e in parsed.entries if (item := _listing(e, [], dt.date.today())) is not None]
+
+
+def example_papers(config: Config, store: Store, client: PoliteClient | None) -> dict[str, Paper]:
+    """The topics' example papers (title and abstract), fetched once from the export API."""
+    wanted = {i for t in config.topic_list for i in t.examples}
+    found = {i: p for i in wanted if (p := store.papers.latest(i)) is not None}
+    missing = sorted(wanted - set(found))
+    if missing and client is not None:
+        fetched = fetch_ids(client, config.arxiv.api_url, missing)
+        store.papers.save(fetched)
+        found.update({p.arxiv_id: p for p in fetched})
+    return found

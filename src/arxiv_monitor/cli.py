@@ -11,13 +11,14 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__, commands, pipeline
 from .config import config_file, default_home, load_config
-from .errors import MonitorError
+from .errors import MonitorError, redact, redact_logs
 from .models import RunStats
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app = typer.Typer(
          "analyse them with an LLM and write a daily report.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
+_SECRETS: list[str] = []  # the loaded configuration's secrets, masked in every message
 console = Console(stderr=True)  # messages, progress and errors
 out = Console()  # results: tables, explanations, JSON
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Config file (default: <home>/config.toml).")]
@@ -54,6 +56,11 @@ class RichProgress:
             self.progress.advance(self.task, step)
 
 
+def _note(label: str, text: str, style: str = "yellow") -> None:
+    """A message to stderr: secrets masked, brackets shown as written."""
+    console.print(f"[{style}]{label}[/] {escape(redact(str(text), _SECRETS))}")
+
+
 def _result(text: str) -> None:
     """Plain text results go to stdout, unwrapped and uninterpreted."""
     out.print(text, markup=False, highlight=False, soft_wrap=True)
@@ -62,10 +69,18 @@ def _result(text: str) -> None:
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
 
 
+def _config(path: Optional[Path]):
+    """Load the configuration, and mask its secrets in everything logged from now on."""
+    cfg = load_config(path)
+    _SECRETS[:] = cfg.secrets()
+    redact_logs(_SECRETS)
+    return cfg
+
+
 def _with_progress(verbose: bool, config: Optional[Path], job):
     """Load the config and run ``job(config, progress)`` under a rich progress bar."""
     _setup_logging(verbose)
-    cfg = load_config(config)
+    cfg = _config(config)
     with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
         return cfg, job(cfg, RichProgress(bar))
 
@@ -108,11 +123,11 @@ def run(
         return
     console.print(_summary(stats, cfg.llm.cost(stats.tokens_in, stats.tokens_out), cfg.llm.currency))
     for warning in stats.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        _note("warning:", warning)
     for failure in stats.delivery_failed:
-        console.print(f"[yellow]delivery failed (retried next run):[/] {failure}")
+        _note("delivery failed (retried next run):", failure)
     for error in stats.errors:
-        console.print(f"[red]error:[/] {error}")
+        _note("error:", error, "red")
     if stats.errors:
         raise typer.Exit(1)
 
@@ -137,7 +152,7 @@ def report(
     config: ConfigOpt = None,
 ) -> None:
     """Re-render a stored day's report, with no network."""
-    for path in commands.rerender(load_config(config), date).values():
+    for path in commands.rerender(_config(config), date).values():
         console.print(f"Wrote {path}")
 
 
@@ -156,7 +171,7 @@ def analyze(
                   f"kept {stats.analyses_cached}; tokens {stats.tokens_in} in / {stats.tokens_out} out. "
                   f"Report: {stats.report}")
     for error in stats.errors:
-        console.print(f"[red]error:[/] {error}")
+        _note("error:", error, "red")
     if stats.errors:
         raise typer.Exit(1)
 
@@ -169,13 +184,15 @@ def deliver_cmd(
     config: ConfigOpt = None,
 ) -> None:
     """Send a stored day's report to the targets that have not had it."""
-    cfg = load_config(config)
+    cfg = _config(config)
     results = commands.redeliver(cfg, date, target, force)
     if not results:
         console.print(f"Nothing to send for {date}: every target has it (use --force to resend).")
     for r in results:
-        mark = "[green]sent[/]" if r.status == "sent" else f"[red]failed[/]: {r.error}"
-        console.print(f"{r.target}: {mark}")
+        if r.status == "sent":
+            console.print(f"{escape(r.target)}: [green]sent[/]")
+        else:
+            _note(f"{escape(r.target)}: failed:", r.error or "", "red")
     if any(r.status != "sent" for r in results):
         raise typer.Exit(1)
 
@@ -194,9 +211,9 @@ def backfill_cmd(
     console.print(f"Backfilled {len(stats.caught_up)} day(s): {', '.join(stats.caught_up) or 'none'}; "
                   f"{stats.matched} papers matched, {stats.analysed} analysed.")
     for warning in stats.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        _note("warning:", warning)
     for error in stats.errors:
-        console.print(f"[red]error:[/] {error}")
+        _note("error:", error, "red")
     if stats.errors:
         raise typer.Exit(1)
 
@@ -211,8 +228,8 @@ def serve(
     from .serve import serve as serve_forever
 
     _setup_logging(verbose)
-    cfg = load_config(config)
-    serve_forever(cfg, lambda: pipeline.run(load_config(config)), run_now=run_now)
+    cfg = _config(config)
+    serve_forever(cfg, lambda: pipeline.run(_config(config)), run_now=run_now)
 
 
 @app.command()
@@ -221,7 +238,7 @@ def explain(
     config: ConfigOpt = None,
 ) -> None:
     """Show, per topic, why a paper is kept or not: keywords, negatives, score, decision."""
-    found = commands.explain(load_config(config), arxiv_id)
+    found = commands.explain(_config(config), arxiv_id)
     lines = [f"{found.paper.versioned_id}  {found.paper.title}"]
     for d in found.decisions:
         v = d.verdict
@@ -252,7 +269,7 @@ def rate(
     config: ConfigOpt = None,
 ) -> None:
     """Store your rating of a paper for a topic (used to tune that topic's ranking)."""
-    r = commands.rate(load_config(config), arxiv_id, verdict, topic)
+    r = commands.rate(_config(config), arxiv_id, verdict, topic)
     done = "Cleared the rating of" if r.verdict == "clear" else "Rated"
     console.print(f"{done} {r.paper.arxiv_id} {'' if r.verdict == 'clear' else r.verdict + ' '}for {r.topic} "
                   f"({r.good} good, {r.bad} bad so far).")
@@ -272,7 +289,7 @@ def eval_relevance(
     """Precision, recall and F1 per topic: keywords only, ranker only, and combined."""
     import json as json_mod
 
-    cfg = load_config(config)
+    cfg = _config(config)
     if ranker:
         cfg.relevance.ranker = ranker
     name, figures = commands.eval_relevance(cfg, labels)
@@ -305,7 +322,7 @@ def papers(
 ) -> None:
     """List stored papers with their analysis status."""
     table = Table("day", "id", "type", "analysis", "title", "code")
-    for r in commands.list_papers(load_config(config), date, limit):
+    for r in commands.list_papers(_config(config), date, limit):
         table.add_row(r.day, r.versioned_id, r.announce_type, r.analysis or "-", r.title[:70], r.code_url or "")
     out.print(table)
 
@@ -323,5 +340,5 @@ def main() -> None:
     except MonitorError as exc:
         if os.environ.get("ARXIV_MONITOR_RAISE"):
             raise
-        console.print(f"[red]Error:[/] {exc}")
+        console.print(f"[red]Error:[/] {escape(redact(str(exc), _SECRETS))}")
         sys.exit(1)

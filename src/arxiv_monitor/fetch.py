@@ -178,6 +178,16 @@ def _feed_updated(root: etree._Element) -> dt.date | None:
     return stamp.astimezone(EASTERN).date() if stamp.tzinfo else stamp.date()
 
 
+def empty_feed_message(batch: FeedBatch, types: list[str]) -> str:
+    """Why a day has nothing to report: an empty feed, or none of the announce ``types``."""
+    when = f" for {batch.day.isoformat()} ({batch.day:%A})" if batch.day else ""
+    if batch.items_read:
+        return (f"The feed{when} has {batch.items_read} items but none of the announce types "
+                f"{types}; no report written.")
+    return (f"The arXiv feed{when} has no items: arXiv announces nothing on weekends and "
+            "holidays. No report written.")
+
+
 def merge_batches(batches: Iterable[FeedBatch], types: list[str]) -> FeedBatch:
     """Merge feeds, dedupe on the bare id and keep only the announce ``types``."""
     merged = FeedBatch(day=None, listings=[])

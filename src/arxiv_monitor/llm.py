@@ -158,8 +158,9 @@ class LLMClient:
                     raise AskFailed(self._error(exc)) from None
                 kind, reason = str(exc.status_code), self._error(exc)
                 retry_after = exc.response.headers.get("Retry-After")
-            except openai.APIError as exc:  # a 200 whose body is not a completion
-                kind, reason = "junk", f"the endpoint's answer is not a chat completion ({self._error(exc)})"
+            except (openai.APIError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                # a 200 whose body is not a completion (an HTML error page, a JSON of another shape)
+                kind, reason = "junk", f"the endpoint's answer is not a chat completion ({type(exc).__name__})"
             else:
                 if _is_completion(response):
                     return response

@@ -320,3 +320,11 @@ class RunStats:
     message: str | None = None
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    def add(self, part: RunStats) -> None:
+        """Add a caught-up day's counts to the run's (its day and report stay the run's own)."""
+        for name in ("downloaded", "from_cache", "fulltext_failed", "analysed", "analyses_cached",
+                     "analyses_failed", "tokens_in", "tokens_out", "claims_supported", "claims_unsupported"):
+            setattr(self, name, getattr(self, name) + getattr(part, name))
+        for name in ("delivered", "delivery_failed", "warnings", "errors"):
+            getattr(self, name).extend(x for x in getattr(part, name) if x not in getattr(self, name))

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Protocol
 
 from . import backfill, deliver, feedback, fetch, overview, relevance
-from .analyze import Analyzer, analyze_all, make_analyzer, overview_of
+from .analyze import analyze_all, backend_class, make_analyzer, needs_analysis, opened, overview_of
 from .codelink import find_code_url
 from .config import Config
-from .errors import AnalysisError, FeedError, LLMUnavailable, MonitorError
+from .errors import AnalysisError, FeedError, LLMUnavailable
 from .fulltext import FullTextFetcher
 from .models import Analysis, DayReport, FeedBatch, FullText, Listing, Paper, RunStats
 from .net import PoliteClient
@@ -66,7 +66,7 @@ def run(config: Config, feeds: list[Path] | None = None, progress: Progress | No
                 batch = stage_fetch(config, client, feeds, progress)
                 stats.items, stats.kept = batch.items_read, len(batch.listings)
                 if not batch.listings:
-                    stats.message = _empty_message(batch, config)
+                    stats.message = fetch.empty_feed_message(batch, config.announce_types)
                 else:
                     process_day(config, store, client, batch, progress, stats)
                     if not feeds:
@@ -112,34 +112,13 @@ def stage_fetch(config: Config, client: PoliteClient, feeds: list[Path] | None,
     return batch
 
 
-def _empty_message(batch: FeedBatch, config: Config) -> str:
-    when = f" for {batch.day.isoformat()} ({batch.day:%A})" if batch.day else ""
-    if batch.items_read:
-        return (f"The feed{when} has {batch.items_read} items but none of the announce types "
-                f"{config.announce_types}; no report written.")
-    return (f"The arXiv feed{when} has no items: arXiv announces nothing on weekends and "
-            "holidays. No report written.")
-
-
-def _example_papers(config: Config, store: Store, client: PoliteClient | None) -> dict[str, Paper]:
-    """The topics' example papers (title and abstract), fetched once from the export API."""
-    wanted = {i for t in config.topic_list for i in t.examples}
-    found = {i: p for i in wanted if (p := store.papers.latest(i)) is not None}
-    missing = sorted(wanted - set(found))
-    if missing and client is not None:
-        fetched = backfill.fetch_ids(client, config.arxiv.api_url, missing)
-        store.papers.save(fetched)
-        found.update({p.arxiv_id: p for p in fetched})
-    return found
-
-
 def stage_match(config: Config, store: Store, listings: list[Listing],
                 client: PoliteClient | None = None) -> list[Listing]:
     """Every topic's decision on every listing: keywords first, then the ranker's score."""
     if not listings:
         return []
     ranker = make_ranker(config, store.embeddings)
-    examples = _example_papers(config, store, client) if ranker.kind != "keywords" else {}
+    examples = backfill.example_papers(config, store, client) if ranker.kind != "keywords" else {}
     return relevance.select(listings, config.topic_list, ranker, examples,
                             adjust=feedback.feedback_adjuster(config, store, ranker),
                             judge=feedback.judge_runner(config) if config.relevance.judge != "off" else None)
@@ -178,33 +157,15 @@ def stage_fulltext(config: Config, store: Store, client: PoliteClient, kept: lis
     return texts
 
 
-def needs_analysis(config: Config, store: Store, analyzer: Analyzer, item: Listing,
-                   force: bool = False) -> bool:
-    """Whether a listed paper needs an analysis by ``analyzer``.
-
-    An analysis is keyed by (paper version, backend, model, prompt version,
-    language). A good analysis by the same backend in the same language is
-    kept when only the model or the prompt changed: those papers are redone
-    on request (``arxiv-monitor analyze --reanalyze``), never silently.
-    """
-    if force:
-        return True
-    if item.is_replacement and not config.reanalyze_replacements:
-        if store.analyses.earlier_version(item.paper):
-            return False
-    return not any(a.ok and a.backend == analyzer.name and a.language == analyzer.language
-                   for a in store.analyses.for_paper(item.paper))
-
-
 def stage_analyze(config: Config, store: Store, kept: list[Listing], texts: dict[str, FullText],
                   progress: Progress, stats: RunStats, force: bool = False) -> None:
     """Analyse what is not analysed yet (everything, with ``force``); store each as it arrives."""
-    analyzer = make_analyzer(config)
+    backend = backend_class(config.backend_name).name
     extractive = make_analyzer(config, "extractive")
     todo = [(item.paper, texts[item.paper.versioned_id]) for item in kept
-            if needs_analysis(config, store, analyzer, item, force)]
+            if needs_analysis(store, backend, config.language, item, config.reanalyze_replacements, force)]
     stats.analyses_cached = len(kept) - len(todo)
-    progress.stage(f"Analyses ({analyzer.name})", len(todo))
+    progress.stage(f"Analyses ({backend})", len(todo))
 
     def on_result(paper: Paper, result: Analysis) -> None:
         store.analyses.save(paper, result)
@@ -216,15 +177,13 @@ def stage_analyze(config: Config, store: Store, kept: list[Listing], texts: dict
             stats.claims_supported += result.claims_total - result.unsupported_count
         else:
             stats.analyses_failed += 1
-            if analyzer.name != extractive.name:
+            if backend != extractive.name:
                 store.analyses.save(paper, extractive.analyze_now(paper, texts[paper.versioned_id]))
         progress.advance()
 
     async def go() -> list[str]:
-        try:
-            return await analyze_all(todo, analyzer, config.llm.concurrency, on_result)
-        finally:
-            await analyzer.aclose()
+        async with opened(config, store) as llm:
+            return await analyze_all(todo, llm, config.llm.concurrency, on_result)
 
     if todo:
         stats.errors += asyncio.run(go())
@@ -239,13 +198,9 @@ def stage_overview(config: Config, store: Store, report: DayReport, stats: RunSt
     if stored and stored.key == key and stored.backend == config.backend_name:
         report.overview = stored.overview
         return
-    analyzer = make_analyzer(config)
-
     async def go():
-        try:
+        async with opened(config, store) as analyzer:
             return await overview_of(analyzer, report.entries)
-        finally:
-            await analyzer.aclose()
 
     try:
         if stats.errors:  # the endpoint is unusable this run: said once already
@@ -272,36 +227,20 @@ def stage_deliver(config: Config, store: Store, report: DayReport, paths: dict[s
                   target: str | None = None, force: bool = False,
                   stats: RunStats | None = None) -> list[deliver.Delivery]:
     """Send the day's report to every target that has not had it (or only ``target``)."""
-    names = deliver.targets(config)
-    if target:
-        if target not in names:
-            raise MonitorError(f"No delivery target {target!r}; configured: {', '.join(names) or 'none'}")
-        names = [target]
-    pending = [n for n in names if force or store.deliveries.status(report.day, n) != "sent"]
-    if not pending:
+    if target is None and not deliver.targets(config):
         return []
-    paths = paths or write_report(report, config.reports_path)
-    results = deliver.deliver(config, report, paths, pending)
-    for r in results:
-        store.deliveries.record(report.day, r.target, r.status, r.error, r.messages)
-        if stats is not None:
-            (stats.delivered if r.status == "sent" else stats.delivery_failed).append(
-                f"{r.target} ({report.day})" + (f": {r.error}" if r.error else ""))
+    results = deliver.send_pending(config, store, report, paths or write_report(report, config.reports_path),
+                                   target, force)
+    for r in results if stats is not None else []:
+        (stats.delivered if r.status == "sent" else stats.delivery_failed).append(
+            f"{r.target} ({report.day})" + (f": {r.error}" if r.error else ""))
     return results
 
 
 def stage_catchup(config: Config, store: Store, client: PoliteClient, day: dt.date,
                   progress: Progress, stats: RunStats) -> None:
     """Rebuild announcement days missed since the last run (export API)."""
-    known = set(store.days.all())
-    earlier = sorted(d for d in known if d < day.isoformat())
-    if not earlier or config.schedule.catchup_days == 0:
-        return  # a first run has missed nothing
-    first = max(dt.date.fromisoformat(earlier[-1]) + dt.timedelta(days=1),
-                day - dt.timedelta(days=config.schedule.catchup_days))
-    for missed in backfill.announcement_days(first, day - dt.timedelta(days=1)):
-        if missed.isoformat() in known:
-            continue
+    for missed in backfill.missed_days(store.days.all(), day, config.schedule.catchup_days):
         try:
             batch = backfill.fetch_day(client, config.arxiv.api_url, config.categories, missed,
                                        config.announce_types)
@@ -311,14 +250,5 @@ def stage_catchup(config: Config, store: Store, client: PoliteClient, day: dt.da
         if batch.listings:
             day_stats = RunStats()
             process_day(config, store, client, batch, progress, day_stats)
-            _add(stats, day_stats)
+            stats.add(day_stats)
         stats.caught_up.append(missed.isoformat())
-
-
-def _add(total: RunStats, part: RunStats) -> None:
-    """Add a caught-up day's counts to the run's (its day and report stay the run's own)."""
-    for name in ("downloaded", "from_cache", "fulltext_failed", "analysed", "analyses_cached",
-                 "analyses_failed", "tokens_in", "tokens_out", "claims_supported", "claims_unsupported"):
-        setattr(total, name, getattr(total, name) + getattr(part, name))
-    for name in ("delivered", "delivery_failed", "warnings", "errors"):
-        getattr(total, name).extend(getattr(part, name))

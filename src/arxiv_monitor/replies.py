@@ -106,12 +106,15 @@ def _as_section_text(value: Any) -> Any:
 
 
 def _error_text(exc: ValidationError, limit: int = 4) -> str:
-    parts = []
-    for item in exc.errors()[:limit]:
-        where = ".".join(str(p) for p in item["loc"]) or "the reply"
-        message = "unexpected key" if item["type"] == "extra_forbidden" else item["msg"]
-        parts.append(f"{where}: {message}")
-    more = len(exc.errors()) - limit
+    """The validation errors in a few words: missing keys, unexpected keys, then the rest."""
+    errors = exc.errors()
+    where = [".".join(str(p) for p in e["loc"]) or "the reply" for e in errors]
+    missing = [w for w, e in zip(where, errors) if e["type"] == "missing"]
+    extra = [w for w, e in zip(where, errors) if e["type"] == "extra_forbidden"]
+    other = [f"{w}: {e['msg']}" for w, e in zip(where, errors) if e["type"] not in ("missing", "extra_forbidden")]
+    parts = ([f"missing keys: {', '.join(missing)}"] if missing else []) + \
+        ([f"unexpected keys: {', '.join(extra)}"] if extra else []) + other[:limit]
+    more = len(other) - limit
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 
 from .config import Config
+from .errors import MonitorError
 from .models import RunStats
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,10 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False) ->
             wait = (due - dt.datetime.now(dt.timezone.utc)).total_seconds()
             if wait > 0 and stop.wait(wait):
                 break
-            _run_once(job, health)
-            due = None
+            result = _run_once(job, health)
+            due = next_run(sched.cron, sched.timezone, dt.datetime.now(dt.timezone.utc))
+            health.update(next_run=due.isoformat(), **result)  # one update: readers see both at once
+            log.info("next run at %s", due.isoformat())
     finally:
         server.shutdown()
         server.server_close()
@@ -106,20 +109,24 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False) ->
         log.info("arxiv-monitor serve stopped")
 
 
-def _run_once(job: Callable[[], RunStats], health: Health) -> None:
+def _run_once(job: Callable[[], RunStats], health: Health) -> dict[str, Any]:
+    """Run the job once; return the health fields to update (the last run, the counts)."""
     started = dt.datetime.now(dt.timezone.utc)
     health.update(status="running")
     state = health.snapshot()
     try:
         stats = job()
     except Exception as exc:  # a failed run never stops the service
-        log.exception("scheduled run failed")
+        if isinstance(exc, MonitorError):
+            log.error("scheduled run failed: %s", exc)
+        else:
+            log.exception("scheduled run failed")
         last = {"status": "failed", "started": started.isoformat(), "error": str(exc)}
-        health.update(status="waiting", last_run=last, runs=state["runs"] + 1,
-                      failures=state["failures"] + 1)
-        return
-    last = {"status": "ok", "started": started.isoformat(), "day": stats.day,
-            "report": stats.report, "message": stats.message, "matched": stats.matched,
-            "analysed": stats.analysed, "caught_up": stats.caught_up}
+        return {"status": "waiting", "last_run": last, "runs": state["runs"] + 1,
+                "failures": state["failures"] + 1}
+    last = {"status": "ok" if not stats.errors else "errors", "started": started.isoformat(),
+            "day": stats.day, "report": stats.report, "message": stats.message,
+            "matched": stats.matched, "analysed": stats.analysed, "caught_up": stats.caught_up,
+            "errors": stats.errors}
     log.info("run finished: day %s, %d matched, report %s", stats.day, stats.matched, stats.report)
-    health.update(status="waiting", last_run=last, runs=state["runs"] + 1)
+    return {"status": "waiting", "last_run": last, "runs": state["runs"] + 1}

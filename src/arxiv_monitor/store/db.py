@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import MonitorError, RunLocked
-from .ledger import Deliveries, Embeddings, Ratings, Runs
+from .ledger import Deliveries, Embeddings, Endpoints, Ratings, Runs
 from .papers import Days, Papers
 from .results import Analyses, FullTexts, Overviews
 from .schema import MIGRATIONS, now
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..config import Config
 
 TABLES = {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries",
-          "overviews", "embeddings", "ratings"}
+          "overviews", "embeddings", "ratings", "llm_endpoints"}
 
 
 class StoreError(MonitorError):
@@ -52,7 +52,8 @@ class Store:
 
     Each table has its own small object: ``store.papers``, ``store.days``,
     ``store.fulltexts``, ``store.analyses``, ``store.overviews``,
-    ``store.deliveries``, ``store.embeddings``, ``store.ratings``, ``store.runs``.
+    ``store.deliveries``, ``store.embeddings``, ``store.ratings``, ``store.runs``,
+    ``store.endpoints``.
     """
 
     def __init__(self, path: Path | str):
@@ -80,6 +81,7 @@ class Store:
         self.embeddings = Embeddings(self.db)
         self.ratings = Ratings(self.db)
         self.runs = Runs(self.db)
+        self.endpoints = Endpoints(self.db)
 
     def close(self) -> None:
         self.db.close()

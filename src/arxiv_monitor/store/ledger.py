@@ -140,3 +140,20 @@ class Runs:
         with self.db:
             self.db.execute("UPDATE runs SET day=?, finished_at=?, status=?, stats=? WHERE id=?",
                             (day, now(), status, json.dumps(stats, ensure_ascii=False), run_id))
+
+
+class Endpoints:
+    """The ``llm_endpoints`` table: the reply mode that works for each endpoint and model."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def reply_mode(self, base_url: str, model: str) -> str | None:
+        row = self.db.execute("SELECT reply_mode FROM llm_endpoints WHERE base_url=? AND model=?",
+                              (base_url, model)).fetchone()
+        return row[0] if row else None
+
+    def remember(self, base_url: str, model: str, mode: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO llm_endpoints VALUES (?,?,?,?)",
+                            (base_url, model, mode, now()))

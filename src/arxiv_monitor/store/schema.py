@@ -80,4 +80,11 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         "ALTER TABLE day_papers ADD COLUMN kept INTEGER NOT NULL DEFAULT 1",
         "CREATE INDEX day_papers_paper ON day_papers (arxiv_id)",
     ]),
+    # How each LLM endpoint and model takes replies (json_schema, json_object or text),
+    # so a run does not rediscover it with a failed request.
+    ("m007_llm_endpoints", [
+        """CREATE TABLE llm_endpoints (
+            base_url TEXT NOT NULL, model TEXT NOT NULL, reply_mode TEXT NOT NULL,
+            updated_at TEXT NOT NULL, PRIMARY KEY (base_url, model))""",
+    ]),
 ]
