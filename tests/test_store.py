@@ -99,7 +99,7 @@ def test_old_flat_decisions_still_read(tmp_path):
             ' "kept_by": "keywords", "hits": [{"keyword": "vla", "field": "title", "snippet": "s", "matched": "VLA"}],'
             ' "none_hits": [], "missing_all": [], "author_hits": [], "category_ok": true, "judge": null,'
             ' "judge_reason": "", "adjusted_by": 0}]')
-    s.db.execute("INSERT INTO days VALUES ('2026-01-01', '[]', '[]', 1, 'x')")
+    s.db.execute("INSERT INTO days (day, categories, keywords, items, updated_at) VALUES ('2026-01-01', '[]', '[]', 1, 'x')")
     s.db.execute("INSERT INTO day_papers (day, arxiv_id, version, announce_type, position, hits, topics)"
                  " VALUES ('2026-01-01', ?, 1, 'new', 0, '[]', ?)", (P.arxiv_id, flat))
     s.db.commit()

@@ -99,7 +99,12 @@ def _slack_link(title: str, url: str) -> str:
 
 
 def _title(report: DayReport) -> str:
-    return f"arXiv 论文日报 {report.day}"
+    return f"arXiv 论文日报 {report.day}" + ("（更新）" if report.update else "")
+
+
+def _warnings(report: DayReport) -> str:
+    """The degraded report's notices, for the first lines of a message."""
+    return "".join(f"⚠️ {n}\n" for n in report.notices)
 
 
 def feishu_sign(secret: str, timestamp: int) -> str:
@@ -115,7 +120,7 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 
 
 def feishu_payloads(report: DayReport, secret: str = "") -> list[dict[str, Any]]:
-    head = f"**{summary_line(report)}**"
+    head = f"{_warnings(report)}**{summary_line(report)}**"
     texts = pack(head, overview_lines(report) + _paper_lines(report, _md_link), 16000, _utf8)
     payloads = []
     for text in texts:
@@ -131,7 +136,7 @@ def feishu_payloads(report: DayReport, secret: str = "") -> list[dict[str, Any]]
 
 
 def dingtalk_payloads(report: DayReport) -> list[dict[str, Any]]:
-    head = f"### {_title(report)}\n\n**{summary_line(report)}**\n"
+    head = f"### {_title(report)}\n\n{_warnings(report)}**{summary_line(report)}**\n"
     lines = overview_lines(report) + _paper_lines(report, _md_link)
     texts = pack(head, [f"- {line}" for line in lines], 18000, _utf8)
     return [{"msgtype": "markdown", "markdown": {"title": _title(report), "text": t.replace("\n", "\n\n")}}
@@ -139,13 +144,13 @@ def dingtalk_payloads(report: DayReport) -> list[dict[str, Any]]:
 
 
 def wecom_payloads(report: DayReport) -> list[dict[str, Any]]:
-    head = f"### {_title(report)}\n> {summary_line(report)}"
+    head = f"### {_title(report)}\n{_warnings(report)}> {summary_line(report)}"
     texts = pack(head, overview_lines(report) + _paper_lines(report, _md_link), 4000, _utf8)
     return [{"msgtype": "markdown", "markdown": {"content": t}} for t in texts]
 
 
 def slack_payloads(report: DayReport) -> list[dict[str, Any]]:
-    head = f"*{_slack_escape(summary_line(report))}*"
+    head = f"{_slack_escape(_warnings(report))}*{_slack_escape(summary_line(report))}*"
     lines = [_slack_escape(x) for x in overview_lines(report)] + _paper_lines(report, _slack_link)
     sections = pack(head, lines, 2900, len)
     payloads = []

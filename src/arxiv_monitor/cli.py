@@ -122,6 +122,8 @@ def run(
         console.print(stats.message)
         return
     console.print(_summary(stats, cfg.llm.cost(stats.tokens_in, stats.tokens_out), cfg.llm.currency))
+    for note in stats.notes:
+        console.print(escape(note))
     for warning in stats.warnings:
         _note("warning:", warning)
     for failure in stats.delivery_failed:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import backfill, deliver, evaluate, feedback, relevance
+from .checks import preflight
 from .config import Config
 from .errors import MonitorError
 from .ids import ArxivId
@@ -18,7 +19,7 @@ from .models import Listing, Paper, RunStats, TopicDecision
 from .pipeline import (NoProgress, Progress, make_client, process_day, stage_analyze, stage_deliver,
                        stage_fulltext, stage_overview)
 from .rank import make_ranker
-from .report import build_day_report, write_report
+from .report import build_day_report, degradation, publish, published_report, write_report
 from .store import PaperRow, Store, open_store
 
 
@@ -26,7 +27,7 @@ def run_backfill(config: Config, first: dt.date, last: dt.date, force: bool = Fa
                  progress: Progress | None = None) -> RunStats:
     """``arxiv-monitor backfill``: build the reports of past announcement days."""
     progress = progress or NoProgress()
-    stats = RunStats()
+    stats = RunStats(warnings=preflight(config))
     with open_store(config) as store, store.run_lock(), make_client(config) as client:
         known = set(store.days.all())
         for day in backfill.announcement_days(first, last):
@@ -53,14 +54,14 @@ def redeliver(config: Config, day: str, target: str | None = None,
     with open_store(config) as store:
         if store.days.info(day) is None:
             raise MonitorError(f"No stored report for {day}")
-        return stage_deliver(config, store, build_day_report(config, store, day), target=target, force=force)
+        return stage_deliver(config, store, published_report(config, store, day), target=target, force=force)
 
 
 def reanalyze(config: Config, day: str | None = None, arxiv_id: str | None = None,
               force: bool = True, progress: Progress | None = None) -> RunStats:
     """``arxiv-monitor analyze``: (re)analyse stored papers, then re-render their days."""
     progress = progress or NoProgress()
-    stats = RunStats(day=day)
+    stats = RunStats(day=day, warnings=preflight(config))
     with open_store(config) as store, store.run_lock(), make_client(config) as client:
         selected, days = _stored_selection(store, day, arxiv_id)
         texts = stage_fulltext(config, store, client, selected, progress, stats)
@@ -68,6 +69,8 @@ def reanalyze(config: Config, day: str | None = None, arxiv_id: str | None = Non
         for d in days:
             report = build_day_report(config, store, d)
             stage_overview(config, store, report, stats)
+            report.notices = degradation(report, 0, stats.errors)
+            publish(store, report)
             stats.report = str(write_report(report, config.reports_path)["md"])
     return stats
 
@@ -98,7 +101,7 @@ def rerender(config: Config, day: str | None = None) -> dict[str, Path]:
             if not days:
                 raise MonitorError("Nothing stored yet: run `arxiv-monitor run` first.")
             day = days[0]
-        return write_report(build_day_report(config, store, day), config.reports_path)
+        return write_report(published_report(config, store, day), config.reports_path)
 
 
 def parse_id(text: str) -> ArxivId:

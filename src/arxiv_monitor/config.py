@@ -87,13 +87,20 @@ class LLMConfig(_Section):
 
 
 def _from_env(value: object) -> object:
-    """``"env:NAME"`` reads the secret from the environment variable NAME."""
+    """``"env:NAME"`` reads the secret from the environment variable NAME.
+
+    An unset variable leaves ``"env:NAME"`` in place: the target that needs it
+    is disabled for the run (``Config.unavailable_targets``), the rest works.
+    """
     if isinstance(value, str) and value.startswith("env:"):
-        name = value[4:]
-        if name not in os.environ:
-            raise ValueError(f"environment variable {name} is not set")
-        return os.environ[name]
+        return os.environ.get(value[4:], value)
     return value
+
+
+def unset_env(secret: SecretStr) -> str | None:
+    """The environment variable a secret names but that is not set, if any."""
+    value = secret.get_secret_value()
+    return value[4:] if value.startswith("env:") else None
 
 
 class EmailConfig(_Section):
@@ -110,6 +117,7 @@ class EmailConfig(_Section):
     subject: str = "arXiv 论文日报 {day}（{count} 篇）"
     timeout: float = Field(30.0, gt=0)
     ca_file: str = ""  # extra CA bundle to trust (a self-signed server)
+    unsubscribe_url: str = ""  # sent as List-Unsubscribe when set
 
     @field_validator("password", mode="before")
     @classmethod
@@ -129,6 +137,12 @@ class WebhookConfig(_Section):
     @classmethod
     def _secrets_from_env(cls, value: object) -> object:
         return _from_env(value)
+
+
+class DeliveryConfig(_Section):
+    """What is delivered when."""
+
+    skip_empty: bool = True  # a day with no matching paper: write the report, send nothing
 
 
 class ScheduleConfig(_Section):
@@ -192,6 +206,7 @@ class Config(_Section):
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
     webhooks: list[WebhookConfig] = Field(default_factory=list)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
 
     @field_validator("announce_types")
@@ -259,7 +274,17 @@ class Config(_Section):
         values = [self.llm.api_key.get_secret_value(), self.email.password.get_secret_value()]
         for hook in self.webhooks:
             values += [hook.url.get_secret_value(), hook.secret.get_secret_value()]
-        return [v for v in values if v]
+        return [v for v in values if v and not v.startswith("env:")]
+
+    def unavailable_targets(self) -> dict[str, str]:
+        """Delivery targets whose secret names an unset environment variable: name -> variable."""
+        out = {}
+        if self.email.enabled and (name := unset_env(self.email.password)):
+            out["email"] = name
+        for hook in self.webhooks:
+            if name := unset_env(hook.url) or unset_env(hook.secret):
+                out[hook.name] = name
+        return out
 
 
 def default_home() -> Path:
@@ -283,8 +308,8 @@ def _env_value(field: Any, value: str) -> Any:
 def _env_overrides() -> dict[str, Any]:
     """Collect overrides from the environment as a nested dict."""
     out: dict[str, Any] = {}
-    sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig,
-                "email": EmailConfig, "schedule": ScheduleConfig, "relevance": RelevanceConfig}
+    sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig, "email": EmailConfig,
+                "delivery": DeliveryConfig, "schedule": ScheduleConfig, "relevance": RelevanceConfig}
     for name, field in Config.model_fields.items():
         if name in sections:
             for key, sub in sections[name].model_fields.items():
@@ -323,15 +348,26 @@ def _describe(error: ValidationError, path: Path) -> str:
 
 
 def load_config(path: Path | None = None) -> Config:
-    """Load the config file (if any), then apply the environment."""
+    """Load the config file (if any), then apply the environment.
+
+    A file named explicitly (``--config`` or ``$ARXIV_MONITOR_CONFIG``) must
+    exist; the default ``<home>/config.toml`` may be absent (defaults apply).
+    """
     home = default_home()
+    named_by = "--config" if path is not None else (
+        f"${ENV_PREFIX}CONFIG" if os.environ.get(ENV_PREFIX + "CONFIG") else "")
     path = path or config_file(home)
     data: dict[str, Any] = {}
+    if named_by and not path.is_file():
+        raise ConfigError(f"The config file {path} (named by {named_by}) does not exist: check the path, "
+                          "or run `arxiv-monitor init --config PATH` to write one.")
     if path.exists():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Cannot parse config file {path}: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"Cannot read config file {path}: {exc.strerror}") from exc
     data = _merge(data, _env_overrides())
     if os.environ.get(ENV_PREFIX + "HOME") or not data.get("home"):
         data["home"] = str(home)

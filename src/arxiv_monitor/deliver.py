@@ -10,6 +10,7 @@ Chat payloads are built in ``chat.py``.
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import smtplib
 import ssl
@@ -26,7 +27,8 @@ from . import chat
 from .config import Config, EmailConfig, WebhookConfig
 from .errors import MonitorError, redact
 from .models import DayReport
-from .store import Store
+from .report import report_key
+from .store import DeliveryRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,17 @@ class Delivery:
 
     target: str
     status: str  # "sent" or "failed"
-    messages: int = 0
+    messages: int = 0  # messages of this report version the target now has
     error: str | None = None
+    update: bool = False  # sent again because the day was completed or repaired
+
+
+class PartlySent(DeliveryError):
+    """A digest failed after ``sent`` of its messages went through."""
+
+    def __init__(self, sent: int, cause: Exception):
+        self.sent = sent
+        super().__init__(f"{type(cause).__name__}: {cause} (after {sent} message(s))")
 
 
 def _check_reply(kind: str, response: httpx.Response) -> None:
@@ -59,28 +70,49 @@ def _check_reply(kind: str, response: httpx.Response) -> None:
         raise DeliveryError(f"{kind} error {code}: {body.get('msg') or body.get('errmsg')}")
 
 
-def send_webhook(hook: WebhookConfig, report: DayReport, client: httpx.Client) -> int:
-    """Post the digest to one webhook; return how many messages were sent."""
+def send_webhook(hook: WebhookConfig, report: DayReport, client: httpx.Client, start: int = 0) -> int:
+    """Post the digest to one webhook from message ``start`` on; return how many it has in all.
+
+    A failure raises PartlySent with the count that went through, so a retry
+    sends only the rest.
+    """
     url, secret = hook.url.get_secret_value(), hook.secret.get_secret_value()
     messages = chat.payloads(hook.kind, report, secret)
-    for payload in messages:
+    for n, payload in enumerate(messages[start:], start=start):
         target = url
         if hook.kind == "dingtalk" and secret:
             ts = int(time.time() * 1000)
             sign = urllib.parse.quote_plus(chat.dingtalk_sign(secret, ts))
             target = f"{url}{'&' if '?' in url else '?'}timestamp={ts}&sign={sign}"
-        _check_reply(hook.kind, client.post(target, json=payload))
+        try:
+            _check_reply(hook.kind, client.post(target, json=payload))
+        except (httpx.HTTPError, DeliveryError) as exc:
+            raise PartlySent(n, exc) from exc
     return len(messages)
 
 
 # -- e-mail -----------------------------------------------------------------
+def subject(cfg: EmailConfig, report: DayReport) -> str:
+    """The subject: an update or a degraded report says so first."""
+    text = cfg.subject.format(day=report.day, count=len(report.entries))
+    if report.notices:
+        text = "[不完整] " + text
+    return ("[更新] " + text) if report.update else text
+
+
 def build_email(cfg: EmailConfig, report: DayReport, paths: dict[str, Path]) -> EmailMessage:
     """HTML body with a plain-text alternative, and the Markdown report attached."""
     markdown = paths["md"].read_text(encoding="utf-8")
+    sender = cfg.sender or cfg.username
     message = EmailMessage()
-    message["Subject"] = cfg.subject.format(day=report.day, count=len(report.entries))
-    message["From"] = cfg.sender or cfg.username
+    message["Subject"] = subject(cfg, report)
+    message["From"] = sender
     message["To"] = ", ".join(cfg.recipients)
+    message["Date"] = email.utils.formatdate(localtime=True)
+    message["Message-ID"] = email.utils.make_msgid("arxiv-monitor", sender.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"
+    if cfg.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{cfg.unsubscribe_url}>"
     message.set_content(markdown)
     message.add_alternative(paths["html"].read_text(encoding="utf-8"), subtype="html")
     message.add_attachment(markdown.encode("utf-8"), maintype="text", subtype="markdown",
@@ -105,43 +137,85 @@ def send_email(cfg: EmailConfig, message: EmailMessage) -> None:
 
 # -- orchestration ----------------------------------------------------------
 def targets(config: Config) -> list[str]:
-    """Names of the configured delivery targets."""
+    """Names of the configured delivery targets that can be used (their secrets are set)."""
     names = ["email"] if config.email.enabled and config.email.recipients else []
-    return names + [h.name for h in config.webhooks]
+    names += [h.name for h in config.webhooks]
+    missing = config.unavailable_targets()
+    return [n for n in names if n not in missing]
 
 
-def deliver(config: Config, report: DayReport, paths: dict[str, Path],
-            only: list[str]) -> list[Delivery]:
-    """Send the report to each target named in ``only``; never raises."""
+def _quality(report: DayReport) -> str:
+    papers, good = report.quality
+    return f"{papers}/{good}/{int(bool(report.notices))}"
+
+
+def plan(record: DeliveryRecord | None, report: DayReport, force: bool = False) -> tuple[bool, int, bool]:
+    """Whether to send this version of the report to a target, from which message, and as an update.
+
+    A target gets each version once: a failed attempt resumes where it stopped;
+    a version it has whole is not sent again; a day it received degraded is sent
+    once more, as an update, when a later run completed or repaired it.
+    """
+    key = report_key(report)
+    had = bool(record and record.sent_key and record.sent_key != key)
+    if force or record is None:
+        return True, 0, had
+    if record.sent_key in (key, "legacy"):
+        return False, 0, False
+    if record.status == "failed" and record.report_key == key:
+        return True, record.parts_sent, had
+    if not record.sent_key:
+        return True, 0, False
+    papers, good, degraded = (int(x) for x in (record.sent_quality or "0/0/0").split("/"))
+    better = report.quality > (papers, good) or (degraded and not report.notices)
+    return (True, 0, True) if degraded and better else (False, 0, False)
+
+
+def deliver(config: Config, report: DayReport, paths: dict[str, Path], only: list[str],
+            starts: dict[str, int] | None = None) -> list[Delivery]:
+    """Send the report to each target named in ``only`` (from message ``starts[name]``); never raises."""
     results = []
     with httpx.Client(timeout=30, headers={"User-Agent": config.user_agent}) as client:
         for name in only:
+            start = (starts or {}).get(name, 0)
             try:
                 if name == "email":
                     send_email(config.email, build_email(config.email, report, paths))
                     sent = 1
                 else:
                     hook = next(h for h in config.webhooks if h.name == name)
-                    sent = send_webhook(hook, report, client)
-                results.append(Delivery(name, "sent", sent))
+                    sent = send_webhook(hook, report, client, start)
+                results.append(Delivery(name, "sent", sent, update=report.update))
             except (OSError, smtplib.SMTPException, httpx.HTTPError, DeliveryError) as exc:
                 reason = redact(f"{type(exc).__name__}: {exc}", config.secrets())
                 log.warning("delivery to %s failed: %s", name, reason)
-                results.append(Delivery(name, "failed", error=reason))
+                results.append(Delivery(name, "failed", getattr(exc, "sent", start), reason, report.update))
     return results
 
 
 def send_pending(config: Config, store: Store, report: DayReport, paths: dict[str, Path],
                  target: str | None = None, force: bool = False) -> list[Delivery]:
-    """Send the day's report to every target that has not had it (or only ``target``), and
-    record each outcome in the ledger."""
+    """Send the day's report where it is due (see ``plan``), and record each outcome."""
     names = targets(config)
     if target:
         if target not in names:
-            raise MonitorError(f"No delivery target {target!r}; configured: {', '.join(names) or 'none'}")
+            raise MonitorError(f"No delivery target {target!r} can be used; usable: {', '.join(names) or 'none'}"
+                               + _missing_note(config))
         names = [target]
-    pending = [n for n in names if force or store.deliveries.status(report.day, n) != "sent"]
-    results = deliver(config, report, paths, pending) if pending else []
-    for r in results:
-        store.deliveries.record(report.day, r.target, r.status, r.error, r.messages)
+    key, results = report_key(report), []
+    for name in names:
+        due, start, update = plan(store.deliveries.record_of(report.day, name), report, force)
+        if not due:
+            continue
+        report.update = update
+        (result,) = deliver(config, report, paths, [name], {name: start})
+        store.deliveries.record(report.day, name, result.status, result.error, result.messages, key,
+                                result.messages, _quality(report))
+        results.append(result)
+    report.update = False
     return results
+
+
+def _missing_note(config: Config) -> str:
+    missing = config.unavailable_targets()
+    return "".join(f"; {name} is disabled: ${var} is not set" for name, var in missing.items())

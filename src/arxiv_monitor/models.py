@@ -293,6 +293,14 @@ class DayReport:
     model: str
     overview: Overview | None = None
     cost_note: str = ""  # tokens (and estimated cost) of the day's analyses
+    notices: list[str] = field(default_factory=list)  # why the report is degraded, if it is
+    language: str = "zh"  # of the labels
+    update: bool = False  # delivered again because a later run completed or repaired the day
+
+    @property
+    def quality(self) -> tuple[int, int]:
+        """(papers, papers with a good analysis of the report's backend): more is better."""
+        return len(self.entries), sum(e.analysis is not None and e.analysis.ok for e in self.entries)
 
 
 @dataclass
@@ -318,6 +326,7 @@ class RunStats:
     delivered: list[str] = field(default_factory=list)
     delivery_failed: list[str] = field(default_factory=list)
     message: str | None = None
+    notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -326,5 +335,5 @@ class RunStats:
         for name in ("downloaded", "from_cache", "fulltext_failed", "analysed", "analyses_cached",
                      "analyses_failed", "tokens_in", "tokens_out", "claims_supported", "claims_unsupported"):
             setattr(self, name, getattr(self, name) + getattr(part, name))
-        for name in ("delivered", "delivery_failed", "warnings", "errors"):
+        for name in ("delivered", "delivery_failed", "notes", "warnings", "errors"):
             getattr(self, name).extend(x for x in getattr(part, name) if x not in getattr(self, name))

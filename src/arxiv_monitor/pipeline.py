@@ -20,13 +20,14 @@ from typing import Protocol
 from . import backfill, deliver, feedback, fetch, overview, relevance
 from .analyze import analyze_all, backend_class, make_analyzer, needs_analysis, opened, overview_of
 from .codelink import find_code_url
+from .checks import preflight
 from .config import Config
 from .errors import AnalysisError, FeedError, LLMUnavailable
 from .fulltext import FullTextFetcher
 from .models import Analysis, DayReport, FeedBatch, FullText, Listing, Paper, RunStats
 from .net import PoliteClient
 from .rank import make_ranker
-from .report import build_day_report, cost_note, write_report
+from .report import build_day_report, cost_note, degradation, publish, published_report, write_report
 from .store import Store, open_store
 from .topics import topic_keywords
 
@@ -58,9 +59,9 @@ def make_client(config: Config) -> PoliteClient:
 def run(config: Config, feeds: list[Path] | None = None, progress: Progress | None = None) -> RunStats:
     """Run the daily job once. Refuses to run beside another run."""
     progress = progress or NoProgress()
+    stats = RunStats(warnings=preflight(config))
     with open_store(config) as store, store.run_lock():
         run_id = store.runs.start()
-        stats = RunStats()
         try:
             with make_client(config) as client:
                 batch = stage_fetch(config, client, feeds, progress)
@@ -91,9 +92,11 @@ def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedB
     stage_analyze(config, store, kept, texts, progress, stats)
     report = build_day_report(config, store, day)
     stage_overview(config, store, report, stats)
+    report.notices = degradation(report, len(batch.malformed), stats.errors)
+    publish(store, report)
     paths = write_report(report, config.reports_path)
     for earlier in _days_to_retry(config, store, day):
-        stage_deliver(config, store, build_day_report(config, store, earlier), stats=stats)
+        stage_deliver(config, store, published_report(config, store, earlier), stats=stats)
     stage_deliver(config, store, report, paths, stats=stats)
     stats.day, stats.matched, stats.report = day, len(kept), str(paths["md"])
     return report
@@ -228,6 +231,11 @@ def stage_deliver(config: Config, store: Store, report: DayReport, paths: dict[s
                   stats: RunStats | None = None) -> list[deliver.Delivery]:
     """Send the day's report to every target that has not had it (or only ``target``)."""
     if target is None and not deliver.targets(config):
+        return []
+    if not report.entries and config.delivery.skip_empty and not force:
+        if stats is not None:
+            stats.notes.append(f"No paper matched on {report.day}: the report is written, nothing was "
+                               "sent (delivery.skip_empty)")
         return []
     results = deliver.send_pending(config, store, report, paths or write_report(report, config.reports_path),
                                    target, force)

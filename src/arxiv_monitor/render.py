@@ -258,7 +258,7 @@ def _context(report: DayReport) -> dict[str, Any]:
     day = dt.date.fromisoformat(report.day)
     counts = Counter(e.announce_type for e in report.entries)
     type_counts = "；".join(f"{TYPE_LABELS[t]} {counts[t]}" for t in TYPE_LABELS if counts[t]) or "无"
-    return dict(day=report.day, day_cn=f"{day.year}年{day.month:02d}月{day.day:02d}日",
+    return dict(notices=report.notices, day=report.day, day_cn=f"{day.year}年{day.month:02d}月{day.day:02d}日",
                 categories=report.categories, keywords=report.keywords, items=report.items,
                 entries=report.entries, type_counts=type_counts, mode=_mode(report),
                 groups=_groups(report), overview=overview_view(report), cost_note=report.cost_note,
@@ -310,6 +310,7 @@ def report_data(report: DayReport) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "generator": f"arxiv-monitor {__version__}",
             "day": report.day, "categories": report.categories, "keywords": report.keywords,
             "items": report.items, "backend": report.backend, "model": report.model,
+            "notices": report.notices,
             "overview": asdict(report.overview) if report.overview is not None else None,
             "papers": papers}
 

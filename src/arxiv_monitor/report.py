@@ -1,15 +1,19 @@
-"""Stage 5: a day's report, assembled from the store and written atomically.
+"""Stage 5: a day's report, assembled from the store, published and written atomically.
 
 ``build_day_report`` gathers what the report shows for each kept paper:
 its listing and topic decisions, code link, full-text source, the analysis
 to show (the configured backend's good one, else the failed one with the
 extractive fallback, else an earlier version's for a replacement) and the
-day's overview. ``write_report`` renders it (``render.py``) to
-``reports/YYYY-MM-DD.{md,html,json}``.
+day's overview. ``publish`` records that choice with the header facts, so
+``published_report`` rebuilds the same report later from stored data alone,
+whatever the environment says. ``write_report`` renders it (``render.py``)
+to ``reports/YYYY-MM-DD.{md,html,json}``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from .config import Config
@@ -17,22 +21,27 @@ from .errors import MonitorError
 from .files import write_atomic
 from .models import Analysis, DayReport, Listing, Overview, ReportEntry
 from .render import render_html, render_json, render_markdown
-from .store import Store
+from .store import Shown, Store
 
 
 def build_day_report(config: Config, store: Store, day: str) -> DayReport:
-    """Assemble one stored day into a DayReport, with no network."""
-    info = store.days.info(day)
-    if info is None:
-        known = ", ".join(store.days.all()[:10]) or "none"
-        raise MonitorError(f"No stored run for {day}; known days: {known}")
+    """Assemble one stored day into a DayReport with the configured backend's analyses."""
+    info = _info(store, day)
     backend = config.backend_name
     model = config.llm.model if backend != "extractive" else ""
     entries = [_entry(config, store, item) for item in store.days.listings(day)]
     stored = store.overviews.get(day)
     summary = stored.overview if stored else None
     return DayReport(day, info.categories, info.keywords, info.items, entries, backend, model, summary,
-                     cost_note(config, entries, summary))
+                     cost_note(config, entries, summary), language=config.language)
+
+
+def _info(store: Store, day: str):
+    info = store.days.info(day)
+    if info is None:
+        known = ", ".join(store.days.all()[:10]) or "none"
+        raise MonitorError(f"No stored run for {day}; known days: {known}")
+    return info
 
 
 def _entry(config: Config, store: Store, item: Listing) -> ReportEntry:
@@ -47,9 +56,12 @@ def _entry(config: Config, store: Store, item: Listing) -> ReportEntry:
             earlier = store.analyses.for_paper(paper, updated_from)
             primary = next((a for a in earlier if a.ok and a.backend == config.backend_name),
                            next((a for a in earlier if a.ok), None))
-    text = store.fulltexts.get(paper)
-    return ReportEntry(item, paper.code_url, text.text.source if text else None, primary, fallback,
-                       updated_from)
+    return ReportEntry(item, paper.code_url, _source(store, item), primary, fallback, updated_from)
+
+
+def _source(store: Store, item: Listing) -> str | None:
+    text = store.fulltexts.get(item.paper)
+    return text.text.source if text else None
 
 
 def _choose(rows: list[Analysis], backend: str) -> tuple[Analysis | None, Analysis | None]:
@@ -69,6 +81,64 @@ def cost_note(config: Config, entries: list[ReportEntry], summary: Overview | No
     note = f"大模型用量：输入 {tokens_in} tokens，输出 {tokens_out} tokens"
     cost = config.llm.cost(tokens_in, tokens_out)
     return note + (f"，估算费用 {cost:.4f} {config.llm.currency}" if cost is not None else "")
+
+
+def report_key(report: DayReport) -> str:
+    """Changes when anything the report shows changes: papers, analyses, overview, notices."""
+    parts = [[e.paper.versioned_id, e.analysis.id if e.analysis else None,
+              e.fallback.id if e.fallback else None, e.updated_from] for e in report.entries]
+    overview = report.overview
+    data = [parts, report.notices, report.backend, report.model,
+            [overview.kind, overview.themes, overview.picks, overview.relations] if overview else None]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def publish(store: Store, report: DayReport) -> None:
+    """Record what the day's report shows, so it can be rendered again exactly."""
+    header = {"backend": report.backend, "model": report.model, "language": report.language,
+              "cost_note": report.cost_note, "notices": report.notices, "key": report_key(report)}
+    shown = {e.paper.arxiv_id: Shown(e.analysis.id if e.analysis else None,
+                                     e.fallback.id if e.fallback else None, e.updated_from)
+             for e in report.entries}
+    store.days.publish(report.day, header, shown)
+
+
+def published_report(config: Config, store: Store, day: str) -> DayReport:
+    """The day's report as it was published: the same analyses, header and notices.
+
+    A day published before this was recorded is assembled afresh.
+    """
+    info = _info(store, day)
+    header = store.days.published(day)
+    if not header:
+        return build_day_report(config, store, day)
+    shown = store.days.shown(day)
+    entries = []
+    for item in store.days.listings(day):
+        s = shown.get(item.paper.arxiv_id) or Shown(None, None, None)
+        entries.append(ReportEntry(item, item.paper.code_url, _source(store, item),
+                                   _by_id(store, s.analysis_id), _by_id(store, s.fallback_id), s.updated_from))
+    stored = store.overviews.get(day)
+    return DayReport(day, info.categories, info.keywords, info.items, entries, header["backend"],
+                     header["model"], stored.overview if stored else None, header["cost_note"],
+                     header["notices"], header["language"])
+
+
+def _by_id(store: Store, analysis_id: int | None) -> Analysis | None:
+    return store.analyses.by_id(analysis_id) if analysis_id is not None else None
+
+
+def degradation(report: DayReport, malformed: int = 0, llm_errors: list[str] | None = None) -> list[str]:
+    """Why the day's report is not the whole story, one line each (empty when it is)."""
+    notices = []
+    if malformed:
+        notices.append(f"订阅源中有 {malformed} 条无法读取，已跳过；本日报可能不完整。")
+    if llm_errors:
+        notices.append(f"大模型不可用（{llm_errors[0]}），本日报的分析为抽取式。")
+    failed = sum(e.analysis is not None and not e.analysis.ok for e in report.entries)
+    if failed and not llm_errors:
+        notices.append(f"{failed} 篇论文的 AI 分析失败，显示抽取式分析；下次运行会重试。")
+    return notices
 
 
 def write_report(report: DayReport, reports_dir: Path) -> dict[str, Path]:

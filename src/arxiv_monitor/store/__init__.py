@@ -2,8 +2,8 @@
 
 from .db import Store, StoreError, open_store
 from .ledger import DeliveryRecord, Rating
-from .papers import DayInfo, PaperRow
+from .papers import DayInfo, PaperRow, Shown
 from .results import StoredOverview, StoredText
 
-__all__ = ["DayInfo", "DeliveryRecord", "PaperRow", "Rating", "Store", "StoreError", "StoredOverview",
+__all__ = ["DayInfo", "DeliveryRecord", "PaperRow", "Rating", "Shown", "Store", "StoreError", "StoredOverview",
            "StoredText", "open_store"]

@@ -96,6 +96,15 @@ class DayInfo:
 
 
 @dataclass
+class Shown:
+    """Which analyses a day's published report shows for one paper."""
+
+    analysis_id: int | None
+    fallback_id: int | None
+    updated_from: int | None
+
+
+@dataclass
 class PaperRow:
     """One line of ``arxiv-monitor papers``."""
 
@@ -104,7 +113,9 @@ class PaperRow:
     title: str
     announce_type: str
     code_url: str | None
-    analysis: str | None  # the latest analysis status: ok, failed or None
+    analysis: str | None  # the published analysis: "ok", "failed", or None when not analysed
+    backend: str | None  # its backend
+    fallback: bool  # the report shows the extractive fallback instead
 
 
 class Days:
@@ -162,12 +173,33 @@ class Days:
                                    [TopicDecision.from_dict(d) for d in json.loads(r["topics"])]))
                 for r in rows]
 
+    def publish(self, day: str, header: dict[str, Any], shown: dict[str, Shown]) -> None:
+        """Record what the day's report shows: its header facts and each paper's analyses."""
+        with self.db:
+            self.db.execute("UPDATE days SET published=? WHERE day=?",
+                            (json.dumps(header, ensure_ascii=False), day))
+            for arxiv_id, s in shown.items():
+                self.db.execute("UPDATE day_papers SET analysis_id=?, fallback_id=?, updated_from=?"
+                                " WHERE day=? AND arxiv_id=?",
+                                (s.analysis_id, s.fallback_id, s.updated_from, day, arxiv_id))
+
+    def published(self, day: str) -> dict[str, Any]:
+        """The header facts recorded when the day's report was published ({} if never)."""
+        row = self.db.execute("SELECT published FROM days WHERE day=?", (day,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def shown(self, day: str) -> dict[str, Shown]:
+        """Which analyses the day's published report shows, by paper."""
+        return {r[0]: Shown(r[1], r[2], r[3]) for r in self.db.execute(
+            "SELECT arxiv_id, analysis_id, fallback_id, updated_from FROM day_papers WHERE day=? AND kept=1",
+            (day,))}
+
     def paper_rows(self, day: str | None = None, limit: int = 50) -> list[PaperRow]:
-        """Kept papers, newest day first, with their latest analysis status."""
+        """Kept papers, newest day first, with the analysis their day's report shows."""
         sql = """SELECT d.day, p.arxiv_id, p.version, p.title, d.announce_type, p.code_url,
-                   (SELECT status FROM analyses a WHERE a.arxiv_id=p.arxiv_id AND a.version=p.version
-                    ORDER BY a.id DESC LIMIT 1) AS analysis
+                   a.status AS analysis, a.backend, d.fallback_id
                  FROM day_papers d JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
+                 LEFT JOIN analyses a ON a.id=d.analysis_id
                  WHERE d.kept=1"""
         args: tuple = ()
         if day:
@@ -175,4 +207,6 @@ class Days:
             args = (day,)
         sql += " ORDER BY d.day DESC, d.position LIMIT ?"
         return [PaperRow(r["day"], f"{r['arxiv_id']}v{r['version']}", r["title"], r["announce_type"],
-                         r["code_url"], r["analysis"]) for r in self.db.execute(sql, args + (limit,))]
+                         r["code_url"], r["analysis"], r["backend"],
+                         r["analysis"] == "failed" and r["fallback_id"] is not None)
+                for r in self.db.execute(sql, args + (limit,))]

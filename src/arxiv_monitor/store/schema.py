@@ -87,4 +87,20 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             base_url TEXT NOT NULL, model TEXT NOT NULL, reply_mode TEXT NOT NULL,
             updated_at TEXT NOT NULL, PRIMARY KEY (base_url, model))""",
     ]),
+    # What a day's report shows is recorded when it is published, so `report --date`
+    # reproduces it whatever the environment; the ledger tracks each message part and the
+    # version of the report a target has, so a retry sends only what failed and a repaired
+    # day is sent once more as an update; full texts count their attempts.
+    ("m008_published_reports", [
+        "ALTER TABLE days ADD COLUMN published TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE day_papers ADD COLUMN analysis_id INTEGER",
+        "ALTER TABLE day_papers ADD COLUMN fallback_id INTEGER",
+        "ALTER TABLE day_papers ADD COLUMN updated_from INTEGER",
+        "ALTER TABLE deliveries ADD COLUMN report_key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE deliveries ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE deliveries ADD COLUMN sent_key TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE deliveries ADD COLUMN sent_quality TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE fulltexts ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1",
+        "UPDATE deliveries SET sent_key='legacy' WHERE status='sent'",
+    ]),
 ]
