@@ -175,8 +175,12 @@ class FakeLLM(_Base):
         self.in_flight = 0
         self.max_in_flight = 0
         self.bodies: list[dict[str, Any]] = []
+        self.models: list[str] = ["fake-model"]  # what GET /v1/models lists
 
     def handle(self, method: str, path: str, headers: dict, body: bytes) -> Reply:
+        if method == "GET" and path.rstrip("/").endswith("/models"):
+            listing = {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "test"} for m in self.models]}
+            return Reply(200, json.dumps(listing), {"Content-Type": "application/json"})
         request = json.loads(body or b"{}")
         with self.lock:
             self.bodies.append(request)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -57,3 +60,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    """Run the installed console script as a user would: domain errors become one line on stderr."""
+    exe = Path(sys.executable).with_name("arxiv-monitor")
+    environ = {k: v for k, v in os.environ.items() if k != "ARXIV_MONITOR_RAISE"}
+    environ.update(env or {})
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=environ, timeout=timeout)
+
+
+def cli_popen(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
+    """Start the installed console script in the background (for kills and races)."""
+    exe = Path(sys.executable).with_name("arxiv-monitor")
+    environ = {k: v for k, v in os.environ.items() if k != "ARXIV_MONITOR_RAISE"}
+    environ.update(env or {})
+    return subprocess.Popen([str(exe), *args], env=environ, **kw)
+
+
+def many_papers(n: int, start: int = 100) -> list[FakePaper]:
+    """``n`` VLA papers with long titles (a digest that needs several chat messages)."""
+    return [FakePaper(f"2602.{start + i:05d}", f"VLA-{i}: Scaling Vision-Language-Action Policies for "
+                      f"Dexterous Long-Horizon Manipulation Across Many Robot Embodiments, Part {i}",
+                      f"We present VLA-{i}, a vision-language-action model.", categories=["cs.RO"])
+            for i in range(n)]

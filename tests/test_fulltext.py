@@ -72,7 +72,8 @@ def test_neither_source_falls_back_to_abstract(tmp_path):
     routes = {"/pdf/2601.22586v2": Reply(200, b"%PDF-1.4 broken")}
     with GoldenServer(routes) as server:
         text, status = fetcher(tmp_path, server).fetch(PAPER)
-    assert text.source == "abstract" and status == "missing"
+    assert text.source == "abstract" and status == "failed"  # a corrupt PDF is asked for again
+    assert not (tmp_path / "cache" / "pdf" / "2601.22586v2.pdf").exists()  # and not kept in the cache
     assert text.sections[0].text == PAPER.abstract
     assert "HTML: HTTP 404" in text.error and "corrupt PDF" in text.error
 

@@ -63,7 +63,7 @@ def test_no_import_cycles():
 
 
 def test_every_module_imports_on_its_own():
-    for name in sorted(_name(p) for p in MODULES):
+    for name in sorted(_name(p) for p in MODULES if p.name != "__main__.py"):
         done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True)
         assert done.returncode == 0, f"{name}: {done.stderr[-800:]}"
 

@@ -67,7 +67,8 @@ def test_junk_from_a_real_server_is_never_published(tmp_path, home, arxiv, llama
     for key, value in env.items():
         monkeypatch.setenv(f"ARXIV_MONITOR_LLM_{key}", value)
     result = invoke("run", "--feed", str(write_feed(tmp_path, [WED])))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the endpoint could not be used at all
+    assert result.output.count("the LLM's replies were unusable") == 1 and "Traceback" not in result.output
     status, error = rows(home, "SELECT status, error FROM analyses WHERE backend='openai'")[0]
     assert status == "failed" and error, "a base model's reply must not pass validation"
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")

@@ -150,6 +150,7 @@ async def analyze_all(
     """
     gate = asyncio.Semaphore(concurrency)
     fatal: list[str] = []
+    results: list[Analysis] = []
 
     async def one(paper: Paper, text: FullText) -> None:
         async with gate:
@@ -166,9 +167,13 @@ async def analyze_all(
                     log.warning("analysis of %s failed: %s: %s", paper.versioned_id, type(exc).__name__, exc)
                     result = failed(analyzer, text, f"{type(exc).__name__}: {exc}")
             result.version = paper.version
+            results.append(result)
             on_result(paper, result)
 
     await asyncio.gather(*(one(p, t) for p, t in items))
+    if items and not fatal and not any(r.ok for r in results):
+        fatal.append(f"the LLM's replies were unusable: all {len(results)} analyses failed "
+                     f"(e.g. {results[-1].error})")
     return fatal
 
 

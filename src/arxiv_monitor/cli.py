@@ -27,8 +27,8 @@ app = typer.Typer(
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
 _SECRETS: list[str] = []  # the loaded configuration's secrets, masked in every message
-console = Console(stderr=True)  # messages, progress and errors
-out = Console()  # results: tables, explanations, JSON
+console = Console(stderr=True, soft_wrap=True)  # messages, progress and errors: never wrapped
+out = Console(width=None if sys.stdout.isatty() else 200)  # results: tables, explanations, JSON
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Config file (default: <home>/config.toml).")]
 
 
@@ -325,7 +325,10 @@ def papers(
     """List stored papers with their analysis status."""
     table = Table("day", "id", "type", "analysis", "title", "code")
     for r in commands.list_papers(_config(config), date, limit):
-        table.add_row(r.day, r.versioned_id, r.announce_type, r.analysis or "-", r.title[:70], r.code_url or "")
+        shown = "-" if r.analysis is None else f"{r.analysis} ({r.backend})"
+        if r.fallback:
+            shown += " → extractive shown"
+        table.add_row(r.day, r.versioned_id, r.announce_type, shown, r.title[:70], r.code_url or "")
     out.print(table)
 
 

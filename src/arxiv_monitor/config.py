@@ -53,6 +53,8 @@ class ArxivConfig(_Section):
     max_backoff: float = Field(120.0, ge=0)
     contact: str = ""
     fulltext: bool = True
+    max_download_mb: float = Field(50.0, gt=0)  # a larger HTML or PDF is not downloaded
+    fulltext_attempts: int = Field(3, ge=1, le=20)  # runs that try a failed full text again
 
 
 class LLMConfig(_Section):
@@ -65,6 +67,7 @@ class LLMConfig(_Section):
     concurrency: int = Field(8, ge=1, le=256)
     timeout: float = Field(180.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
+    backoff: float = Field(1.0, ge=0)  # first wait (s) before a retry, doubling; Retry-After wins
     give_up_after: int = Field(6, ge=1, le=100)  # consecutive failures before the endpoint is given up
     json_mode: Literal["auto", "on", "off"] = "auto"
     max_input_tokens: int = Field(24000, ge=1000)

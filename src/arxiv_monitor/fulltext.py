@@ -16,9 +16,8 @@ import lxml.html
 import pymupdf
 
 from .errors import FetchError, HostUnreachable
-from .files import write_atomic
 from .models import FullText, Paper, Section
-from .net import PoliteClient
+from .net import PoliteClient, TooLarge
 from .sections import should_drop
 
 log = logging.getLogger(__name__)
@@ -193,47 +192,61 @@ def _is_appendix(title: str) -> bool:
 
 
 # -- fetching ---------------------------------------------------------------
+def _transient(exc: FetchError) -> bool:
+    """Worth asking again next run: the host was down or failing, not a definite answer."""
+    if isinstance(exc, TooLarge) or "disabled" in exc.reason:
+        return False
+    return isinstance(exc, HostUnreachable) or exc.status not in (403, 404, 410)
+
+
 class FullTextFetcher:
     """Gets full texts through the disk cache and the polite client."""
 
     def __init__(self, client: PoliteClient, cache_dir: Path, html_url: str, pdf_url: str,
-                 enabled: bool = True):
+                 enabled: bool = True, max_bytes: int = 50_000_000):
         self.client = client
         self.cache_dir = cache_dir
         self.html_url = html_url.rstrip("/")
         self.pdf_url = pdf_url.rstrip("/")
         self.enabled = enabled
+        self.max_bytes = max_bytes
 
-    def _cached_or_download(self, kind: str, paper: Paper, counter: list[int]) -> bytes:
+    def _cached_or_download(self, kind: str, paper: Paper, counter: list[int]) -> Path:
         path = self.cache_dir / kind / f"{paper.versioned_id}.{kind}"
         if path.exists():
-            return path.read_bytes()
+            return path
         if not self.enabled:
             raise FetchError(path.name, "full-text downloads are disabled")
         base = self.html_url if kind == "html" else self.pdf_url
-        response = self.client.get(f"{base}/{paper.versioned_id}")
+        self.client.get(f"{base}/{paper.versioned_id}", dest=path, max_bytes=self.max_bytes)
         counter[0] += 1
-        write_atomic(path, response.content)
-        return response.content
+        return path
 
     def fetch(self, paper: Paper) -> tuple[FullText, str]:
         """The paper's full text and a status: ``ok``, ``missing`` or ``failed``.
 
-        ``failed`` (a network problem) is retried on the next run; ``missing``
-        (no HTML and no readable PDF) is not. Without either, the text is the
+        ``failed`` (a network problem, or a PDF that does not open: a download
+        cut short) is retried on the next run; ``missing`` (no HTML and no
+        PDF) is not. A file that does not parse is removed from the cache, so
+        it is downloaded again. Without either source, the text is the
         abstract and ``error`` says why.
         """
         counter = [0]
         reasons, transient = [], False
         for kind, parse in (("html", html_sections), ("pdf", pdf_sections)):
+            path = None
             try:
-                sections = parse(self._cached_or_download(kind, paper, counter))
+                path = self._cached_or_download(kind, paper, counter)
+                sections = parse(path.read_bytes())
                 return FullText(kind, sections, downloaded=counter[0],
                                 from_cache=counter[0] == 0), "ok"
             except FetchError as exc:
-                transient |= isinstance(exc, HostUnreachable) or exc.status not in (403, 404, 410)
+                transient |= _transient(exc)
                 reasons.append(f"{kind.upper()}: {exc.reason}")
             except ValueError as exc:
+                if path is not None:
+                    path.unlink(missing_ok=True)
+                transient |= kind == "pdf"
                 reasons.append(f"{kind.upper()}: {exc}")
         abstract = [Section("Abstract", paper.abstract)]
         text = FullText("abstract", abstract, error="; ".join(reasons), downloaded=counter[0])

@@ -22,15 +22,27 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
 from .errors import FetchError, HostUnreachable, MonitorError
+
+
+class TooLarge(FetchError):
+    """A download larger than the configured cap (``arxiv.max_download_mb``)."""
+
+
+def _size_note(size: int, cap: int, over: str = "") -> str:
+    return f"the download is {over + ' ' if over else ''}{size / 1e6:.1f} MB, larger than the " \
+           f"{cap / 1e6:g} MB cap (arxiv.max_download_mb)"
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +104,32 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _read_capped(url: str, response: httpx.Response, cap: float) -> bytes:
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > cap:
+            raise TooLarge(url, _size_note(len(body), int(cap), "over"))
+    return bytes(body)
+
+
+def _stream_to(url: str, response: httpx.Response, dest: Path, cap: float) -> None:
+    """Write the body to ``dest`` through a temporary file: whole, or not at all."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise TooLarge(url, _size_note(size, int(cap), "over"))
+                handle.write(chunk)
+        os.replace(tmp, dest)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 class PoliteClient:
@@ -161,12 +199,15 @@ class PoliteClient:
             log.warning(message)
 
     def get(self, url: str, *, params: dict | None = None, headers: dict | None = None,
-            validate: Callable[[httpx.Response], None] | None = None) -> httpx.Response:
+            validate: Callable[[httpx.Response], None] | None = None,
+            max_bytes: int | None = None, dest: Path | None = None) -> httpx.Response:
         """GET ``url`` politely. Returns a 2xx/304 response or raises FetchError.
 
         ``validate(response)`` may raise ValueError (or a MonitorError) for a
         body that is not usable; that attempt then counts as failed and is
-        retried with backoff.
+        retried with backoff. With ``dest``, the body is streamed to that file
+        (written whole or not at all) instead of memory; a body larger than
+        ``max_bytes`` is refused while it streams in.
         """
         host, state = self._host(url)
         with state.lock:
@@ -177,7 +218,7 @@ class PoliteClient:
                 self.requests += 1
                 response, last = None, attempt == self.max_retries
                 try:
-                    response = self._client.get(url, params=params, headers=headers)
+                    response = self._fetch(url, params, headers, max_bytes, dest)
                 except httpx.ConnectError as exc:
                     self._host_failed(host, state, "connect", exc, self.unreachable_after)
                     raise HostUnreachable(url, f"cannot connect: {exc}") from exc
@@ -205,6 +246,24 @@ class PoliteClient:
                 header = response.headers.get("Retry-After") if response is not None else None
                 self._sleep(backoff_delay(attempt, self.backoff, self.max_backoff, header))
         raise FetchError(url, "retries exhausted")  # pragma: no cover - loop always returns/raises
+
+    def _fetch(self, url: str, params: dict | None, headers: dict | None, max_bytes: int | None,
+               dest: Path | None) -> httpx.Response:
+        """One request, its body read into memory or streamed to ``dest``, up to ``max_bytes``."""
+        with self._client.stream("GET", url, params=params, headers=headers) as response:
+            if response.status_code >= 300 or (max_bytes is None and dest is None):
+                response.read()
+                return response
+            cap = max_bytes if max_bytes is not None else float("inf")
+            declared = int(response.headers.get("Content-Length") or 0)
+            if declared > cap:
+                raise TooLarge(url, _size_note(declared, int(cap)))
+            if dest is None:
+                response._content = _read_capped(url, response, cap)
+            else:
+                _stream_to(url, response, dest, cap)
+                response._content = b""
+        return response
 
     @staticmethod
     def _check(response: httpx.Response, validate: Callable[[httpx.Response], None] | None) -> str | None:

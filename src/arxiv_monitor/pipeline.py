@@ -140,13 +140,14 @@ def stage_fulltext(config: Config, store: Store, client: PoliteClient, kept: lis
                    progress: Progress, stats: RunStats) -> dict[str, FullText]:
     """Full text and code link for each kept paper, stored as it goes."""
     a = config.arxiv
-    fetcher = FullTextFetcher(client, config.cache_path, a.html_url, a.pdf_url, a.fulltext)
+    fetcher = FullTextFetcher(client, config.cache_path, a.html_url, a.pdf_url, a.fulltext,
+                              int(a.max_download_mb * 1_000_000))
     progress.stage("Full texts", len(kept))
     texts: dict[str, FullText] = {}
     for item in kept:
         paper = item.paper
         stored = store.fulltexts.get(paper)
-        if stored and stored.status in ("ok", "missing"):
+        if stored and (stored.status in ("ok", "missing") or stored.attempts >= a.fulltext_attempts):
             text = stored.text
         else:
             text, status = fetcher.fetch(paper)

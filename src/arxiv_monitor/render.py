@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from importlib import resources
 from typing import Any
@@ -25,7 +26,8 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from . import __version__, faithful
+from . import __version__, faithful, mdsafe
+from .mdsafe import Md
 from .models import Analysis, DayReport, KeywordHit, ReportEntry, best_topic
 from .replies import headings
 from .topics import display_keyword
@@ -35,23 +37,13 @@ SCHEMA_VERSION = "1"
 SOURCE_LABELS = {"html": "论文正文（arXiv HTML）", "pdf": "论文正文（PDF）", "abstract": "摘要"}
 
 
-def md_text(text: str) -> str:
-    """One line of Markdown-safe text: whitespace collapsed, no leading block syntax."""
-    text = re.sub(r"\s+", " ", text or "").strip()
-    return re.sub(r"^([#>]|\d+\.\s|[-*+]\s)", r"\\\1", text)
-
-
-def md_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell or link label."""
-    return md_text(text).replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
-
-
-def snippet_md(hit: KeywordHit) -> str:
+def snippet_md(hit: KeywordHit) -> Md:
     """The hit's snippet with the matched words in bold."""
-    text = md_text(hit.snippet).replace("*", "\\*")
-    if hit.matched and hit.matched in text:
-        text = text.replace(hit.matched, f"**{hit.matched}**", 1)
-    return f"“{text}”"
+    text = mdsafe.text(hit.snippet).replace("*", "\\*")
+    matched = mdsafe.text(hit.matched)
+    if matched and matched in text:
+        text = text.replace(matched, f"**{matched}**", 1)
+    return Md(f"“{text}”")
 
 
 def _marked(analysis: Analysis, key: str) -> str:
@@ -74,7 +66,7 @@ def check_note(analysis: Analysis) -> str | None:
 
 def _sections_md(analysis: Analysis) -> str:
     labels = headings(analysis.language)
-    return "\n\n".join(f"#### {label}\n{_marked(analysis, key)}" for key, label in labels.items())
+    return "\n\n".join(f"#### {label}\n{mdsafe.inert(_marked(analysis, key))}" for key, label in labels.items())
 
 
 def notices(entry: ReportEntry) -> tuple[Analysis | None, list[tuple[str, str]]]:
@@ -94,13 +86,13 @@ def notices(entry: ReportEntry) -> tuple[Analysis | None, list[tuple[str, str]]]
     return a, notes
 
 
-def analysis_md(entry: ReportEntry) -> str:
+def analysis_md(entry: ReportEntry) -> Md:
     """The analysis block of one paper: heading, any notice, and the sections."""
     a, notes = notices(entry)
-    quoted = [f"> {md_text(text)}" for _, text in notes]
+    quoted = [f"> {mdsafe.text(text)}" for _, text in notes]
     if a is None:
-        return "\n".join(quoted + ["### AI分析\n\n尚未分析。"])
-    return "\n\n".join([f"### {_analysis_title(a)}", *quoted, _sections_md(a)])
+        return Md("\n".join(quoted + ["### AI分析\n\n尚未分析。"]))
+    return Md("\n\n".join([f"### {mdsafe.text(_analysis_title(a))}", *quoted, _sections_md(a)]))
 
 
 # -- HTML -------------------------------------------------------------------
@@ -170,14 +162,18 @@ def topic_label(entry: ReportEntry) -> str:
     return entry.hits[0].keyword if entry.hits else "其他"
 
 
-def topic_reasons(entry: ReportEntry, quote: str = "`") -> list[str]:
-    """Why the paper was kept, one line per topic: keywords or semantic match, with scores."""
+def topic_reasons(entry: ReportEntry, quote: str = "`", esc: Callable[[str], str] = str) -> list[str]:
+    """Why the paper was kept, one line per topic: keywords or semantic match, with scores.
+
+    ``esc`` escapes the parts that come from outside (keywords inside ``quote``
+    are shown as written).
+    """
     lines = []
     for d in entry.topics:
         if d.kept_by == "keywords":
-            words = [display_keyword(h.keyword) for h in d.hits]
+            words = [display_keyword(h.keyword).replace(quote, "") for h in d.hits]
             why = "关键词 " + ", ".join(f"{quote}{w}{quote}" for w in words) if d.hits \
-                else "作者 " + ", ".join(d.author_hits)
+                else "作者 " + esc(", ".join(d.author_hits))
         elif d.kept_by == "judge":
             why = "大模型判定相关"
         else:
@@ -186,8 +182,8 @@ def topic_reasons(entry: ReportEntry, quote: str = "`") -> list[str]:
         if d.adjusted_by:
             score += f"（已按你的 {d.adjusted_by} 条评分调整）"
         if d.judge is not None:
-            score += f"；大模型评分 {d.judge:g}/10：{d.judge_reason}"
-        lines.append(f"{d.label}：{why}{score}")
+            score += f"；大模型评分 {d.judge:g}/10：{esc(d.judge_reason)}"
+        lines.append(f"{esc(d.label)}：{why}{score}")
     return lines
 
 
@@ -200,15 +196,18 @@ def _groups(report: DayReport) -> list[tuple[str, list[tuple[int, ReportEntry]]]
 
 
 def _env(autoescape: bool = False) -> jinja2.Environment:
+    """The template environment: HTML autoescaped, or Markdown escaped unless marked ``Md``."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("arxiv_monitor", "templates"),
         undefined=jinja2.StrictUndefined, autoescape=autoescape, trim_blocks=False,
-        keep_trailing_newline=True,
+        keep_trailing_newline=True, finalize=None if autoescape else mdsafe.escape,
     )
-    env.filters.update(md_text=md_text, md_cell=md_cell, snippet_md=snippet_md,
+    env.filters.update(md_text=mdsafe.text, md_cell=mdsafe.cell, md_url=mdsafe.url, md_link=mdsafe.link,
+                       snippet_md=snippet_md,
                        analysis_md=analysis_md, type_label=lambda t: TYPE_LABELS.get(t, t),
                        math_html=math_html, snippet_html=snippet_html, analysis_html=analysis_html,
-                       tldr=tldr, topic_label=topic_label, topic_reasons=topic_reasons,
+                       tldr=tldr, topic_label=topic_label,
+                       topic_reasons=lambda e: [Md(r) for r in topic_reasons(e, "`", mdsafe.text)],
                        topic_reasons_plain=lambda e: topic_reasons(e, quote="\u201c"))
     return env
 

@@ -56,7 +56,7 @@ class OpenAIAnalyzer:
                  max_input_tokens: int = 24000, max_output_tokens: int = 4096,
                  temperature: float = 0.2, reasoning: str = "auto", reasoning_tokens: int = 8192,
                  context_length: int = 0, tokenizer: str = "auto", prompt_template: str = "",
-                 give_up_after: int = 6):
+                 give_up_after: int = 6, backoff: float = 1.0):
         if not model:
             raise ConfigError("llm.model: set the model name for the openai backend "
                               "(e.g. deepseek-chat, qwen-plus, gpt-4o-mini, llama3.1)")
@@ -72,7 +72,7 @@ class OpenAIAnalyzer:
         self.reasoning_tokens = reasoning_tokens
         self.llm = LLMClient(base_url=base_url, api_key=api_key, model=model, timeout=timeout,
                              max_retries=max_retries, temperature=temperature, json_mode=json_mode,
-                             give_up_after=give_up_after)
+                             give_up_after=give_up_after, backoff=backoff)
 
     @classmethod
     def from_config(cls, config: Config) -> OpenAIAnalyzer:
@@ -83,7 +83,8 @@ class OpenAIAnalyzer:
                    max_output_tokens=llm.max_output_tokens, temperature=llm.temperature,
                    reasoning=llm.reasoning, reasoning_tokens=llm.reasoning_tokens,
                    context_length=llm.context_length, tokenizer=llm.tokenizer,
-                   prompt_template=llm.prompt_template, give_up_after=llm.give_up_after)
+                   prompt_template=llm.prompt_template, give_up_after=llm.give_up_after,
+                   backoff=llm.backoff)
 
     async def aclose(self) -> None:
         await self.llm.aclose()

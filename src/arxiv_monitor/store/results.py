@@ -12,10 +12,11 @@ from ..models import Analysis, FullText, Overview, Paper, Section
 
 @dataclass
 class StoredText:
-    """A stored full text and its status: ``ok``, ``missing`` or ``failed``."""
+    """A stored full text, its status (``ok``, ``missing`` or ``failed``) and the attempts made."""
 
     text: FullText
     status: str
+    attempts: int = 1
 
 
 class FullTexts:
@@ -30,16 +31,24 @@ class FullTexts:
         if row is None:
             return None
         sections = [Section(**s) for s in json.loads(row["sections"])]
-        return StoredText(FullText(row["source"], sections, row["error"], from_cache=True), row["status"])
+        return StoredText(FullText(row["source"], sections, row["error"], from_cache=True), row["status"],
+                          row["attempts"])
 
-    def save(self, paper: Paper, text: FullText, status: str) -> None:
-        """Store a full text with status ``ok``, ``missing`` (404s) or ``failed`` (retry)."""
+    def save(self, paper: Paper, text: FullText, status: str) -> int:
+        """Store a full text with status ``ok``, ``missing`` (404s) or ``failed`` (retry);
+        return how many attempts this version has had."""
         with self.db:
             self.db.execute(
-                "INSERT OR REPLACE INTO fulltexts (arxiv_id, version, source, status, error, sections,"
-                " fetched_at) VALUES (?,?,?,?,?,?,?)",
+                """INSERT INTO fulltexts (arxiv_id, version, source, status, error, sections, fetched_at,
+                       attempts) VALUES (?,?,?,?,?,?,?,1)
+                   ON CONFLICT (arxiv_id, version) DO UPDATE SET source=excluded.source,
+                       status=excluded.status, error=excluded.error, sections=excluded.sections,
+                       fetched_at=excluded.fetched_at, attempts=attempts+1""",
                 (paper.arxiv_id, paper.version, text.source, status, text.error,
                  json.dumps([s.__dict__ for s in text.sections], ensure_ascii=False), now()))
+            row = self.db.execute("SELECT attempts FROM fulltexts WHERE arxiv_id=? AND version=?",
+                                  (paper.arxiv_id, paper.version)).fetchone()
+        return int(row[0])
 
 
 def analysis_from_row(row: Any) -> Analysis:
