@@ -1,9 +1,14 @@
-"""Find a paper's code repository: abstract, then comments, then full text.
+"""Find a paper's code repository: abstract, then comments, then the whole full text.
 
-Links are taken only from the paper's own text (never from an LLM's output),
-keep their case, lose trailing punctuation, unbalanced closing brackets and a
-``.git`` suffix, and are ranked by how much the repository's name resembles
-the paper's title.
+Links are taken only from the paper's own text and link annotations (never
+from an LLM's output). A URL keeps its case and is normalised: trailing
+punctuation, unbalanced closing brackets, a ``.git`` suffix, doubled slashes
+and a sentence that runs on after it (``…/Lingua-SafetyBench.Warning``) go; a
+URL broken across lines is joined. In the full text, a repository named near
+a cue ("our code", "available at", "we release") wins over one that is merely
+mentioned; a framework the paper builds on ("built on", "using", a
+well-known library) is not its code; among the rest, the repository whose
+name resembles the title wins.
 """
 
 from __future__ import annotations
@@ -15,16 +20,28 @@ from .models import FullText, Paper
 
 HOSTS = r"(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|gitee\.com|huggingface\.co)"
 URL_RE = re.compile(rf"(?:https?://)?(?:www\.)?{HOSTS}/[^\s<>\"'`]+", re.IGNORECASE)
+_BROKEN = re.compile(rf"((?:https?://)?(?:www\.)?{HOSTS}/[^\s<>\"'`]*[/\-_])[ \t]*\n[ \t]*([\w][\w.\-/]*)",
+                     re.IGNORECASE)
 _NOT_REPOS = {"features", "about", "pricing", "topics", "orgs", "sponsors", "marketplace",
               "explore", "settings", "login", "join", "papers", "docs", "blog"}
-_CUE_RE = re.compile(r"code|available|release|github|implementation|project|repo", re.IGNORECASE)
+_CUE = re.compile(r"\b(?:our|the\s+(?:source\s+)?)\s*(?:code|implementation|models?|repository|project)\b|"
+                  r"\bcode\b|\bavailable\b|\bwe\s+(?:release|open[- ]source|publish)|\breleased?\b|"
+                  r"\bproject\s+page\b|\bgithub\b|\brepo(?:sitory)?\b", re.IGNORECASE)
+_NOT_OURS = re.compile(r"\b(?:builds?\s+(?:up)?on|built\s+(?:up)?on|based\s+on|using|uses|use\s+the|"
+                       r"adapted\s+from|borrowed\s+from|following|library|framework|toolkit|baselines?|"
+                       r"provided\s+by|official\s+implementation\s+of)\b", re.IGNORECASE)
+FRAMEWORKS = {"huggingface/transformers", "huggingface/diffusers", "huggingface/peft", "huggingface/trl",
+              "pytorch/pytorch", "tensorflow/tensorflow", "google/jax", "facebookresearch/detectron2",
+              "open-mmlab/mmdetection", "openai/clip", "vllm-project/vllm", "microsoft/deepspeed",
+              "lightning-ai/pytorch-lightning", "pyg-team/pytorch_geometric", "dmlc/dgl",
+              "scikit-learn/scikit-learn", "numpy/numpy", "ray-project/ray", "google-deepmind/mujoco",
+              "openvla/openvla", "octo-models/octo", "huggingface/lerobot", "langchain-ai/langchain"}
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
-FULLTEXT_CHARS = 8000
 
 
 def clean_url(raw: str) -> str:
-    """Strip trailing punctuation, unbalanced brackets and a ``.git`` suffix; keep case."""
-    url = raw
+    """Normalise a repository URL found in text; keep its case."""
+    url = re.sub(r"(?<=\w)\.(?=[A-Z][a-z]{2,}\b)[A-Za-z].*$", "", raw)  # a sentence ran on
     while url:
         last = url[-1]
         if last in ".,;:!?'\"*_~":
@@ -36,9 +53,9 @@ def clean_url(raw: str) -> str:
     url = url.removesuffix("/")
     if url.lower().endswith(".git"):
         url = url[: -len(".git")]
-    if not url.lower().startswith("http"):
-        url = "https://" + url
-    return url
+    scheme, _, rest = url.partition("://") if "://" in url else ("https", "", url)
+    rest = re.sub(r"/{2,}", "/", rest)
+    return f"{scheme.lower() if scheme.lower().startswith('http') else 'https'}://{rest}"
 
 
 def _repo_parts(url: str) -> tuple[str, str] | None:
@@ -75,38 +92,50 @@ def resemblance(url: str, title: str) -> float:
 
 
 def candidates(text: str) -> list[str]:
-    """Repository URLs in ``text``, cleaned, in order, without duplicates."""
+    """Repository URLs in ``text`` (URLs broken across lines joined), cleaned, in order, once."""
     seen: dict[str, None] = {}
-    for match in URL_RE.finditer(text or ""):
+    for match in URL_RE.finditer(_BROKEN.sub(r"\1\2", text or "")):
         url = clean_url(match.group(0))
         if _repo_parts(url) and url.lower() not in {u.lower() for u in seen}:
             seen[url] = None
     return list(seen)
 
 
-def _with_cue(text: str, urls: list[str]) -> list[str]:
-    """Full-text URLs with a "code is available"-like cue shortly before them."""
-    keep = []
-    for url in urls:
-        bare = url.split("://", 1)[-1]
-        at = text.find(bare)
-        if at != -1 and _CUE_RE.search(text[max(0, at - 120):at]):
-            keep.append(url)
-    return keep
+def _score(url: str, text: str, title: str, front: str) -> float:
+    """How likely ``url`` is the paper's own code, from its place in the text."""
+    score = resemblance(url, title)
+    parts = _repo_parts(url)
+    if parts and f"{parts[0]}/{parts[1]}".lower() in FRAMEWORKS:
+        score -= 1.5
+    bare = url.split("://", 1)[-1].lower()
+    low = text.lower()
+    at = low.find(bare)
+    if at == -1:
+        at = low.find(bare.rsplit("/", 1)[-1]) if parts else -1
+    if at != -1:
+        before = text[max(0, at - 160):at]
+        sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z])", before)[-1]
+        if _CUE.search(sentence):
+            score += 1.0
+        if _NOT_OURS.search(sentence[-70:]):
+            score -= 1.5
+    if bare in front.lower():
+        score += 0.5  # the author block or a title footnote
+    return score
 
 
 def find_code_url(paper: Paper, fulltext: FullText | None = None) -> str | None:
-    """The paper's code repository URL, or None when the paper names none."""
-    sources = [paper.abstract, paper.comments or ""]
-    for text in sources:
+    """The paper's code repository URL, or None when the paper names none of its own."""
+    for text in (paper.abstract, paper.comments or ""):
         found = candidates(text)
         if found:
             return max(found, key=lambda u: resemblance(u, paper.title))
     if fulltext is None or fulltext.source == "abstract":
         return None
-    early = "\n".join(s.text for s in fulltext.sections)[:FULLTEXT_CHARS]
-    notes = "\n".join(s.text for s in fulltext.sections if s.title == "Front matter")
-    text = notes + "\n" + early
-    found = candidates(text)
-    good = [u for u in found if resemblance(u, paper.title) >= 0.6] or _with_cue(text, found)
-    return max(good, key=lambda u: resemblance(u, paper.title)) if good else None
+    text = fulltext.text
+    front = "\n".join(s.text for s in fulltext.sections if s.title in ("Front matter", "Abstract"))
+    found = list(dict.fromkeys([clean_url(u) for u in fulltext.links if _repo_parts(clean_url(u))]
+                               + candidates(text)))
+    scored = sorted(((_score(u, text, paper.title, front), n, u) for n, u in enumerate(found)),
+                    key=lambda t: (-t[0], t[1]))
+    return scored[0][2] if scored and scored[0][0] >= 0.6 else None

@@ -197,6 +197,7 @@ class FullText:
     error: str | None = None
     from_cache: bool = False
     downloaded: int = 0
+    links: list[str] = field(default_factory=list)  # URLs the document links to
 
     @property
     def text(self) -> str:

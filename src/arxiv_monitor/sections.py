@@ -40,9 +40,22 @@ DROP_RE = re.compile(
 )
 
 
+_NUMBERING = re.compile(r"^(?:appendix\s+)?(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,6}|[A-H](?:\.\d{1,2})*)"
+                        r"(?:\.|-[A-Z0-9]+)?\s+", re.IGNORECASE)
+
+
+def bare_title(title: str) -> str:
+    """A heading without its numbering: ``"II. Related Work"``, ``"4.1 Setup"`` -> the words."""
+    clean = title.strip()
+    stripped = _NUMBERING.sub("", clean)
+    return stripped if stripped and stripped[0].isalpha() else clean
+
+
 def kind_of(title: str) -> str:
-    """Classify a section heading (``"4 Experiments"`` -> ``"experiments"``)."""
-    clean = re.sub(r"^[\dA-Z]?[\d.]*\s+", "", title.strip()) if title[:1].isdigit() else title.strip()
+    """Classify a section heading (``"4 Experiments"``, ``"IV. EXPERIMENTS"`` -> ``"experiments"``)."""
+    if is_appendix(title) and not re.match(r"^[A-H](\.\d+)*\.?\s", title.strip()):
+        return "appendix"
+    clean = bare_title(title)
     for kind, pattern in _KINDS:
         if pattern.search(clean):
             return kind
@@ -51,5 +64,10 @@ def kind_of(title: str) -> str:
 
 def should_drop(title: str) -> bool:
     """True for references, acknowledgements and checklists."""
-    clean = re.sub(r"^[\dA-Z]?[\d.]*\s+", "", title.strip())
-    return bool(DROP_RE.match(clean) or DROP_RE.match(title.strip()))
+    return bool(DROP_RE.match(bare_title(title)) or DROP_RE.match(title.strip()))
+
+
+def is_appendix(title: str) -> bool:
+    """An appendix heading: "Appendix …", "Supplementary …", or lettered after the references."""
+    return bool(re.match(r"^(appendix|appendices|supplementa|[A-H](\.\d+)*\.?\s+[A-Z])", title.strip(),
+                         re.IGNORECASE))

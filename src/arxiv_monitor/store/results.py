@@ -31,8 +31,8 @@ class FullTexts:
         if row is None:
             return None
         sections = [Section(**s) for s in json.loads(row["sections"])]
-        return StoredText(FullText(row["source"], sections, row["error"], from_cache=True), row["status"],
-                          row["attempts"])
+        return StoredText(FullText(row["source"], sections, row["error"], from_cache=True,
+                                   links=json.loads(row["links"])), row["status"], row["attempts"])
 
     def save(self, paper: Paper, text: FullText, status: str) -> int:
         """Store a full text with status ``ok``, ``missing`` (404s) or ``failed`` (retry);
@@ -40,12 +40,13 @@ class FullTexts:
         with self.db:
             self.db.execute(
                 """INSERT INTO fulltexts (arxiv_id, version, source, status, error, sections, fetched_at,
-                       attempts) VALUES (?,?,?,?,?,?,?,1)
+                       attempts, links) VALUES (?,?,?,?,?,?,?,1,?)
                    ON CONFLICT (arxiv_id, version) DO UPDATE SET source=excluded.source,
                        status=excluded.status, error=excluded.error, sections=excluded.sections,
-                       fetched_at=excluded.fetched_at, attempts=attempts+1""",
+                       fetched_at=excluded.fetched_at, attempts=attempts+1, links=excluded.links""",
                 (paper.arxiv_id, paper.version, text.source, status, text.error,
-                 json.dumps([s.__dict__ for s in text.sections], ensure_ascii=False), now()))
+                 json.dumps([s.__dict__ for s in text.sections], ensure_ascii=False), now(),
+                 json.dumps(text.links)))
             row = self.db.execute("SELECT attempts FROM fulltexts WHERE arxiv_id=? AND version=?",
                                   (paper.arxiv_id, paper.version)).fetchone()
         return int(row[0])

@@ -103,4 +103,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         "ALTER TABLE fulltexts ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1",
         "UPDATE deliveries SET sent_key='legacy' WHERE status='sent'",
     ]),
+    ("m009_fulltext_links", [
+        "ALTER TABLE fulltexts ADD COLUMN links TEXT NOT NULL DEFAULT '[]'",
+    ]),
 ]

@@ -1,0 +1,204 @@
+"""Build the full-text fixture corpus from real LaTeX classes.
+
+    python tests/corpus/make.py          # needs texlive (+ texlive-publishers, -science) and latexml
+
+For each layout in ``content.PAPERS`` it writes ``<layout>/paper.tex``, compiles it
+with pdflatex (twice, for references) to ``paper.pdf``, converts it with latexmlc
+(LaTeXML, the converter behind arXiv's HTML) to ``paper.html``, and writes
+``truth.json`` from the same content: section titles, paragraphs, footnotes,
+display equations, bibliography entries, hyphenated compounds and the code URL.
+The generated files are committed, so the tests and CI need no TeX.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from content import PAPERS  # noqa: E402
+
+AUTHORS = ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
+PREAMBLE = "\\usepackage{amsmath,amssymb,booktabs,algorithm,algpseudocode}\n"
+REVTEX_PREAMBLE = "\\usepackage{amsmath,amssymb,booktabs,algpseudocode}\n"
+FOOTNOTE = ("We follow the taxonomy of the survey by the same authors, which groups methods by "
+            "how they condition on language.")
+
+
+def tex_escape_url(url: str) -> str:
+    return url.replace("%", "\\%").replace("#", "\\#")
+
+
+def code_sentence(paper: dict) -> str:
+    return f"Our code and trained models are available at \\url{{{tex_escape_url(paper['code_url'])}}}."
+
+
+def section_tex(n: int, title: str, paragraphs: list[str], paper: dict, layout: str) -> str:
+    body = []
+    for k, para in enumerate(paragraphs):
+        text = para
+        if title == "Introduction" and k == 0 and paper["code_where"] == "footnote":
+            text = text.replace("manipulation \\cite", f"manipulation\\footnote{{{code_sentence(paper)}}} \\cite", 1)
+        if title == "Related Work" and k == 0:
+            text = text.rstrip(".") + f".\\footnote{{{FOOTNOTE}}}"
+        body.append(text)
+    if title == "Method":
+        eq1, eq2 = paper["equations"]
+        body.insert(1, f"\\begin{{equation}}\n{eq1}\n\\label{{eq:loss}}\n\\end{{equation}}")
+        body.append(f"\\begin{{equation*}}\n{eq2}\n\\end{{equation*}}")
+        if paper.get("framework_url"):
+            body.append("Our implementation builds on the Transformers library "
+                        f"(\\url{{{paper['framework_url']}}}) and uses its default tokenizer.")
+        body.append(ALGORITHM if layout != "revtex" else  # REVTeX clashes with the float package
+                    ALGORITHM.replace("\\begin{algorithm}[t]", "\\begin{figure}[t]").replace(
+                        "\\end{algorithm}", "\\end{figure}"))
+    if title == "Experiments":
+        body.append(table_tex(paper["nested_table"]))
+        body.insert(1, "\\subsection{Setup}")
+        body.insert(3, "\\subsection{Results}")
+    if title == "Conclusion" and paper["code_where"] in ("late", "broken"):
+        body.append(code_sentence(paper))
+    return f"\\section{{{title}}}\n\\label{{sec:{n}}}\n" + "\n\n".join(body) + "\n"
+
+
+ALGORITHM = r"""\begin{algorithm}[t]
+\caption{Two-stage training}
+\begin{algorithmic}[1]
+\Require pretrained backbone $f$, datasets $D_1$ and $D_2$
+\For{each stage $s \in \{1, 2\}$}
+\State sample a batch $B$ from $D_s$
+\State update the adapter on the loss of $B$
+\EndFor
+\State \Return the trained adapter
+\end{algorithmic}
+\end{algorithm}"""
+
+
+def table_tex(nested: bool) -> str:
+    cell = "\\begin{tabular}{@{}c@{}}avg.\\\\(all tasks)\\end{tabular}" if nested else "average"
+    return (
+        "\\begin{table}[t]\n\\centering\n\\caption{Main results on the benchmark.}\n"
+        "\\begin{tabular}{lcc}\n\\toprule\n"
+        f"Method & {cell} & long-horizon \\\\\n\\midrule\n"
+        "Baseline-A & 91.9 & 83.2 \\\\\nBaseline-B & 88.4 & 79.5 \\\\\nOurs & 94.8 & 90.1 \\\\\n"
+        "\\bottomrule\n\\end{tabular}\n\\end{table}"
+    )
+
+
+def bibliography_tex(paper: dict) -> str:
+    items = "\n".join(f"\\bibitem{{{key}}} {text}" for key, text in paper["bib"])
+    return f"\\begin{{thebibliography}}{{9}}\n{items}\n\\end{{thebibliography}}\n"
+
+
+def sections_tex(paper: dict, layout: str) -> str:
+    out = [section_tex(n, t, p, paper, layout) for n, (t, p) in enumerate(paper["sections"], start=1)]
+    return "\n".join(out)
+
+
+def document(layout: str, paper: dict) -> str:
+    title, abstract = paper["title"], paper["abstract"]
+    body = sections_tex(paper, layout)
+    bib = bibliography_tex(paper)
+    authors = ", ".join(AUTHORS)
+    anded = " \\and ".join(AUTHORS)
+    if layout == "ieee":
+        return (f"\\documentclass[conference]{{IEEEtran}}\n{PREAMBLE}\\usepackage[hidelinks]{{hyperref}}\n"
+                f"\\begin{{document}}\n\\title{{{title}}}\n"
+                f"\\author{{\\IEEEauthorblockN{{{authors}}}\\IEEEauthorblockA{{Robot Learning Lab, Example University}}}}\n"
+                f"\\maketitle\n\\begin{{abstract}}\n{abstract}\n\\end{{abstract}}\n"
+                f"\\begin{{IEEEkeywords}}\nrobot learning, vision-language-action models\n\\end{{IEEEkeywords}}\n"
+                f"{body}\n\\section*{{Acknowledgment}}\nWe thank the lab members for their help.\n\n{bib}\\end{{document}}\n")
+    if layout == "revtex":
+        return (f"\\documentclass[twocolumn,prd,nofootinbib]{{revtex4-2}}\n{REVTEX_PREAMBLE}\\usepackage{{hyperref}}\n"
+                f"\\begin{{document}}\n\\title{{{title}}}\n"
+                + "".join(f"\\author{{{a}}}\n" for a in AUTHORS) +
+                f"\\affiliation{{Urban Computing Lab, Example University}}\n"
+                f"\\begin{{abstract}}\n{abstract}\n\\end{{abstract}}\n\\maketitle\n{body}\n"
+                f"\\begin{{acknowledgments}}\nWe thank the city's transport agency for the sensor data.\n"
+                f"\\end{{acknowledgments}}\n{bib}\\end{{document}}\n")
+    if layout == "llncs":
+        return (f"\\documentclass{{llncs}}\n{PREAMBLE}\\usepackage{{hyperref}}\n\\begin{{document}}\n"
+                f"\\title{{{title}}}\n\\author{{{anded}}}\n"
+                f"\\institute{{Planning Lab, Example University}}\n\\maketitle\n"
+                f"\\begin{{abstract}}\n{abstract}\n\\keywords{{robot learning \\and planning}}\n\\end{{abstract}}\n"
+                f"{body}\n{bib}\\end{{document}}\n")
+    if layout == "acmart":  # the code URL in the author block
+        code = f"\\department{{Code: \\url{{{paper['code_url']}}}}}"
+        return (f"\\documentclass[sigconf,nonacm]{{acmart}}\n\\usepackage{{algorithm,algpseudocode}}\n"
+                f"\\begin{{document}}\n\\title{{{title}}}\n\\author{{{AUTHORS[0]}}}\n"
+                f"\\affiliation{{\\institution{{Efficient Robotics Lab}}\\city{{Zurich}}\\country{{Switzerland}}}}\n"
+                f"\\author{{{AUTHORS[1]}}}\n\\affiliation{{\\institution{{Example University}}{code}"
+                f"\\city{{Manchester}}\\country{{United Kingdom}}}}\n\\begin{{abstract}}\n{abstract}\n"
+                f"\\end{{abstract}}\n\\maketitle\n{body}\n{bib}\\end{{document}}\n")
+    appendix = "\n".join(f"\\section{{{t}}}\n" + "\n\n".join(ps) for t, ps in paper.get("appendix", []))
+    return (f"\\documentclass[11pt]{{article}}\n{PREAMBLE}\\usepackage[margin=1in]{{geometry}}\n"
+            f"\\usepackage{{hyperref}}\n\\begin{{document}}\n\\title{{{title}}}\n\\author{{{anded}}}\n"
+            f"\\date{{}}\n\\maketitle\n\\begin{{abstract}}\n{abstract}\n\\end{{abstract}}\n{body}\n"
+            f"{bib}\n\\appendix\n{appendix}\n\\end{{document}}\n")
+
+
+# -- ground truth -------------------------------------------------------------
+def plain(text: str) -> str:
+    """What a reader sees of a paragraph: citations, math and footnotes left out."""
+    text = re.sub(r"\\footnote\{(?:[^{}]|\{[^{}]*\})*\}", "", text)
+    text = re.sub(r"\s*\\cite\{[^}]*\}", "", text)
+    text = re.sub(r"\$[^$]*\$", "", text)
+    text = re.sub(r"\\(?:emph|textbf)\{([^}]*)\}", r"\1", text)
+    text = re.sub(r"\\url\{([^}]*)\}", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def truth(layout: str, paper: dict) -> dict:
+    sections = ["Abstract"] + [t for t, _ in paper["sections"]] + [t for t, _ in paper.get("appendix", [])]
+    paragraphs = [paper["abstract"]] + [plain(p) for _, ps in paper["sections"] for p in ps] + \
+        [plain(p) for _, ps in paper.get("appendix", []) for p in ps]
+    footnotes = [FOOTNOTE] + ([plain(code_sentence(paper))] if paper["code_where"] == "footnote" else [])
+    compounds = sorted({w.strip(".,;:()") for p in paragraphs + footnotes for w in p.split()
+                        if re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+[.,;:)]*", w) and not w.startswith("http")})
+    return {
+        "layout": layout, "title": paper["title"], "sections": sections,
+        "subsections": ["Setup", "Results"], "paragraphs": paragraphs, "footnotes": footnotes,
+        "equations": paper["equations"], "bibliography": [text for _, text in paper["bib"]],
+        "compounds": compounds, "code_url": paper["code_url"],
+        "framework_url": paper.get("framework_url"),
+    }
+
+
+def build(layout: str, paper: dict) -> None:
+    out = HERE / layout
+    out.mkdir(exist_ok=True)
+    (out / "paper.tex").write_text(document(layout, paper), encoding="utf-8")
+    for _ in range(2):
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
+                              cwd=out, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"{layout}: pdflatex failed:\n{done.stdout[-3000:]}")
+    done = subprocess.run(["latexmlc", "--format=html5", "--nodefaultresources", "--dest=paper.html",
+                           "paper.tex"], cwd=out, capture_output=True, text=True)
+    if "Status:conversion:0" not in done.stderr and "Status:conversion:1" not in done.stderr:
+        sys.exit(f"{layout}: latexmlc failed:\n{done.stderr[-3000:]}")
+    for junk in out.iterdir():
+        if junk.name not in ("paper.tex", "paper.pdf", "paper.html", "truth.json"):
+            junk.unlink()
+    (out / "truth.json").write_text(json.dumps(truth(layout, paper), ensure_ascii=False, indent=2) + "\n",
+                                    encoding="utf-8")
+    print(f"{layout}: {(out / 'paper.pdf').stat().st_size} bytes PDF, {(out / 'paper.html').stat().st_size} bytes HTML")
+
+
+def main() -> None:
+    for tool in ("pdflatex", "latexmlc"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: apt-get install texlive-latex-extra texlive-publishers "
+                     "texlive-science latexml")
+    for layout, paper in PAPERS.items():
+        build(layout, paper)
+
+
+if __name__ == "__main__":
+    main()
