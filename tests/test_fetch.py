@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 
 from arxiv_monitor.errors import FeedError
-from arxiv_monitor.fetch import detex, enrich, merge_batches, parse_feed, read_feed_files, split_authors
+from arxiv_monitor.fetch import enrich, merge_batches, parse_feed, read_feed_files, split_authors
+from arxiv_monitor.texmath import detex, plain
 from arxiv_monitor.net import PoliteClient
 from tests.arxiv_data import FakePaper, api_atom, atom, rss
 from tests.fakes import GoldenServer, Reply
@@ -31,6 +32,7 @@ def test_parse_feed_reads_arxiv_fields():
 
 def test_detex_and_authors():
     assert detex("Erd\\H{o}s and \\v{S}koda") == "Erdős and Škoda"
+    assert plain("Erd\\H{o}s and \\v{S}koda") == "Erdős and Škoda"
     assert split_authors("A. One, B. Two and C. Three") == ["A. One", "B. Two", "C. Three"]
 
 
@@ -148,3 +150,11 @@ def test_an_always_cut_online_feed_is_an_error_and_leaves_no_cache(tmp_path):
             fetch_feed(client, f"{server.url}/rss", ["cs.AI"], ["new"], tmp_path)
         assert len(server.requests) == 3
     assert not (tmp_path / "feeds").exists()
+
+
+def test_tex_in_titles_and_abstracts_reads_as_text_but_math_stays():
+    p = FakePaper("2601.00009", "\\textbf{Fast} $\\pi_0$-VLA: ``representation trajectory'' at 98.15\\%",
+                  "We reach 98.15\\% with \\emph{fewer} samples and $p(a \\mid v)$ --- a 2\\times{} gain.")
+    paper = parse_feed(rss([p])).papers[0]
+    assert paper.title == "Fast $\\pi_0$-VLA: \u201crepresentation trajectory\u201d at 98.15%"
+    assert paper.abstract == "We reach 98.15% with fewer samples and $p(a \\mid v)$ \u2014 a 2\\times gain."

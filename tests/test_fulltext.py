@@ -1,7 +1,12 @@
 """Full text from LaTeXML HTML and generated PDFs, through the disk cache."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
+from arxiv_monitor import html_text, pdf_text
 from arxiv_monitor.fulltext import FullTextFetcher, html_sections, pdf_sections
 from arxiv_monitor.models import Paper
 from arxiv_monitor.net import PoliteClient
@@ -81,3 +86,87 @@ def test_neither_source_falls_back_to_abstract(tmp_path):
 def test_network_failure_is_retried_later(tmp_path):
     text, status = fetcher(tmp_path).fetch(PAPER)
     assert text.source == "abstract" and status == "failed"
+
+
+CASES = Path(__file__).resolve().parent / "corpus" / "cases"
+
+
+def test_latexml_footnotes_stay_in_place_without_labels():
+    got = html_text.extract((CASES / "footnotes.html").read_bytes())
+    by_title = {s.title: s.text for s in got.sections}
+    assert "(Code: https://github.com/foot-lab/note-policy)" in by_title["Abstract"]
+    intro = by_title["1 Introduction"]
+    assert "A claim (The footnote text of the mark.) and another claim." in intro
+    assert "footnote" not in intro.lower().replace("the footnote text", "")
+    assert "https://github.com/foot-lab/note-policy" in got.links
+
+
+def test_latexml_tables_listings_and_reference_sections():
+    got = html_text.extract((CASES / "footnotes.html").read_bytes())
+    text = "\n".join(s.text for s in got.sections)
+    assert "Method | nested cell\nOurs | 94.8\n" in text and text.count("| nested") == 1  # each cell once
+    assert "def policy(obs):\n    return model(obs)" in text  # the listing, line by line
+    assert "cited work" not in text  # a References section or subsection is dropped
+    assert [s.title for s in got.sections][-1] == "2 Method"
+
+
+def test_a_page_without_charset_is_decoded():
+    page = (CASES / "footnotes.html").read_bytes()
+    bare = re.sub(rb"<meta[^>]*charset[^>]*>", b"", page)
+    assert b"charset" not in bare.lower()
+    assert "children’s" in html_text.extract(bare).sections[1].text
+    windows = bare.decode("utf-8").replace("’", "'").replace("children's", "naïve children's")
+    windows = windows.encode("cp1252", errors="ignore")
+    assert "naïve children" in html_text.extract(windows).sections[1].text
+
+
+def test_a_failed_latexml_conversion_falls_back_to_the_pdf(tmp_path):
+    with pytest.raises(ValueError, match="undefined macros"):
+        html_text.extract((CASES / "broken.html").read_bytes())
+    routes = {"/html/2601.22586v2": Reply(200, (CASES / "broken.html").read_bytes()),
+              "/pdf/2601.22586v2": Reply(200, make_pdf(PAPER.title))}
+    with GoldenServer(routes) as server:
+        text, status = fetcher(tmp_path, server).fetch(PAPER)
+    assert (text.source, status) == ("pdf", "ok")
+    assert not (tmp_path / "cache" / "html" / "2601.22586v2.html").exists()  # not kept as good
+
+
+def test_pdf_link_annotations_give_exact_urls():
+    from tests.corpus.measure import CORPUS
+
+    got = pdf_text.extract((CORPUS / "revtex" / "paper.pdf").read_bytes())
+    url = "https://github.com/urban-computing-lab/weather-aware-mixture-of-experts-forecasting"
+    assert url in got.links
+    assert url in "\n".join(s.text for s in got.sections)  # mended where a line break split it
+
+
+def test_read_shows_what_goes_to_the_llm(home, monkeypatch):
+    from tests.corpus.measure import CORPUS
+    from tests.helpers import invoke
+
+    monkeypatch.setenv("ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "1000")
+    out = invoke("read", str(CORPUS / "ieee" / "paper.pdf"), "--json")
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["source"] == "pdf" and data["budget"] == 1000
+    kinds = {s["title"]: (s["kind"], s["sent"]) for s in data["sections"]}
+    assert kinds["Abstract"] == ("abstract", "whole") and kinds["I. Introduction"][0] == "introduction"
+    assert {s["sent"] for s in data["sections"]} >= {"whole", "no"}  # a tight budget leaves some out
+    assert sum(s["tokens"] for s in data["sections"] if s["sent"] == "whole") <= 1000
+    assert data["code"]["url"] == "https://github.com/jhu-lcsr/depth_vla"  # exact, from the link annotation
+    assert data["code"]["found_in"] in ("section I. Introduction", "section II. Related Work")  # its footnote
+    table = invoke("read", str(CORPUS / "acmart" / "paper.html"))
+    assert "code: https://github.com/efficient-robotics/oft-revisited (found in section Front matter)" in table.stdout
+
+
+def test_read_an_arxiv_id_from_the_cache(home):
+    from tests.helpers import invoke
+
+    cached = home / "cache" / "html" / "2601.22586v1.html"
+    cached.parent.mkdir(parents=True)
+    cached.write_text(latexml_html("WED-Net", "The abstract.", code_url="https://github.com/HQ-LV/WED-Net"))
+    from arxiv_monitor.store import Store
+    Store(home / "arxiv-monitor.db").papers.save([Paper("2601.22586", 1, "WED-Net", "The abstract.")])
+    out = invoke("read", "2601.22586v1", "--json")
+    data = json.loads(out.stdout)
+    assert data["source"] == "html" and data["code"]["url"] == "https://github.com/HQ-LV/WED-Net"

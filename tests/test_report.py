@@ -39,15 +39,19 @@ def test_html_escapes_every_outside_string():
     html = render_html(report())
     assert "<script" not in html and "<img" not in html and "<b>" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=x onerror=" in html
-    assert '<span class="math">π_0</span>' in html
+    assert "<msub><mi>π</mi><mn>0</mn></msub>" in html  # math as MathML
     assert "<strong>要点</strong>" in html  # analysis Markdown rendered, raw HTML escaped
     assert "<details open>" in html and 'href="#paper-1"' in html
     assert "http" not in html.split("<body>")[0].replace("http-equiv", "")  # no external assets
 
 
-def test_math_is_readable():
-    assert str(math_html("uses $\\alpha \\times \\mathrm{d}x$ & more")) == (
-        'uses <span class="math">α × dx</span> &amp; more')
+def test_math_is_mathml_and_never_markup():
+    html = str(math_html("uses $\\alpha \\times \\mathrm{d}x$ & more"))
+    assert html.startswith('uses <math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">')
+    assert "<mi>α</mi>" in html and "<mo>×</mo>" in html and html.endswith("</math> &amp; more")
+    hostile = str(math_html("$\\text{<script>alert(1)</script>}$ and $\\frac{<img src=x onerror=1>}{2}$"))
+    assert "<script" not in hostile and "<img" not in hostile and "alert(1)" in hostile
+    assert str(math_html("broken $x_{$ math")) == 'broken <span class="math">$x_{$</span> math'  # as written
 
 
 def test_json_report_validates_against_shipped_schema():

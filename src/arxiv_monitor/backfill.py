@@ -20,6 +20,7 @@ import logging
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from . import texmath
 from .errors import FeedError, FetchError
 from .fetch import apply_api_entry, clean
 from .ids import ArxivId
@@ -85,7 +86,8 @@ def _listing(entry: dict, categories: list[str], day: dt.date) -> Listing | None
     ids = ArxivId.search(entry.get("id", ""))
     if not ids or not entry.get("title"):
         return None
-    paper = Paper(ids.bare, ids.version or 1, clean(entry["title"]), clean(entry.get("summary", "")),
+    paper = Paper(ids.bare, ids.version or 1, texmath.plain(clean(entry["title"])),
+                  texmath.plain(clean(entry.get("summary", ""))),
                   authors=[a.get("name", "") for a in entry.get("authors", []) if a.get("name")],
                   published=day)
     apply_api_entry(paper, entry)

@@ -277,6 +277,30 @@ def rate(
                   f"({r.good} good, {r.bad} bad so far).")
 
 
+@app.command()
+def read(
+    target: Annotated[str, typer.Argument(help="A PDF or HTML file, or an arXiv id (e.g. 2601.22586).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the sections (with their text) as JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Show what an analysis of a paper is based on: its sections, what goes to the LLM, its code link."""
+    import json as json_mod
+
+    from .reading import read as read_paper
+
+    found = read_paper(_config(config), target)
+    if as_json:
+        _result(json_mod.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table("section", "kind", "tokens", "to the LLM", title=f"{found.title} ({found.source}; "
+                  f"input budget {found.budget} tokens)")
+    for s in found.sections:
+        table.add_row(s.title, s.kind, str(s.tokens), s.sent)
+    out.print(table)
+    code = f"{found.code.url} (found in {found.code.found_in})" if found.code else "none found"
+    _result(f"code: {code}" + (f"\nnote: {found.error}" if found.error else ""))
+
+
 eval_app = typer.Typer(help="Measure arxiv-monitor on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 

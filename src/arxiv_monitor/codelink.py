@@ -14,6 +14,7 @@ name resembles the title wins.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from .models import FullText, Paper
@@ -101,13 +102,14 @@ def candidates(text: str) -> list[str]:
     return list(seen)
 
 
-def _score(url: str, text: str, title: str, front: str) -> float:
-    """How likely ``url`` is the paper's own code, from its place in the text."""
+def _score(url: str, text: str, title: str, front: str, seen_as: str | None = None) -> float:
+    """How likely ``url`` is the paper's own code, from its place in the text (where it is
+    written as ``seen_as``, when the text garbles it)."""
     score = resemblance(url, title)
     parts = _repo_parts(url)
     if parts and f"{parts[0]}/{parts[1]}".lower() in FRAMEWORKS:
         score -= 1.5
-    bare = url.split("://", 1)[-1].lower()
+    bare = (seen_as or url).split("://", 1)[-1].lower()
     low = text.lower()
     at = low.find(bare)
     if at == -1:
@@ -124,18 +126,52 @@ def _score(url: str, text: str, title: str, front: str) -> float:
     return score
 
 
+@dataclass
+class CodeLink:
+    """The paper's code repository, and where in the paper it was found."""
+
+    url: str
+    found_in: str  # "abstract", "comments", "link annotation" or "section <title>"
+
+
 def find_code_url(paper: Paper, fulltext: FullText | None = None) -> str | None:
     """The paper's code repository URL, or None when the paper names none of its own."""
-    for text in (paper.abstract, paper.comments or ""):
+    link = find_code_link(paper, fulltext)
+    return link.url if link else None
+
+
+def find_code_link(paper: Paper, fulltext: FullText | None = None) -> CodeLink | None:
+    """The paper's code repository and where it was found, or None."""
+    for where, text in (("abstract", paper.abstract), ("comments", paper.comments or "")):
         found = candidates(text)
         if found:
-            return max(found, key=lambda u: resemblance(u, paper.title))
+            return CodeLink(max(found, key=lambda u: resemblance(u, paper.title)), where)
     if fulltext is None or fulltext.source == "abstract":
         return None
+    best = _best_in_fulltext(paper, fulltext)
+    if best is None:
+        return None
+    url, seen_as = best
+    bare = seen_as.split("://", 1)[-1].lower()
+    section = next((s.title for s in fulltext.sections if bare in s.text.lower()), None)
+    return CodeLink(url, f"section {section}" if section else "link annotation")
+
+
+def _best_in_fulltext(paper: Paper, fulltext: FullText) -> tuple[str, str] | None:
+    """The best-scoring repository URL, and how the text writes it."""
     text = fulltext.text
     front = "\n".join(s.text for s in fulltext.sections if s.title in ("Front matter", "Abstract"))
-    found = list(dict.fromkeys([clean_url(u) for u in fulltext.links if _repo_parts(clean_url(u))]
-                               + candidates(text)))
-    scored = sorted(((_score(u, text, paper.title, front), n, u) for n, u in enumerate(found)),
+    in_text = candidates(text)
+    seen_as: dict[str, str] = {}
+    for url in (clean_url(u) for u in fulltext.links if _repo_parts(clean_url(u))):
+        # the text may garble a URL the link annotation has exactly ("good_robot" as "good robot")
+        cut = next((c for c in in_text if url.lower().startswith(c.lower()) and url.lower() != c.lower()), None)
+        if cut:
+            in_text.remove(cut)
+        seen_as[url] = cut or url
+    found = list(dict.fromkeys(list(seen_as) + in_text))
+    scored = sorted(((_score(u, text, paper.title, front, seen_as.get(u)), n, u) for n, u in enumerate(found)),
                     key=lambda t: (-t[0], t[1]))
-    return scored[0][2] if scored and scored[0][0] >= 0.6 else None
+    if not scored or scored[0][0] < 0.6:
+        return None
+    return scored[0][2], seen_as.get(scored[0][2], scored[0][2])

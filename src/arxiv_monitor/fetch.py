@@ -20,13 +20,13 @@ import email.utils
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from . import texmath
 from .errors import FeedError, FetchError
 from .files import write_atomic
 from .ids import ArxivId
@@ -41,30 +41,9 @@ DESC_PREFIX_RE = re.compile(
 NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/",
       "atom": "http://www.w3.org/2005/Atom"}
 EASTERN = ZoneInfo("America/New_York")
-_TEX_ACCENTS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303",
-    "=": "\u0304", ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306",
-    "H": "\u030b", "k": "\u0328", "r": "\u030a",
-}
-_TEX_LETTERS = {
-    "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "aa": "å", "AA": "Å",
-    "l": "ł", "L": "Ł", "i": "ı", "oe": "œ", "OE": "Œ",
-}
-_ACCENT_RE = re.compile(r"\\([\'`^\"~=.]|[cvuHkr](?=[\s{]))\s*\{?\\?([A-Za-z])\}?")
-_LETTER_RE = re.compile(r"\\(ss|ae|AE|aa|AA|oe|OE|[oOlLi])(?![A-Za-z])\s?")
-
-
-def detex(text: str) -> str:
-    """Turn TeX accent escapes into Unicode: ``Garc\\'ia`` -> ``García``."""
-    text = _ACCENT_RE.sub(lambda m: m.group(2) + _TEX_ACCENTS[m.group(1)], text)
-    text = _LETTER_RE.sub(lambda m: _TEX_LETTERS[m.group(1)], text)
-    text = text.replace("{", "").replace("}", "").replace("\\&", "&")
-    return unicodedata.normalize("NFC", text)
-
-
 def split_authors(creator: str) -> list[str]:
-    """Split arXiv's comma-joined ``dc:creator`` into names."""
-    parts = re.split(r",\s*|\s+and\s+", detex(creator or ""))
+    """Split arXiv's comma-joined ``dc:creator`` into names (TeX accents as Unicode)."""
+    parts = re.split(r",\s*|\s+and\s+", texmath.plain(creator or ""))
     return [re.sub(r"\s+", " ", p).strip() for p in parts if p.strip()]
 
 
@@ -104,8 +83,8 @@ def _listing(ids: ArxivId | None, title: str, description: str, announce_type: s
     prefix = DESC_PREFIX_RE.match(description)
     kind = announce_type or (prefix.group("type") if prefix else "new")
     paper = Paper(
-        arxiv_id=ids.bare, version=ids.version or 1, title=clean(title),
-        abstract=clean(description[prefix.end():] if prefix else description),
+        arxiv_id=ids.bare, version=ids.version or 1, title=texmath.plain(clean(title)),
+        abstract=texmath.plain(clean(description[prefix.end():] if prefix else description)),
         authors=split_authors(creators), categories=categories, published=published,
         doi=clean(_text(el, "arxiv:DOI")) or None,
         journal_ref=clean(_text(el, "arxiv:journal_reference")) or None,
@@ -271,7 +250,7 @@ def apply_api_entry(paper: Paper, entry: dict) -> None:
     if cats:
         paper.categories = cats
     if not paper.abstract and entry.get("summary"):
-        paper.abstract = clean(entry["summary"])
+        paper.abstract = texmath.plain(clean(entry["summary"]))
     paper.enriched = True
 
 

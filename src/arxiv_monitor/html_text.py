@@ -29,14 +29,19 @@ _DROP = ("//*[contains(concat(' ', normalize-space(@class), ' '), ' ltx_bibliogr
          " | //*[contains(@class, 'ltx_page_footer')] | //*[contains(@class, 'ltx_TOC')]"
          " | //*[contains(@class, 'ltx_note_mark')] | //*[contains(@class, 'ltx_tag_note')]"
          " | //*[contains(@class, 'ltx_note_type')] | //*[contains(@class, 'ltx_tag_equation')]"
-         " | //*[contains(@class, 'ltx_tag_listingline')]")
+         " | //*[contains(@class, 'ltx_tag_listingline')] | //*[contains(@class, 'ltx_listing_data')]")
 _FATAL = re.compile(r"Conversion to HTML had a Fatal error|This document may be truncated or damaged",
                     re.IGNORECASE)
 MAX_UNDEFINED = 10
 
 
 def _text(el) -> str:
-    return _WS.sub(" ", " ".join(el.itertext())).strip()
+    return _WS.sub(" ", "".join(el.itertext())).strip()
+
+
+def _has(name: str) -> str:
+    """An XPath test for the class token ``name`` (not a longer class that contains it)."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
 def decode(data: bytes) -> str:
@@ -63,20 +68,9 @@ def _check(root, source: str) -> None:
 
 
 def _prepare(root) -> list[str]:
-    """Math to TeX, footnotes in place, link targets visible; returns every link URL."""
+    """Math to TeX, link targets visible, footnotes in place; returns every link URL."""
     import lxml.html
 
-    for note in root.xpath("//*[contains(@class, 'ltx_note') and contains(@class, 'ltx_role_footnote')]"
-                           " | //*[contains(@class, 'ltx_role_footnotetext')]"):
-        content = note.xpath(".//*[contains(@class, 'ltx_note_content')]")
-        for junk in note.xpath(".//*[contains(@class, 'ltx_note_mark') or contains(@class, 'ltx_tag_note')"
-                               " or contains(@class, 'ltx_note_type')]"):
-            junk.drop_tree()
-        text = _text(content[0]) if content else _text(note)
-        replacement = lxml.html.Element("span")
-        replacement.text = f" ({text})" if text else ""
-        replacement.tail = note.tail
-        note.getparent().replace(note, replacement)
     for math in root.xpath("//math"):
         alt = re.sub(r"%\s*\n\s*", "", math.get("alttext") or "") or _text(math)  # TeX line continuations
         replacement = lxml.html.Element("span")
@@ -92,6 +86,17 @@ def _prepare(root) -> list[str]:
         links.append(href)
         if href not in _text(link):
             link.tail = f" <{href}>" + (link.tail or "")
+    for note in root.xpath("//*[contains(@class, 'ltx_note') and contains(@class, 'ltx_role_footnote')]"
+                           " | //*[contains(@class, 'ltx_role_footnotetext')]"):
+        content = note.xpath(".//*[contains(@class, 'ltx_note_content')]")
+        for junk in note.xpath(".//*[contains(@class, 'ltx_note_mark') or contains(@class, 'ltx_tag_note')"
+                               " or contains(@class, 'ltx_note_type')]"):
+            junk.drop_tree()
+        text = _text(content[0]) if content else _text(note)
+        replacement = lxml.html.Element("span")
+        replacement.text = f" ({text})" if text else ""
+        replacement.tail = note.tail
+        note.getparent().replace(note, replacement)
     for el in root.xpath(_DROP):
         el.drop_tree()
     return list(dict.fromkeys(links))
@@ -113,8 +118,10 @@ def _walk(el, out: list[str]) -> None:
             cells = [_text(c) for c in row.xpath("./td | ./th | ./*[contains(@class, 'ltx_td')]")]
             if any(cells):
                 out.append(" | ".join(c for c in cells if c))
-    elif "ltx_listingline" in cls:
-        out.append(_text(el))
+    elif "ltx_listingline" in cls:  # code keeps its spacing and indentation
+        line = "".join(el.itertext()).replace("\xa0", " ").strip("\n").rstrip()
+        if line.strip():
+            out.append(line)
     elif tag in {"p", "figcaption", "pre"} or "ltx_caption" in cls:
         text = _text(el)
         if text:
@@ -160,8 +167,8 @@ def extract(data: bytes) -> Extracted:
     sections: list[Section] = []
     title = root.xpath("//*[contains(@class, 'ltx_title_document')]")
     front = [_text(title[0])] if title else []
-    front += [_text(a) for a in root.xpath("//*[contains(@class, 'ltx_authors')]")[:1]]
-    for abstract in root.xpath("//*[contains(@class, 'ltx_abstract')]")[:1]:
+    front += [_text(a) for a in root.xpath(f"//*[{_has('ltx_authors')}]")[:1]]
+    for abstract in root.xpath(f"//*[{_has('ltx_abstract')}]")[:1]:
         for h in abstract.xpath(".//*[contains(@class, 'ltx_title')]"):
             h.drop_tree()
         lines: list[str] = []

@@ -251,7 +251,8 @@ def _mend_urls(text: str, links: list[str]) -> str:
     for url in sorted(links, key=len, reverse=True):
         if url in text or len(url) < 12:
             continue
-        pattern = r"\s?".join(re.escape(c) for c in url.split("://", 1)[-1])
+        # a line break may split it anywhere; a font without "_" prints a space instead
+        pattern = r"\s?".join(r"[_\s]" if c == "_" else re.escape(c) for c in url.split("://", 1)[-1])
         text = re.sub(rf"(?:https?://\s?)?{pattern}", url, text)
     return text
 

@@ -7,6 +7,7 @@ wrote it; ``load_template`` checks a user's analysis template at start-up.
 from __future__ import annotations
 
 import hashlib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,23 @@ _env = jinja2.Environment(
     loader=jinja2.PackageLoader("arxiv_monitor", "prompts"),
     undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
 )
+
+
+REASONING_MODELS = re.compile(r"reason|r1\b|-r1|qwq|think|\bo[134]\b|o[134]-|gpt-5|deepseek-r", re.IGNORECASE)
+
+
+def is_reasoning(model: str, setting: str = "auto") -> bool:
+    """Whether ``model`` thinks before answering (``llm.reasoning``: auto by name, on, off)."""
+    return setting == "on" or (setting == "auto" and bool(REASONING_MODELS.search(model)))
+
+
+def budgets(max_input: int, max_output: int, reasoning_tokens: int, context_length: int) -> tuple[int, int]:
+    """(input, output) tokens per request: the output budget plus room to think, and the paper
+    text's budget within the context window (when it is known)."""
+    output = max_output + reasoning_tokens
+    if not context_length:
+        return max_input, output
+    return max(256, min(max_input, context_length - output - PROMPT_OVERHEAD)), output
 
 
 def language_name(code: str) -> str:

@@ -30,6 +30,7 @@ from . import __version__, faithful, mdsafe
 from .mdsafe import Md
 from .models import Analysis, DayReport, KeywordHit, ReportEntry, best_topic
 from .replies import headings
+from .texmath import math_html
 from .topics import display_keyword
 
 TYPE_LABELS = {"new": "新提交", "cross": "交叉列出", "replace": "更新", "replace-cross": "更新（交叉列出）"}
@@ -97,27 +98,6 @@ def analysis_md(entry: ReportEntry) -> Md:
 
 # -- HTML -------------------------------------------------------------------
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-_MATH = re.compile(r"\$([^$]{1,300})\$")
-_TEX = {r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\delta": "δ", r"\epsilon": "ε",
-        r"\lambda": "λ", r"\mu": "μ", r"\pi": "π", r"\sigma": "σ", r"\tau": "τ", r"\phi": "φ",
-        r"\omega": "ω", r"\Omega": "Ω", r"\Delta": "Δ", r"\times": "×", r"\leq": "≤",
-        r"\geq": "≥", r"\approx": "≈", r"\sim": "∼", r"\infty": "∞", r"\rightarrow": "→",
-        r"\to": "→", r"\cdot": "·", r"\pm": "±", r"\%": "%"}
-
-
-def _tex_readable(tex: str) -> str:
-    for command, char in _TEX.items():
-        tex = re.sub(re.escape(command) + r"(?![A-Za-z])", char, tex)
-    tex = re.sub(r"\\(?:mathrm|mathbf|mathcal|text|textbf|mathit|operatorname)\{([^{}]*)\}", r"\1", tex)
-    return tex.replace("{", "").replace("}", "").replace("\\", "")
-
-
-def math_html(text: str) -> Markup:
-    """Escape ``text``; show ``$…$`` math as readable inline math."""
-    escaped = str(escape(re.sub(r"\s+", " ", text or "").strip()))
-    return Markup(_MATH.sub(lambda m: f'<span class="math">{_tex_readable(m.group(1))}</span>', escaped))
-
-
 def snippet_html(hit: KeywordHit) -> Markup:
     """The snippet, escaped, with the matched words highlighted."""
     text = str(escape(hit.snippet))

@@ -191,6 +191,14 @@ def build(layout: str, paper: dict) -> None:
     print(f"{layout}: {(out / 'paper.pdf').stat().st_size} bytes PDF, {(out / 'paper.html').stat().st_size} bytes HTML")
 
 
+def build_cases() -> None:
+    """LaTeXML pages for the HTML edge cases: footnotes and listings, a failed conversion."""
+    for tex in sorted((HERE / "cases").glob("*.tex")):
+        subprocess.run(["latexmlc", "--format=html5", "--nodefaultresources", f"--dest={tex.stem}.html",
+                        tex.name], cwd=tex.parent, capture_output=True, text=True)
+        print(f"cases/{tex.stem}.html")
+
+
 def main() -> None:
     for tool in ("pdflatex", "latexmlc"):
         if not shutil.which(tool):
@@ -198,6 +206,7 @@ def main() -> None:
                      "texlive-science latexml")
     for layout, paper in PAPERS.items():
         build(layout, paper)
+    build_cases()
 
 
 if __name__ == "__main__":

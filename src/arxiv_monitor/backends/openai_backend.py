@@ -11,7 +11,6 @@ the relevance judge's scores.
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 from .. import faithful, prompts
@@ -29,9 +28,6 @@ if TYPE_CHECKING:
     from ..config import Config
 
 log = logging.getLogger(__name__)
-
-REASONING_MODELS = re.compile(r"reason|r1\b|-r1|qwq|think|\bo[134]\b|o[134]-|gpt-5|deepseek-r", re.IGNORECASE)
-
 
 def _sections_reply(model: type[AnalysisReply] | type[RepairReply], **context: Any):
     """A parser for analysis or repair replies: a JSON object, else headed Markdown."""
@@ -68,7 +64,7 @@ class OpenAIAnalyzer:
         self.prompt_version = prompts.prompt_version(prompt_template)
         self.count = counter(model, tokenizer)
         self.context_length = context_length
-        self.reasoning = reasoning == "on" or (reasoning == "auto" and bool(REASONING_MODELS.search(model)))
+        self.reasoning = prompts.is_reasoning(model, reasoning)
         self.reasoning_tokens = reasoning_tokens
         self.llm = LLMClient(base_url=base_url, api_key=api_key, model=model, timeout=timeout,
                              max_retries=max_retries, temperature=temperature, json_mode=json_mode,
@@ -98,16 +94,17 @@ class OpenAIAnalyzer:
     def reply_mode(self, mode: str) -> None:
         self.llm.remember(mode)
 
+    def _budgets(self) -> tuple[int, int]:
+        return prompts.budgets(self.max_input_tokens, self.max_output_tokens,
+                               self.reasoning_tokens if self.reasoning else 0, self.context_length)
+
     def output_budget(self) -> int:
         """``max_tokens``: the answer budget, plus room to think for reasoning models."""
-        return self.max_output_tokens + (self.reasoning_tokens if self.reasoning else 0)
+        return self._budgets()[1]
 
     def input_budget(self) -> int:
         """Tokens of paper text per request: the configured budget, within the context window."""
-        if not self.context_length:
-            return self.max_input_tokens
-        room = self.context_length - self.output_budget() - prompts.PROMPT_OVERHEAD
-        return max(256, min(self.max_input_tokens, room))
+        return self._budgets()[0]
 
     def messages(self, paper: Paper, text: FullText, mode: str = "json_schema") -> list[dict[str, str]]:
         """The chat messages for one paper, its text fitted to the input budget."""
