@@ -29,6 +29,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "keywords")
     for name in ("RSS", "API", "HTML", "PDF"):
         monkeypatch.setenv(f"ARXIV_MONITOR_ARXIV_{name}_URL", f"{CLOSED}/{name.lower()}")
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_CROSSREF_URL", f"{CLOSED}/crossref")
     return home
 
 

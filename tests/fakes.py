@@ -239,3 +239,59 @@ def ok(content: str | None = None, **kwargs: Any) -> Reply:
 
 def status(code: int, message: str = "error", headers: dict[str, str] | None = None) -> Reply:
     return Reply(code, error_body(message), {"Content-Type": "application/json", **(headers or {})})
+
+
+class FakeZotero(_Base):
+    """The Zotero web API v3 (or Zotero 7's local API under ``/api``) for one library:
+    ``/users/<id>/items/top`` and ``/users/<id>/collections/<key>/items/top``, JSON, sorted by
+    ``dateAdded``, paged with ``start``/``limit`` (at most 100) and ``Link`` headers, with
+    ``Total-Results`` and ``Last-Modified-Version``; a key is required when one is set."""
+
+    def __init__(self, items: list[dict[str, Any]], user: str = "123456", key: str = "",
+                 prefix: str = "", collections: dict[str, list[str]] | None = None):
+        super().__init__()
+        self.items, self.user, self.key, self.prefix = items, user, key, prefix
+        self.collections = collections or {}
+
+    def handle(self, method: str, path: str, headers: dict, body: bytes) -> Reply:
+        from urllib.parse import parse_qs, urlencode
+
+        parts = urlsplit(path)
+        with self.lock:
+            self.requests.append({"method": method, "path": parts.path, "query": parts.query, "headers": headers})
+        sent = {k.lower(): v for k, v in headers.items()}
+        given = sent.get("zotero-api-key") or sent.get("authorization", "").removeprefix("Bearer ")
+        if self.key and given != self.key:
+            return Reply(403, "Forbidden", {"Content-Type": "text/plain"})
+        base = f"{self.prefix}/users/{self.user}"
+        route = parts.path.removeprefix(base)
+        if route == "/items/top":
+            chosen = self.items
+        elif (m := re.fullmatch(r"/collections/(\w+)/items/top", route)) and m.group(1) in self.collections:
+            chosen = [i for i in self.items if i["key"] in self.collections[m.group(1)]]
+        else:
+            return Reply(404, "Not found", {"Content-Type": "text/plain"})
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        start, limit = int(query.get("start", 0)), min(int(query.get("limit", 25)), 100)
+        ordered = sorted(chosen, key=lambda i: i["data"].get(query.get("sort", "dateAdded"), ""),
+                         reverse=query.get("direction", "desc") == "desc")
+        page = ordered[start:start + limit]
+        links = []
+        if start + limit < len(ordered):
+            nxt = urlencode({**query, "start": start + limit, "limit": limit})
+            links.append(f'<{self.url}{parts.path}?{nxt}>; rel="next"')
+        last = urlencode({**query, "start": max(0, (len(ordered) - 1) // limit * limit), "limit": limit})
+        links.append(f'<{self.url}{parts.path}?{last}>; rel="last"')
+        headers_out = {"Content-Type": "application/json", "Zotero-API-Version": "3",
+                       "Total-Results": str(len(ordered)), "Last-Modified-Version": "4242",
+                       "Link": ", ".join(links)}
+        return Reply(200, json.dumps(page), headers_out)
+
+
+def zotero_item(key: str, title: str, abstract: str = "", added: str = "2026-01-01T00:00:00Z",
+                item_type: str = "journalArticle", **data: Any) -> dict[str, Any]:
+    """One item as the Zotero API returns it (``data`` holds the item's fields)."""
+    return {"key": key, "version": 1, "library": {"type": "user", "id": 123456, "name": "me"},
+            "links": {}, "meta": {},
+            "data": {"key": key, "version": 1, "itemType": item_type, "title": title, "creators": [],
+                     "abstractNote": abstract, "dateAdded": added, "dateModified": added, **data}}

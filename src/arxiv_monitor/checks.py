@@ -15,10 +15,11 @@ and a list of exactly one model is used.
 from __future__ import annotations
 
 import logging
+import os
 from urllib.parse import urlsplit
 
 from .analyze import backend_class
-from .config import Config
+from .config import Config, unset_env
 from .errors import ConfigError
 from .match import compile_keyword
 from .topics import display_keyword
@@ -36,6 +37,16 @@ def preflight(config: Config) -> list[str]:
     if config.backend_name == "openai":
         warnings += _check_openai(config)
     _check_topics(config)
+    for topic in config.topic_list:
+        if topic.legacy_thresholds:
+            warnings.append(f"topic {topic.id} sets {', '.join(topic.legacy_thresholds)}: raw-similarity "
+                            "thresholds no longer apply (relevance is a calibrated probability, kept at 0.5; "
+                            "set cutoff = 0.6 to be stricter). Remove them to silence this warning.")
+        if topic.library and topic.library.zotero and topic.library.zotero != "local":
+            var = unset_env(topic.library.key)
+            if var and not os.environ.get(var):
+                warnings.append(f"topic {topic.id}: its Zotero key names ${var}, which is not set; "
+                                "a private library will refuse the request")
     for name, var in config.unavailable_targets().items():
         warnings.append(f"delivery to {name} is disabled for this run: its secret names ${var}, "
                         "which is not set")

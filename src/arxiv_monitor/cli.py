@@ -19,7 +19,7 @@ from rich.table import Table
 from . import __version__, commands, pipeline
 from .config import config_file, default_home, load_config
 from .errors import MonitorError, redact, redact_logs
-from .models import RunStats
+from .models import RunStats, TopicDecision
 
 app = typer.Typer(
     help="Follow arXiv every announcement day: match your topics, read the papers, "
@@ -93,7 +93,7 @@ def _summary(stats: RunStats, cost: float | None = None, currency: str = "") -> 
     table = Table(title=f"arxiv-monitor run {stats.day or ''}".strip(), show_header=False)
     rows = [
         ("Feed items read", stats.items), ("Kept (announce types)", stats.kept),
-        ("Matched", stats.matched),
+        ("Matched", stats.matched), ("Embedded (ranking)", stats.embedded),
         ("Full texts downloaded", stats.downloaded), ("Full texts from cache", stats.from_cache),
         ("Abstract only (no full text)", stats.fulltext_failed),
         ("Analyses made", stats.analysed), ("Analyses cached", stats.analyses_cached),
@@ -254,13 +254,23 @@ def explain(
                   f"  keyword hits:   {hits or '-'}" + (f"; authors: {', '.join(v.author_hits)}" if v.author_hits else ""),
                   f"  negative hits:  {', '.join(h.keyword for h in v.none_hits) or '-'}",
                   f"  missing 'all':  {', '.join(v.missing_all) or '-'}",
-                  f"  score:          {d.score:.3f} (threshold {d.threshold:.2f}, keyword floor {d.floor:.2f}; ranker {d.ranker})",
+                  f"  similarity:     {d.score:.3f} ({d.ranker})",
+                  f"  probability:    " + ("- (the keywords decide alone)" if d.probability is None else
+                                          f"{d.probability:.2f} (cut-off {d.threshold:.2f}; {_calibration(d)})"),
                   f"  judge:          {judge}"]
-        if d.adjusted_by:
-            lines.append(f"  feedback:       score adjusted by a classifier trained on {d.adjusted_by} ratings")
         lines += [f"  rating:         {'-' if rated is None else ('good' if rated else 'bad')}",
                   f"  decision:       {decision}"]
+        for day, kept in found.days.get(d.topic, []):
+            lines.append(f"  listed {day}: {'kept' if kept else 'not kept'}")
     _result("\n".join(lines))
+
+
+def _calibration(d: TopicDecision) -> str:
+    if d.calibration == "ratings":
+        return f"calibrated on your {d.adjusted_by} ratings"
+    if d.calibration == "shipped":
+        return "the default topic's calibration, from the labelled set"
+    return "the prior calibration; rate papers to fit this topic's own"
 
 
 @app.command()
@@ -310,6 +320,8 @@ def eval_relevance(
     labels: Annotated[Path, typer.Argument(help="LABELS.jsonl: id, title, abstract, categories, labels per line.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     ranker: Annotated[Optional[str], typer.Option("--ranker", help="auto, semantic, tfidf or keywords.")] = None,
+    cv: Annotated[int, typer.Option("--cv", help="K-fold cross-validation of a calibration trained on the labels.")] = 0,
+    sweep: Annotated[bool, typer.Option("--sweep", help="Figures over probability cut-offs 0.1 … 0.9.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Precision, recall and F1 per topic: keywords only, ranker only, and combined."""
@@ -318,7 +330,10 @@ def eval_relevance(
     cfg = _config(config)
     if ranker:
         cfg.relevance.ranker = ranker
-    name, figures = commands.eval_relevance(cfg, labels)
+    result = commands.eval_relevance(cfg, labels, cv, sweep)
+    name, figures = result.ranker, result.figures
+    for warning in result.warnings:
+        console.print(f"[yellow]Warning:[/] {warning}", markup=True, highlight=False)
     if as_json:
         _result(json_mod.dumps({"ranker": name, "topics": figures}, indent=2))
         return

@@ -128,6 +128,7 @@ class Explanation:
     paper: Paper
     decisions: list[TopicDecision]
     ratings: dict[str, bool]
+    days: dict[str, list[tuple[str, bool]]]  # per topic: the days that listed it, kept or not
 
 
 def explain(config: Config, arxiv_id: str) -> Explanation:
@@ -136,11 +137,15 @@ def explain(config: Config, arxiv_id: str) -> Explanation:
         paper = _stored_paper(store, arxiv_id)
         ranker = make_ranker(config, store.embeddings)
         item = Listing(paper)
-        item.decisions = relevance.decide([paper], config.topic_list, ranker,
-                                          adjust=feedback.feedback_adjuster(config, store, ranker))[0]
+        ctx, _ = feedback.prepared(config, store, ranker, batch=[paper])
+        item.decisions = relevance.decide([paper], ctx)[0]
         if config.relevance.judge != "off":
             feedback.judge_runner(config)([item])
-        return Explanation(paper, item.decisions, store.ratings.of_paper(paper.arxiv_id))
+        days: dict[str, list[tuple[str, bool]]] = {}
+        for day, listed in store.days.listings_of(paper.arxiv_id):
+            for d in listed.decisions:
+                days.setdefault(d.topic, []).append((day, d.kept))
+        return Explanation(paper, item.decisions, store.ratings.of_paper(paper.arxiv_id), days)
 
 
 @dataclass
@@ -185,10 +190,27 @@ def list_papers(config: Config, day: str | None = None, limit: int = 50) -> list
         return store.days.paper_rows(day, limit)
 
 
-def eval_relevance(config: Config, labels: Path) -> tuple[str, dict]:
-    """``arxiv-monitor eval relevance``: (ranker name, figures per topic and mode)."""
+@dataclass
+class Evaluation:
+    """What ``eval relevance`` measured: figures per topic and mode, and what it skipped."""
+
+    ranker: str
+    figures: dict[str, dict[str, dict[str, float]]]
+    warnings: list[str]
+
+
+def eval_relevance(config: Config, labels: Path, cv: int = 0, sweep: bool = False) -> Evaluation:
+    """``arxiv-monitor eval relevance``: figures per topic and mode on a labelled set."""
     records = evaluate.load_labels(labels)
-    evaluate.check_topics(records, config.topic_list, labels)
+    topics, warnings = evaluate.check_topics(records, config.topic_list, labels)
     with open_store(config) as store:
         ranker = make_ranker(config, store.embeddings)
-        return ranker.name, evaluate.evaluate(records, config.topic_list, ranker)
+        ctx, problems = feedback.prepared(config.model_copy(update={"topics": topics}), store, ranker,
+                                          ratings=False)
+        warnings += problems
+        shipped = [t for t, c in ctx.calibrations.items() if c.kind == "shipped"]
+        if shipped:
+            warnings.append(f"{', '.join(shipped)} use(s) the calibration shipped with the package, fitted on "
+                            f"the labelled dev set: on that set the combined row is optimistic; --cv K measures "
+                            "a calibration on papers it was not fitted on")
+        return Evaluation(ranker.name, evaluate.evaluate(records, ctx, cv, sweep), warnings)

@@ -186,11 +186,12 @@ class RelevanceConfig(_Section):
     embeddings_url: str = ""  # an OpenAI-compatible /embeddings endpoint instead
     embeddings_model: str = ""
     judge: Literal["off", "borderline", "all"] = "off"  # ask the LLM for a 0-10 relevance score
-    judge_margin: float = Field(0.08, ge=0, le=1)  # "borderline": this close to the threshold
+    judge_margin: float = Field(0.15, ge=0, le=1)  # "borderline": this close to the cut-off
     judge_keep: float = Field(6.0, ge=0, le=10)  # judge score that keeps a paper
     judge_batch: int = Field(8, ge=1, le=50)  # papers per judge call
-    feedback_min: int = Field(10, ge=2)  # ratings of each kind before they adjust a topic
-    feedback_weight: float = Field(0.3, ge=0, le=1)
+    feedback_min: int = Field(10, ge=2)  # good and bad ratings each before they calibrate a topic
+    feedback_weight: float | None = None  # of versions before calibrated probabilities: ignored
+    crossref_url: str = "https://api.crossref.org/works"  # abstracts of library items known by DOI
 
 
 class Config(_Section):
@@ -253,8 +254,7 @@ class Config(_Section):
         if self.topics:
             return self.topics
         if self.keywords:
-            return [TopicConfig(id="keywords", name="关键词", any=list(self.keywords), threshold=2.0,
-                                tfidf_threshold=1.0)]
+            return [TopicConfig(id="keywords", name="关键词", any=list(self.keywords), rank=False)]
         return default_topics()
 
     @property
@@ -277,7 +277,8 @@ class Config(_Section):
         values = [self.llm.api_key.get_secret_value(), self.email.password.get_secret_value()]
         for hook in self.webhooks:
             values += [hook.url.get_secret_value(), hook.secret.get_secret_value()]
-        return [v for v in values if v and not v.startswith("env:")]
+        values += [_from_env(t.library.key.get_secret_value()) for t in self.topics if t.library]
+        return [v for v in values if v and isinstance(v, str) and not v.startswith("env:")]
 
     def unavailable_targets(self) -> dict[str, str]:
         """Delivery targets whose secret names an unset environment variable: name -> variable."""

@@ -1,4 +1,11 @@
-"""``arxiv-monitor eval relevance``: precision, recall and F1 on labelled papers."""
+"""``arxiv-monitor eval relevance``: precision, recall and F1 on labelled papers.
+
+* By mode: the keyword rules alone, the ranker's calibrated probability alone,
+  and the two combined (what a run does).
+* ``--cv K``: K-fold cross-validation of a topic's own calibration: trained on
+  the labels of K-1 folds (as ratings would train it), measured on the last.
+* ``--sweep``: the combined figures over probability cut-offs, to choose one.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from . import calibrate, relevance
 from .errors import MonitorError
 from .models import Paper
 from .rank import Ranker
-from .relevance import decide_one
 from .topics import TopicConfig, keyword_verdict
+
+SWEEP = [round(0.1 * k, 1) for k in range(1, 10)]
 
 
 @dataclass
@@ -43,21 +54,29 @@ def load_labels(path: Path) -> list[Labelled]:
     return records
 
 
-def check_topics(records: list[Labelled], topics: list[TopicConfig], path: Path) -> None:
-    """Stop when the label file's topics and the configured topics do not overlap."""
+def check_topics(records: list[Labelled], topics: list[TopicConfig], path: Path
+                 ) -> tuple[list[TopicConfig], list[str]]:
+    """The configured topics the label file labels, and warnings about the others; stop when
+    there are none (every figure would be 0)."""
     labelled = sorted({k for r in records for k in r.labels})
     configured = [t.id for t in topics]
     if not set(labelled) & set(configured):
         raise MonitorError(f"{path} labels the topics {', '.join(labelled) or '(none)'}, but the "
                            f"configured topics are {', '.join(configured)}: every figure would be 0. "
                            "Use a config whose [[topics]] ids match the labels.")
+    warnings = []
+    if extra := [t for t in configured if t not in labelled]:
+        warnings.append(f"{path} has no labels for {', '.join(extra)}: not evaluated")
+    if unknown := [t for t in labelled if t not in configured]:
+        warnings.append(f"{path} labels {', '.join(unknown)}, which the config does not define: not evaluated")
+    return [t for t in topics if t.id in labelled], warnings
 
 
 def prf(pred: list[bool], gold: list[int]) -> dict[str, float]:
     """Precision, recall, F1 and the confusion counts."""
-    tp = sum(p and g for p, g in zip(pred, gold))
-    fp = sum(p and not g for p, g in zip(pred, gold))
-    fn = sum(g and not p for p, g in zip(pred, gold))
+    tp = sum(bool(p) and bool(g) for p, g in zip(pred, gold))
+    fp = sum(bool(p) and not g for p, g in zip(pred, gold))
+    fn = sum(bool(g) and not p for p, g in zip(pred, gold))
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -65,20 +84,49 @@ def prf(pred: list[bool], gold: list[int]) -> dict[str, float]:
             "tp": tp, "fp": fp, "fn": fn}
 
 
-def evaluate(records: list[Labelled], topics: list[TopicConfig],
-             ranker: Ranker) -> dict[str, dict[str, dict[str, float]]]:
-    """Precision, recall and F1 per topic, for keywords only, the ranker only, and combined."""
+def _kept(decisions: list[list], j: int) -> list[bool]:
+    return [row[j].kept for row in decisions]
+
+
+def evaluate(records: list[Labelled], ctx: relevance.Context, cv: int = 0,
+             sweep: bool = False) -> dict[str, dict[str, dict[str, float]]]:
+    """Figures per topic and mode (``keywords``, ``semantic``, ``combined``; ``cv`` and
+    ``cutoff 0.x`` rows when asked). The label file's papers are their own background."""
     papers = [r.paper for r in records]
-    scores = ranker.scores(papers, topics)
-    verdicts = [[keyword_verdict(p, t) for t in topics] for p in papers]
+    ctx.background = []
+    modes = ["keywords"] if ctx.ranker.kind == "keywords" else ["keywords", "semantic", "combined"]
+    runs = {mode: relevance.decide(papers, ctx, mode) for mode in modes}
     out: dict[str, dict[str, dict[str, float]]] = {}
-    for j, topic in enumerate(topics):
+    for j, topic in enumerate(ctx.topics):
         gold = [r.labels.get(topic.id, 0) for r in records]
-        out[topic.id] = {}
-        for mode in ("keywords", "semantic", "combined"):
-            if mode != "keywords" and ranker.kind == "keywords":
-                continue
-            pred = [decide_one(verdicts[i][j], topic, scores[i, j], ranker, mode).kept
-                    for i in range(len(papers))]
-            out[topic.id][mode] = prf(pred, gold)
+        out[topic.id] = {mode: prf(_kept(runs[mode], j), gold) for mode in modes}
+        if sweep and ctx.ranker.kind != "keywords":
+            for cut in SWEEP:
+                one = relevance.Context(ctx.ranker, [topic.model_copy(update={"cutoff": cut})], ctx.examples,
+                                        [], ctx.calibrations, ctx.prototype_scores)
+                out[topic.id][f"cutoff {cut}"] = prf(_kept(relevance.decide(papers, one), 0), gold)
+        if cv and ctx.ranker.kind != "keywords":
+            out[topic.id][f"cv {cv}-fold"] = prf(cross_validate(papers, gold, ctx, topic, cv), gold)
     return out
+
+
+def cross_validate(papers: list[Paper], gold: list[int], ctx: relevance.Context, topic: TopicConfig,
+                   folds: int) -> list[bool]:
+    """Kept or not, for each paper, by a calibration trained on the other folds' labels."""
+    one = relevance.Context(ctx.ranker, [topic], ctx.examples, list(papers), {}, ctx.prototype_scores)
+    scores = ctx.ranker.scores(papers, [topic], ctx.examples)
+    scale = relevance.scales(one, papers, scores)[0]
+    feats = relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
+    embeddings = ctx.ranker.embed_papers(papers) if ctx.ranker.kind != "keywords" else None
+    fold = np.random.RandomState(0).permutation(len(papers)) % folds
+    kept = [False] * len(papers)
+    y = np.asarray(gold)
+    for k in range(folds):
+        train, test = np.where(fold != k)[0], np.where(fold == k)[0]
+        if len(set(y[train])) < 2:
+            continue
+        trained = calibrate.fit(feats[train], y[train].tolist(), embeddings[train] if embeddings is not None else None)
+        one.calibrations = {topic.id: trained}
+        for i, row in zip(test, relevance.decide([papers[i] for i in test], one)):
+            kept[i] = row[0].kept
+    return kept

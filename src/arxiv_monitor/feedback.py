@@ -1,8 +1,9 @@
 """Relevance beyond the ranker: the user's ratings and the optional LLM judge.
 
-* ``feedback_adjuster``: once a topic has enough good and bad ratings
-  (``arxiv-monitor rate``), a logistic-regression classifier on the paper
-  embeddings shifts that topic's scores.
+* ``context``: what a batch is decided with; once a topic has enough good and
+  bad ratings (``arxiv-monitor rate``), its calibration is trained on them (on
+  the paper embeddings with the semantic ranker, on the keyword evidence and
+  similarity with TF-IDF).
 * ``judge_runner``: asks the LLM for 0-10 relevance scores of borderline (or
   all kept) papers, in batches, and lets them decide.
 """
@@ -13,35 +14,69 @@ import asyncio
 import logging
 from typing import Any
 
-from . import relevance
+from . import backfill, calibrate, library, relevance
 from .analyze import make_analyzer
 from .config import Config
 from .models import Listing, Paper
+from .net import PoliteClient
 from .store import Store
+from .topics import keyword_verdict
 
 log = logging.getLogger(__name__)
 
 
-def feedback_adjuster(config: Config, store: Store, ranker: Any) -> Any:
-    """Once a topic has enough good and bad ratings, a classifier on embeddings adjusts its scores."""
-    if getattr(ranker, "kind", "") != "semantic":
-        return None
-    topics, models = config.topic_list, {}
-    for t in topics:
-        rated = [(store.papers.latest(r.arxiv_id), r.good) for r in store.ratings.all(t.id)]
-        rated = [(p, good) for p, good in rated if p is not None]
-        good = sum(g for _, g in rated)
-        if min(good, len(rated) - good) >= config.relevance.feedback_min:
-            vectors = ranker.embed_papers([p for p, _ in rated])
-            models[t.id] = (relevance.train_feedback(vectors, [int(g) for _, g in rated]), len(rated))
-    if not models:
-        return None
+BACKGROUND = 2000  # papers seen before that set each topic's similarity scale
 
-    def adjust(papers: list[Paper], scores: Any) -> Any:
-        vectors = ranker.embed_papers(papers)
-        feedback = {tid: (m.predict_proba(vectors)[:, 1], n) for tid, (m, n) in models.items()}
-        return relevance.adjust_scores(scores, topics, feedback, config.relevance.feedback_weight)
-    return adjust
+
+def prepared(config: Config, store: Store, ranker: Any, client: PoliteClient | None = None,
+             batch: list[Paper] | None = None, ratings: bool = True) -> tuple[relevance.Context, list[str]]:
+    """Everything a batch is decided with, and warnings: the topics' example papers (fetched
+    once; without a client, the stored ones), their libraries (``library.py``) and
+    calibrations."""
+    if ranker.kind == "keywords":
+        return relevance.Context(ranker, config.topic_list), []
+    examples = backfill.example_papers(config, store, client)
+    topics, seeded, warnings = library.seed(config.topic_list, examples, store, client, config.arxiv.api_url,
+                                            config.relevance.crossref_url)
+    return context(config.model_copy(update={"topics": topics}), store, ranker, seeded, batch, ratings), warnings
+
+
+def context(config: Config, store: Store, ranker: Any, examples: dict[str, Paper] | None = None,
+            batch: list[Paper] | None = None, ratings: bool = True) -> relevance.Context:
+    """What a batch's decisions are made with: the topics, the background of papers seen
+    before, and each topic's calibration (trained on the user's ratings, else the one shipped
+    for an unchanged default topic, else the prior)."""
+    ctx = relevance.Context(ranker, config.topic_list, examples or {})
+    if ranker.kind == "keywords":
+        return ctx
+    if ranker.kind == "semantic":  # their embeddings are cached: the background costs little
+        ctx.background = store.papers.recent(BACKGROUND)
+    ctx.prototype_scores = ranker.prototype_scores(ctx.topics, ctx.examples)
+    model = getattr(ranker, "model_name", "")
+    for topic in ctx.topics:
+        trained = _from_ratings(config, store, ctx, topic, batch or []) if ratings else None
+        if trained is not None:
+            ctx.calibrations[topic.id] = trained
+        elif ranker.kind == "semantic" and (found := calibrate.shipped(topic.id, topic.signature(), model)):
+            ctx.calibrations[topic.id] = found
+    return ctx
+
+
+def _from_ratings(config: Config, store: Store, ctx: relevance.Context, topic: Any,
+                  batch: list[Paper]) -> calibrate.Calibration | None:
+    """A topic's own calibration, once it has enough good and bad ratings."""
+    rated = [(store.papers.latest(r.arxiv_id), r.good) for r in store.ratings.all(topic.id)]
+    rated = [(p, good) for p, good in rated if p is not None]
+    good = sum(g for _, g in rated)
+    if min(good, len(rated) - good) < config.relevance.feedback_min:
+        return None
+    papers = [p for p, _ in rated]
+    one = relevance.Context(ctx.ranker, [topic], ctx.examples, ctx.background + batch, {}, ctx.prototype_scores)
+    scores = ctx.ranker.scores(papers, [topic], ctx.examples)
+    scale = relevance.scales(one, papers, scores)[0]
+    feats = relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
+    embeddings = ctx.ranker.embed_papers(papers) if ctx.ranker.kind != "keywords" else None
+    return calibrate.fit(feats, [int(g) for _, g in rated], embeddings)
 
 
 def judge_runner(config: Config) -> Any:

@@ -101,10 +101,10 @@ class TopicDecision:
     kept_by: str | None  # "keywords", "semantic", "judge" or None
     verdict: KeywordVerdict = field(default_factory=KeywordVerdict)
     probability: float | None = None
-    floor: float = 0.0
     judge: float | None = None  # the LLM judge's 0-10 score
     judge_reason: str = ""
-    adjusted_by: int = 0  # ratings that adjusted the score
+    adjusted_by: int = 0  # the user's ratings the topic's calibration was trained on
+    calibration: str = ""  # "prior", "shipped" or "ratings": what turned the score into a probability
 
     @property
     def kept(self) -> bool:
@@ -282,6 +282,18 @@ class ReportEntry:
 
 
 @dataclass
+class Dropped:
+    """A paper of the day that names a topic's keyword but was judged not relevant to it."""
+
+    paper: Paper
+    decision: TopicDecision
+
+    @property
+    def keywords(self) -> list[str]:
+        return list(dict.fromkeys(h.keyword for h in self.decision.hits))
+
+
+@dataclass
 class DayReport:
     """One announcement day's report: the header facts and the entries."""
 
@@ -297,6 +309,7 @@ class DayReport:
     notices: list[str] = field(default_factory=list)  # why the report is degraded, if it is
     language: str = "zh"  # of the labels
     update: bool = False  # delivered again because a later run completed or repaired the day
+    dropped: list[Dropped] = field(default_factory=list)  # keyword hits judged not relevant
 
     @property
     def quality(self) -> tuple[int, int]:
@@ -312,6 +325,7 @@ class RunStats:
     items: int = 0
     kept: int = 0
     matched: int = 0
+    embedded: int = 0  # papers and topic texts embedded by the ranker (not from its cache)
     downloaded: int = 0
     from_cache: int = 0
     fulltext_failed: int = 0
@@ -333,7 +347,7 @@ class RunStats:
 
     def add(self, part: RunStats) -> None:
         """Add a caught-up day's counts to the run's (its day and report stay the run's own)."""
-        for name in ("downloaded", "from_cache", "fulltext_failed", "analysed", "analyses_cached",
+        for name in ("embedded", "downloaded", "from_cache", "fulltext_failed", "analysed", "analyses_cached",
                      "analyses_failed", "tokens_in", "tokens_out", "claims_supported", "claims_unsupported"):
             setattr(self, name, getattr(self, name) + getattr(part, name))
         for name in ("delivered", "delivery_failed", "notes", "warnings", "errors"):

@@ -84,7 +84,7 @@ def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedB
                 progress: Progress, stats: RunStats) -> DayReport:
     """Match, enrich, read, analyse, report and deliver one day's papers."""
     day = (batch.day or dt.date.today()).isoformat()
-    listings = stage_match(config, store, batch.listings, client)
+    listings = stage_match(config, store, batch.listings, client, progress, stats)
     kept = [item for item in listings if item.kept]
     stage_enrich(config, store, client, [item.paper for item in listings], [item.paper for item in kept])
     store.days.save(day, config.categories, topic_keywords(config.topic_list), batch.items_read, listings)
@@ -115,16 +115,20 @@ def stage_fetch(config: Config, client: PoliteClient, feeds: list[Path] | None,
     return batch
 
 
-def stage_match(config: Config, store: Store, listings: list[Listing],
-                client: PoliteClient | None = None) -> list[Listing]:
-    """Every topic's decision on every listing: keywords first, then the ranker's score."""
+def stage_match(config: Config, store: Store, listings: list[Listing], client: PoliteClient | None = None,
+                progress: Progress | None = None, stats: RunStats | None = None) -> list[Listing]:
+    """Every topic's decision on every listing: keywords, the calibrated probability from the
+    ranker's similarity, and the optional LLM judge."""
     if not listings:
         return []
-    ranker = make_ranker(config, store.embeddings)
-    examples = backfill.example_papers(config, store, client) if ranker.kind != "keywords" else {}
-    return relevance.select(listings, config.topic_list, ranker, examples,
-                            adjust=feedback.feedback_adjuster(config, store, ranker),
-                            judge=feedback.judge_runner(config) if config.relevance.judge != "off" else None)
+    ranker = make_ranker(config, store.embeddings, progress)
+    ctx, warnings = feedback.prepared(config, store, ranker, client, [item.paper for item in listings])
+    selected = relevance.select(listings, ctx,
+                                judge=feedback.judge_runner(config) if config.relevance.judge != "off" else None)
+    if stats is not None:
+        stats.warnings += warnings
+        stats.embedded += getattr(ranker, "embedded", 0)
+    return selected
 
 
 def stage_enrich(config: Config, store: Store, client: PoliteClient, papers: list[Paper],

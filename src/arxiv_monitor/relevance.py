@@ -1,73 +1,121 @@
 """Stage 2: which papers are relevant to which topics, and why.
 
-For each (paper, topic): the topic's keyword verdict (``topics.py``) and the
-ranker's score (``rank.py``). A paper is kept for a topic when
+For each (paper, topic): the topic's keyword verdict (``topics.py``), the
+ranker's raw similarity (``rank.py``) and, from both, a calibrated
+probability of relevance (``calibrate.py``). A paper is kept for a topic when
 
-* its keywords pass (an ``any`` keyword or author matches, every ``all``
-  entry is met, no ``none`` keyword matches, the categories fit) and its
-  score reaches the topic's keyword floor; or
-* its score alone reaches the topic's threshold ("semantic match"), and no
-  ``none`` keyword matches.
+* no negative keyword matches, every ``all`` entry is met and the categories
+  fit, and
+* a keyword of the topic is in its title, or its probability reaches the
+  topic's cut-off (0.5 unless ``cutoff`` says otherwise).
 
+With no ranker (``relevance.ranker = "keywords"``) the keywords decide alone.
 Every decision keeps its evidence, so ``arxiv-monitor explain`` can show it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import calibrate
+from .calibrate import Calibration, Scale, evidence, scale
 from .models import KeywordVerdict, Listing, Paper, TopicDecision, best_topic
 from .rank import Ranker
-from .topics import TopicConfig, hit_floor, keyword_verdict
+from .topics import TopicConfig, keyword_verdict
+
+DEFAULT_CUTOFF = 0.5
 
 
-def _limits(topic: TopicConfig, kind: str) -> tuple[float, float]:
-    if kind == "semantic":
-        return topic.threshold, topic.keyword_floor
-    if kind == "tfidf":
-        return topic.tfidf_threshold, topic.tfidf_floor
-    return 2.0, -2.0  # keywords alone: no score keeps or drops a paper
+@dataclass
+class Context:
+    """What one batch's decisions are made with."""
+
+    ranker: Ranker
+    topics: list[TopicConfig]
+    examples: dict[str, Paper] = field(default_factory=dict)
+    background: list[Paper] = field(default_factory=list)  # papers seen before, besides the batch
+    calibrations: dict[str, Calibration] = field(default_factory=dict)  # trained, by topic id
+    prototype_scores: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def decide_one(verdict: KeywordVerdict, topic: TopicConfig, score: float, ranker: Ranker,
-               mode: str = "combined") -> TopicDecision:
-    """A topic's decision from the keyword verdict and the score (``mode`` for evaluation)."""
-    threshold, floor = _limits(topic, ranker.kind)
-    counted = [h for h in verdict.hits if mode == "keywords" or score >= hit_floor(h, floor)]
-    by_keywords = verdict.passes and (bool(counted) or bool(verdict.author_hits))
-    by_score = score >= threshold and not verdict.none_hits and verdict.category_ok
-    kept_by = None
-    if mode in ("combined", "keywords") and by_keywords:
-        kept_by = "keywords"
-    elif mode in ("combined", "semantic") and by_score:
-        kept_by = "semantic"
-    return TopicDecision(topic.id, topic.label, round(float(score), 4), threshold, ranker.name,
-                         kept_by, verdict, floor=floor)
+def cutoff(topic: TopicConfig) -> float:
+    return topic.cutoff if topic.cutoff is not None else DEFAULT_CUTOFF
 
 
-def decide(papers: list[Paper], topics: list[TopicConfig], ranker: Ranker,
-           examples: dict[str, Paper] | None = None, mode: str = "combined",
-           adjust: Any = None) -> list[list[TopicDecision]]:
-    """Every topic's decision on every paper (``adjust`` may shift the scores first)."""
-    scores = ranker.scores(papers, topics, examples) if papers else np.zeros((0, len(topics)))
-    used: dict[str, int] = {}
-    if adjust is not None and len(papers):
-        scores, used = adjust(papers, scores)
-    out = [[decide_one(keyword_verdict(p, t), t, scores[i, j], ranker, mode)
-            for j, t in enumerate(topics)] for i, p in enumerate(papers)]
-    for row in out:
-        for d in row:
-            d.adjusted_by = used.get(d.topic, 0)
+def scales(ctx: Context, papers: list[Paper], scores: np.ndarray) -> list[Scale]:
+    """Each topic's similarity scale, from the batch and the background."""
+    extra = [p for p in ctx.background if p.arxiv_id not in {q.arxiv_id for q in papers}]
+    everything = papers + extra
+    all_scores = np.vstack([scores, ctx.ranker.scores(extra, ctx.topics, ctx.examples)]) if extra else scores
+    out = []
+    for j, topic in enumerate(ctx.topics):
+        found = np.array([evidence(keyword_verdict(p, topic))[:2] for p in everything]).reshape(-1, 2)
+        one = scale(all_scores[:, j], all_scores[found[:, 0] > 0, j], ctx.prototype_scores.get(topic.id))
+        one.coverage = calibrate.coverage(one, all_scores[:, j], found.sum(axis=1) > 0)
+        out.append(one)
     return out
 
 
+def decide(papers: list[Paper], ctx: Context, mode: str = "combined") -> list[list[TopicDecision]]:
+    """Every topic's decision on every paper. ``mode`` (for evaluation): ``combined``,
+    ``keywords`` (the keyword rules alone) or ``semantic`` (the probability from the
+    similarity alone)."""
+    if not papers:
+        return []
+    topics, ranker = ctx.topics, ctx.ranker
+    scores = ranker.scores(papers, topics, ctx.examples)
+    verdicts = [[keyword_verdict(p, t) for t in topics] for p in papers]
+    out: list[list[TopicDecision]] = [[] for _ in papers]
+    ranked = ranker.kind != "keywords" and any(t.rank for t in topics)
+    topic_scales = scales(ctx, papers, scores) if ranked else []
+    embeddings = ranker.embed_papers(papers) if any(c.embedding_coef for c in ctx.calibrations.values()) else None
+    for j, topic in enumerate(topics):
+        if not ranked or not topic.rank:  # the keywords decide alone
+            for i in range(len(papers)):
+                kept = "keywords" if verdicts[i][j].passes and mode != "semantic" else None
+                out[i].append(TopicDecision(topic.id, topic.label, 0.0, cutoff(topic), "keywords", kept,
+                                            verdicts[i][j]))
+            continue
+        cal = ctx.calibrations.get(topic.id) or calibrate.prior(ranker.kind, topic_scales[j].coverage)
+        if mode == "semantic":  # the similarity alone, whatever the topic's calibration
+            cal = calibrate.prior(ranker.kind, coverage=0.0)
+        feats = features(topic_scales[j], scores[:, j], [v[j] for v in verdicts])
+        if mode == "semantic":
+            feats[:, 1:] = 0.0
+        probs = cal.probability(feats, embeddings if cal.embedding_coef else None)
+        for i in range(len(papers)):
+            out[i].append(_decision(topic, verdicts[i][j], float(scores[i, j]), float(probs[i]), ranker, cal, mode))
+    return out
+
+
+def features(topic_scale: Scale, scores: np.ndarray, verdicts: list[KeywordVerdict]) -> np.ndarray:
+    """The evidence matrix of one topic: normalised similarity, then the keyword features."""
+    u = topic_scale.u(scores)
+    return np.array([[u[i], *evidence(v)] for i, v in enumerate(verdicts)], dtype=float).reshape(len(verdicts), 5)
+
+
+def _decision(topic: TopicConfig, verdict: KeywordVerdict, score: float, probability: float, ranker: Ranker,
+              cal: Calibration, mode: str) -> TopicDecision:
+    blocked = bool(verdict.none_hits or verdict.missing_all or not verdict.category_ok)
+    title_hit = evidence(verdict)[0] > 0
+    named = bool(verdict.hits or verdict.author_hits)
+    kept_by = None
+    if mode == "keywords":
+        kept_by = "keywords" if verdict.passes else None
+    elif not blocked and ((title_hit and mode == "combined") or probability >= cutoff(topic)):
+        kept_by = "keywords" if named and mode == "combined" else "semantic"
+    return TopicDecision(topic.id, topic.label, round(score, 4), cutoff(topic), ranker.name, kept_by, verdict,
+                         probability=round(probability, 4),
+                         adjusted_by=cal.labels if cal.kind == "ratings" else 0, calibration=cal.kind)
+
+
 def borderline(d: TopicDecision, margin: float) -> bool:
-    """Near the threshold, or a keyword hit near its floor: a case for the judge."""
-    near_threshold = abs(d.score - d.threshold) <= margin
-    near_floor = bool(d.hits) and abs(d.score - d.floor) <= margin
-    return near_threshold or near_floor
+    """Near the cut-off: a case for the judge."""
+    value = d.probability if d.probability is not None else d.score
+    return abs(value - d.threshold) <= margin
 
 
 def apply_judge(d: TopicDecision, score: float, reason: str, keep: float) -> None:
@@ -79,46 +127,22 @@ def apply_judge(d: TopicDecision, score: float, reason: str, keep: float) -> Non
         d.kept_by = None  # a title keyword hit is never overruled
 
 
-def adjust_scores(scores: np.ndarray, topics: list[TopicConfig], feedback: dict[str, Any],
-                  weight: float) -> tuple[np.ndarray, dict[str, int]]:
-    """Shift each topic's scores by a classifier trained on the user's ratings.
-
-    ``feedback[topic_id]`` is ``(probabilities, n_ratings)``: the classifier's
-    probability that each paper is good. The score moves by
-    ``weight * (p - 0.5)``.
-    """
-    out, used = scores.copy(), {}
-    for j, t in enumerate(topics):
-        if t.id in feedback:
-            probs, n = feedback[t.id]
-            out[:, j] = scores[:, j] + weight * (np.asarray(probs) - 0.5)
-            used[t.id] = n
-    return out, used
-
-
-def train_feedback(vectors: np.ndarray, labels: list[int]) -> Any:
-    """A small logistic-regression classifier on paper embeddings."""
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(max_iter=1000, class_weight="balanced").fit(vectors, labels)
-
-
-def select(listings: list[Listing], topics: list[TopicConfig], ranker: Ranker,
-           examples: dict[str, Paper] | None = None, adjust: Any = None,
-           judge: Any = None) -> list[Listing]:
+def select(listings: list[Listing], ctx: Context, judge: Any = None) -> list[Listing]:
     """Every listing with every topic's decision: kept ones first, grouped by best topic
-    and ordered by score within it, then the rest in feed order.
+    and ordered by probability within it, then the rest in feed order.
 
     ``judge(listings)`` may revise decisions in place before the ordering.
     """
     papers = [item.paper for item in listings]
-    for item, decisions in zip(listings, decide(papers, topics, ranker, examples, adjust=adjust)):
+    for item, decisions in zip(listings, decide(papers, ctx)):
         item.decisions = decisions
     if judge is not None:
         judge(listings)
-    order = {t.id: n for n, t in enumerate(topics)}
+    order = {t.id: n for n, t in enumerate(ctx.topics)}
 
     def key(item: Listing) -> tuple:
         top = best_topic(item.decisions)
-        return (0, order[top.topic], -top.score) if top else (1, 0, 0.0)
+        if top is None:
+            return (1, 0, 0.0)
+        return (0, order[top.topic], -(top.probability if top.probability is not None else top.score))
     return sorted(listings, key=key)

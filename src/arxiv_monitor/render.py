@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 
 from . import __version__, faithful, mdsafe
 from .mdsafe import Md
-from .models import Analysis, DayReport, KeywordHit, ReportEntry, best_topic
+from .models import Analysis, DayReport, Dropped, KeywordHit, ReportEntry, best_topic
 from .replies import headings
 from .texmath import math_html
 from .topics import display_keyword
@@ -158,9 +158,9 @@ def topic_reasons(entry: ReportEntry, quote: str = "`", esc: Callable[[str], str
             why = "大模型判定相关"
         else:
             why = f"语义匹配（{d.ranker}）"
-        score = "" if d.ranker == "keywords" else f"，相关度 {d.score:.2f}"
+        score = "" if d.probability is None else f"，相关概率 {d.probability:.2f}"
         if d.adjusted_by:
-            score += f"（已按你的 {d.adjusted_by} 条评分调整）"
+            score += f"（按你的 {d.adjusted_by} 条评分校准）"
         if d.judge is not None:
             score += f"；大模型评分 {d.judge:g}/10：{esc(d.judge_reason)}"
         lines.append(f"{esc(d.label)}：{why}{score}")
@@ -188,8 +188,23 @@ def _env(autoescape: bool = False) -> jinja2.Environment:
                        math_html=math_html, snippet_html=snippet_html, analysis_html=analysis_html,
                        tldr=tldr, topic_label=topic_label,
                        topic_reasons=lambda e: [Md(r) for r in topic_reasons(e, "`", mdsafe.text)],
-                       topic_reasons_plain=lambda e: topic_reasons(e, quote="\u201c"))
+                       topic_reasons_plain=lambda e: topic_reasons(e, quote="\u201c"),
+                       display_keyword=display_keyword, dropped_why=dropped_why)
     return env
+
+
+def dropped_why(x: Dropped) -> str:
+    """Why a keyword hit was not kept: its probability, a negative keyword, the categories."""
+    d = x.decision
+    if d.verdict.none_hits:
+        return "排除词 " + "、".join(f"\u201c{display_keyword(h.keyword)}\u201d" for h in d.verdict.none_hits)
+    if d.verdict.missing_all:
+        return "缺少必需词 " + "、".join(f"\u201c{w}\u201d" for w in d.verdict.missing_all)
+    if not d.verdict.category_ok:
+        return "不在主题分类内"
+    if d.judge is not None:
+        return f"大模型评分 {d.judge:g}/10"
+    return f"相关概率 {d.probability:.2f}" if d.probability is not None else "未达保留条件"
 
 
 def _mode(report: DayReport) -> str:
@@ -242,7 +257,7 @@ def _context(report: DayReport) -> dict[str, Any]:
                 entries=report.entries, type_counts=type_counts, mode=_mode(report),
                 groups=_groups(report), overview=overview_view(report), cost_note=report.cost_note,
                 topics=list(dict.fromkeys(topic_label(e) for e in report.entries if e.topics)),
-                ranker=ranker_note(report))
+                ranker=ranker_note(report), dropped=report.dropped)
 
 
 def render_markdown(report: DayReport) -> str:
@@ -291,7 +306,12 @@ def report_data(report: DayReport) -> dict[str, Any]:
             "items": report.items, "backend": report.backend, "model": report.model,
             "notices": report.notices,
             "overview": asdict(report.overview) if report.overview is not None else None,
-            "papers": papers}
+            "papers": papers,
+            "keyword_hits_dropped": [
+                {"arxiv_id": x.paper.arxiv_id, "versioned_id": x.paper.versioned_id, "title": x.paper.title,
+                 "abs_url": x.paper.abs_url, "topic": x.decision.topic, "keywords": x.keywords,
+                 "probability": x.decision.probability, "negative": [h.keyword for h in x.decision.verdict.none_hits]}
+                for x in report.dropped]}
 
 
 def render_json(report: DayReport) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from .config import Config
 from .errors import MonitorError
 from .files import write_atomic
-from .models import Analysis, DayReport, Listing, Overview, ReportEntry
+from .models import Analysis, DayReport, Dropped, Listing, Overview, ReportEntry
 from .render import render_html, render_json, render_markdown
 from .store import Shown, Store
 
@@ -33,7 +33,20 @@ def build_day_report(config: Config, store: Store, day: str) -> DayReport:
     stored = store.overviews.get(day)
     summary = stored.overview if stored else None
     return DayReport(day, info.categories, info.keywords, info.items, entries, backend, model, summary,
-                     cost_note(config, entries, summary), language=config.language)
+                     cost_note(config, entries, summary), language=config.language, dropped=dropped(store, day))
+
+
+def dropped(store: Store, day: str) -> list[Dropped]:
+    """The day's papers that name a topic's keyword but were not kept: nothing vanishes
+    without a trace. One line per paper, under its most probable such topic."""
+    out = []
+    for item in store.days.listings(day, kept_only=False):
+        if item.kept:
+            continue
+        named = [d for d in item.decisions if d.hits]
+        if named:
+            out.append(Dropped(item.paper, max(named, key=lambda d: d.probability or 0.0)))
+    return out
 
 
 def _info(store: Store, day: str):
@@ -121,7 +134,7 @@ def published_report(config: Config, store: Store, day: str) -> DayReport:
     stored = store.overviews.get(day)
     return DayReport(day, info.categories, info.keywords, info.items, entries, header["backend"],
                      header["model"], stored.overview if stored else None, header["cost_note"],
-                     header["notices"], header["language"])
+                     header["notices"], header["language"], dropped=dropped(store, day))
 
 
 def _by_id(store: Store, analysis_id: int | None) -> Analysis | None:

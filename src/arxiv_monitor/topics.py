@@ -13,10 +13,43 @@ in one of them.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from .match import find, snippet
 from .models import KeywordHit, KeywordVerdict, Paper
+
+
+class LibrarySource(BaseModel):
+    """Where a topic takes its example papers from: a Zotero library (web API or Zotero 7's
+    local API) or an export file (BibTeX, CSL-JSON, RIS)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = ""  # a .bib, .json (CSL-JSON) or .ris export
+    zotero: str = ""  # "user:123456", "group:98765", or "local" (the Zotero 7 app on this machine)
+    collection: str = ""  # a collection key (e.g. "ABCD2345"); default: the whole library
+    key: SecretStr = SecretStr("env:ZOTERO_API_KEY")  # web API key; "env:NAME" reads the environment
+    url: str = ""  # the API base; default https://api.zotero.org, or http://127.0.0.1:23119/api
+    limit: int = Field(200, ge=1, le=5000)  # the most recently added items
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LibrarySource:
+        if bool(self.file) == bool(self.zotero):
+            raise ValueError("a topic library names either file = \"…\" or zotero = \"user:ID\" / "
+                             "\"group:ID\" / \"local\"")
+        if self.zotero and not re.fullmatch(r"(user|group):\d+|local", self.zotero):
+            raise ValueError(f"zotero = {self.zotero!r}: write \"user:123456\" or \"group:98765\" (the "
+                             "numeric id on zotero.org/settings/keys or the group's page), or \"local\"")
+        return self
+
+    @property
+    def name(self) -> str:
+        """How the library is named in messages and in the store (no secrets)."""
+        if self.file:
+            return f"file:{self.file}"
+        return f"zotero:{self.zotero}" + (f"/collection:{self.collection}" if self.collection else "")
 
 
 class TopicConfig(BaseModel):
@@ -33,10 +66,29 @@ class TopicConfig(BaseModel):
     categories: list[str] = Field(default_factory=list)
     description: str = ""  # free text; each line is embedded as one prototype
     examples: list[str] = Field(default_factory=list)  # arXiv ids of papers on the topic
-    threshold: float = Field(0.62, ge=-1, le=2)  # semantic score that keeps a paper alone (>1: never)
-    keyword_floor: float = Field(0.0, ge=-1, le=1)  # semantic score a keyword hit needs too
-    tfidf_threshold: float = Field(0.2, ge=0, le=2)  # the same, for the TF-IDF ranker
-    tfidf_floor: float = Field(0.0, ge=0, le=1)
+    library: LibrarySource | None = None  # more examples: the user's own papers on the topic
+    cutoff: float | None = Field(None, ge=0, le=1)  # probability that keeps a paper (default 0.5)
+    rank: bool = True  # false: the keywords decide alone, with no similarity ranking
+    # Raw-similarity thresholds of versions before calibrated probabilities: accepted, ignored.
+    threshold: float | None = None
+    keyword_floor: float | None = None
+    tfidf_threshold: float | None = None
+    tfidf_floor: float | None = None
+
+    @property
+    def legacy_thresholds(self) -> list[str]:
+        """The old raw-similarity settings this topic still sets (they no longer apply)."""
+        return [k for k in ("threshold", "keyword_floor", "tfidf_threshold", "tfidf_floor")
+                if getattr(self, k) is not None]
+
+    def signature(self) -> str:
+        """Changes when anything that decides relevance changes (for shipped calibrations)."""
+        import hashlib
+        import json
+
+        data = [self.id, self.any, self.all, self.none, self.authors, self.categories, self.description,
+                self.examples]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
     @property
     def label(self) -> str:
@@ -110,7 +162,6 @@ def default_topics() -> list[TopicConfig]:
                 "Vision-language-action model for autonomous driving that outputs trajectories.",
                 "Benchmark for evaluating vision-language-action robot policies.",
             ]),
-            threshold=0.64, keyword_floor=0.5, tfidf_threshold=0.125, tfidf_floor=0.04,
         ),
         TopicConfig(
             id="TRAFFIC_ST", name="交通与时空预测",
@@ -132,6 +183,5 @@ def default_topics() -> list[TopicConfig]:
                 "Human mobility prediction and next location prediction.",
                 "Weather forecasting, precipitation nowcasting and air quality forecasting.",
             ]),
-            threshold=0.58, keyword_floor=0.4, tfidf_threshold=0.15, tfidf_floor=0.08,
         ),
     ]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import MonitorError, RunLocked
-from .ledger import Deliveries, Embeddings, Endpoints, Ratings, Runs
+from .ledger import Deliveries, Embeddings, Endpoints, Libraries, Ratings, Runs
 from .papers import Days, Papers
 from .results import Analyses, FullTexts, Overviews
 from .schema import MIGRATIONS, now
@@ -53,7 +53,7 @@ class Store:
     Each table has its own small object: ``store.papers``, ``store.days``,
     ``store.fulltexts``, ``store.analyses``, ``store.overviews``,
     ``store.deliveries``, ``store.embeddings``, ``store.ratings``, ``store.runs``,
-    ``store.endpoints``.
+    ``store.endpoints``, ``store.libraries``.
     """
 
     def __init__(self, path: Path | str):
@@ -82,6 +82,7 @@ class Store:
         self.ratings = Ratings(self.db)
         self.runs = Runs(self.db)
         self.endpoints = Endpoints(self.db)
+        self.libraries = Libraries(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -1,4 +1,4 @@
-"""Bookkeeping: deliveries, embeddings, ratings and runs."""
+"""Bookkeeping: deliveries, embeddings, ratings, runs, LLM endpoints and topic libraries."""
 
 from __future__ import annotations
 
@@ -166,6 +166,24 @@ class Runs:
         with self.db:
             self.db.execute("UPDATE runs SET day=?, finished_at=?, status=?, stats=? WHERE id=?",
                             (day, now(), status, json.dumps(stats, ensure_ascii=False), run_id))
+
+
+class Libraries:
+    """The ``libraries`` table: each topic library's resolved items (JSON), newest first."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def get(self, source: str) -> tuple[list[dict[str, Any]], int, str] | None:
+        """(items, items skipped for want of an abstract, when it was read), or None."""
+        row = self.db.execute("SELECT items, skipped, fetched_at FROM libraries WHERE source=?",
+                              (source,)).fetchone()
+        return (json.loads(row["items"]), row["skipped"], row["fetched_at"]) if row else None
+
+    def save(self, source: str, items: list[dict[str, Any]], skipped: int) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO libraries VALUES (?,?,?,?)",
+                            (source, json.dumps(items, ensure_ascii=False), skipped, now()))
 
 
 class Endpoints:

@@ -73,6 +73,15 @@ class Papers:
                               (arxiv_id,)).fetchone()
         return paper_from_row(row) if row else None
 
+    def recent(self, limit: int) -> list[Paper]:
+        """The papers of the latest days (one version each): a background sample of the feed,
+        without the topics' example and library papers, which no day listed."""
+        rows = self.db.execute(
+            """SELECT p.* FROM papers p WHERE EXISTS (SELECT 1 FROM day_papers d
+                   WHERE d.arxiv_id=p.arxiv_id AND d.version=p.version)
+               ORDER BY p.updated_at DESC, p.rowid DESC LIMIT ?""", (limit,))
+        return [paper_from_row(r) for r in rows]
+
     def version(self, arxiv_id: str, version: int) -> Paper | None:
         row = self.db.execute("SELECT * FROM papers WHERE arxiv_id=? AND version=?",
                               (arxiv_id, version)).fetchone()

@@ -106,4 +106,11 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m009_fulltext_links", [
         "ALTER TABLE fulltexts ADD COLUMN links TEXT NOT NULL DEFAULT '[]'",
     ]),
+    # A topic's library (a Zotero library or an export file), resolved to titles and
+    # abstracts, newest first: read again once a day, and used as it is when it cannot be.
+    ("m010_libraries", [
+        """CREATE TABLE libraries (
+            source TEXT PRIMARY KEY, items TEXT NOT NULL, skipped INTEGER NOT NULL,
+            fetched_at TEXT NOT NULL)""",
+    ]),
 ]
