@@ -11,7 +11,7 @@ Writes ``src/arxiv_monitor/data/relevance-calibration.json``:
   every topic without its own calibration blends the two by its keyword
   coverage;
 * ``topics[id]``: for each default topic, a calibration of its own, trained on
-  the labels with the paper embeddings (semantic ranker, bundled MiniLM), used
+  the labels with the paper embeddings (semantic ranker, the bundled MiniLM on ONNX Runtime), used
   while the topic is unchanged (its signature) and ranked by that model.
 
 It prints 5-fold cross-validated F1 of both, so the shipped figures are known
@@ -64,8 +64,9 @@ def main(labels: Path) -> None:
     papers = [r.paper for r in records]
     topics = default_topics()
     store = Store(Path("/tmp/arxiv-monitor-fit-cache.db"))
-    out = {"model": "all-MiniLM-L6-v2", "labels": labels.name, "prior": {}, "topics": {}}
-    for kind, ranker in (("semantic", SemanticRanker("", store.embeddings)), ("tfidf", TfidfRanker())):
+    semantic = SemanticRanker("", store.embeddings)
+    out = {"model": semantic.model_name, "labels": labels.name, "prior": {}, "topics": {}}
+    for kind, ranker in (("semantic", semantic), ("tfidf", TfidfRanker())):
         Xs, ys = [], []
         for topic in topics:
             Xs.append(evidence_matrix(ranker, papers, topic))

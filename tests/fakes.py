@@ -184,7 +184,7 @@ class FakeLLM(_Base):
         request = json.loads(body or b"{}")
         with self.lock:
             self.bodies.append(request)
-            self.requests.append({"path": path, "headers": headers})
+            self.requests.append({"path": path, "headers": headers, "time": time.monotonic()})
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:

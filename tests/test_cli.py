@@ -161,10 +161,12 @@ def test_killed_run_completes_on_rerun(tmp_path, home, arxiv, llm, monkeypatch):
     done = rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'")[0][0]
     assert 1 <= done < 4, "the kill must land midway"
     assert not (home / "reports" / "2026-02-02.md").exists()
-    downloads, calls = len(arxiv.requests), llm.analysis_calls()
+    calls, before = llm.analysis_calls(), len(arxiv.requests)
+    stored = {r[0] for r in rows(home, "SELECT arxiv_id FROM fulltexts")}
     llm.latency = 0
     assert invoke("run", "--feed", str(feed)).exit_code == 0
-    assert len(arxiv.requests) == downloads, "full texts were stored before the kill"
+    again = [r["path"] for r in arxiv.requests[before:] if r["path"].startswith(("/html/", "/pdf/"))]
+    assert stored and not [p for p in again if any(i in p for i in stored)], "stored full texts were fetched again"
     assert llm.analysis_calls() - calls <= 4 - done + 1  # only the unfinished ones (one was in flight)
     assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='ok' AND backend='openai'") == [(4,)]
     assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE kept=1") == [(4,)]
@@ -267,3 +269,50 @@ def test_preseeded_cache_run_needs_no_network(tmp_path, home):
     assert "Full texts downloaded" in again.output
     summary = json.loads(rows(home, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0][0])
     assert summary["downloaded"] == 0 and summary["analysed"] == 0
+
+
+HEAVY = ("fitz", "pymupdf", "torch", "sentence_transformers", "sklearn", "openai", "starlette", "fastapi",
+         "uvicorn", "onnxruntime")
+
+
+def _imported(home, *args: str) -> list[str]:
+    """The heavy modules a CLI command imports (run in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom arxiv_monitor.cli import main\n"
+            f"sys.argv = ['arxiv-monitor', *{list(args)!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules])\n")
+    env = {k: v for k, v in os.environ.items() if k != "ARXIV_MONITOR_RAISE"}
+    env["ARXIV_MONITOR_HOME"] = str(home)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env).stdout
+    return eval(out.split("HEAVY", 1)[1])  # noqa: S307 - our own printed list
+
+
+def test_quick_commands_import_no_heavy_module(tmp_path, home, arxiv, monkeypatch):
+    """--help, version, papers and explain start without PyMuPDF, torch, scikit-learn, openai,
+    ONNX Runtime or a web framework (the default semantic ranker's embeddings are cached)."""
+    from tests.helpers import serve_day, write_feed
+
+    monkeypatch.delenv("ARXIV_MONITOR_RELEVANCE_RANKER")
+    serve_day(arxiv)
+    assert invoke("run", "--feed", str(write_feed(tmp_path))).exit_code == 0
+    for args in (["--help"], ["version"], ["papers"], ["explain", "2602.00001"]):
+        assert _imported(home, *args) == [], args
+    pdf = Path(__file__).parent / "corpus" / "ieee" / "paper.pdf"
+    assert "pymupdf" in _imported(home, "read", str(pdf))  # the check can fail: reading a PDF needs PyMuPDF
+
+
+def test_analyses_start_while_full_texts_are_still_downloading(tmp_path, home, arxiv, llm):
+    """The two streams overlap: the first analysis request comes before the last download."""
+    from tests.fakes import Reply
+
+    serve_day(arxiv)
+    for path, reply in list(arxiv.routes.items()):
+        if path.startswith(("/html/", "/pdf/")):
+            arxiv.routes[path] = Reply(reply.status, reply.body, reply.headers, delay=0.4)
+    assert invoke("run", "--feed", str(write_feed(tmp_path))).exit_code == 0
+    downloads = [r["time"] for r in arxiv.requests if r["path"].startswith(("/html/", "/pdf/"))]
+    analyses = [r["time"] for r, b in zip(llm.requests, llm.bodies) if "arXiv" in json.dumps(b)]
+    assert len(downloads) >= 4 and analyses and min(analyses) < max(downloads)

