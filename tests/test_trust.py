@@ -11,7 +11,8 @@ import pytest
 from arxiv_monitor.analyze import fit_to_budget
 from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer
 from arxiv_monitor.errors import ConfigError
-from arxiv_monitor.faithful import MARKER, check, claims, cn_number, mark
+from arxiv_monitor.claims import extract
+from arxiv_monitor.faithful import MARKER, check, mark
 from arxiv_monitor.fulltext import pdf_sections
 from arxiv_monitor.models import FullText, Paper, Section
 from arxiv_monitor.prompts import PROMPT_OVERHEAD
@@ -38,13 +39,14 @@ CLEAN = "结果表明该方法在多个数据集上都优于对比的基线方�
 
 
 def test_claims_and_normalisation():
-    found = {c.text for c in claims("MAE 3.21，准确率 98.15 %，6× 更快，共 29,000 experiments，2.9万次实验，ImageNet 与 STGCN。")}
-    assert {"MAE 3.21", "准确率 98.15 %", "6×", "29,000 experiments", "2.9万", "ImageNet", "STGCN"} <= found
-    total, unsupported = check({"results": "准确率 98.15%，约 98.2%，百分之九十八点一五，2.9万次实验，MAE 4.5 和 ImageNet"},
-                               PAPER_TEXT)
-    assert unsupported == {"results": ["MAE 4.5", "ImageNet"]} and total == 6
-    assert cn_number("二十九万") == 290000 and cn_number("九十八点一五") == 98.15
-    assert mark("MAE 4.5 与 MAE 4.55", ["MAE 4.5"]) == f"MAE 4.5{MARKER} 与 MAE 4.55"
+    found = {c.text: c for c in extract("MAE 3.21，准确率 98.15 %，6× 更快，共 29,000 experiments，2.9万次实验，"
+                                       "ImageNet 与 STGCN。")}
+    assert {"3.21", "98.15 %", "6×", "29,000 experiments", "2.9万", "ImageNet", "STGCN"} <= set(found)
+    assert found["3.21"].context == {"mae"} and found["2.9万"].value == 29000 and found["98.15 %"].unit == "%"
+    checked = check({"results": "准确率 98.15%，约 98.2%，百分之九十八点一五，2.9万次实验，MAE 4.5 和 ImageNet"},
+                    PAPER_TEXT)
+    assert checked.unsupported == {"results": ["4.5", "ImageNet"]} and checked.total == 6
+    assert mark("MAE 4.5 与 MAE 4.55", ["4.5"]) == f"MAE 4.5{MARKER} 与 MAE 4.55"
 
 
 PAPER = Paper(WED.arxiv_id, 1, WED.title, WED.abstract, ["Qian Hong"])

@@ -305,6 +305,31 @@ def read(
     _result(f"code: {code}" + (f"\nnote: {found.error}" if found.error else ""))
 
 
+@app.command()
+def verify(
+    paper: Annotated[str, typer.Option("--paper", help="The paper: a PDF, HTML or text file, or an arXiv id.")],
+    analysis: Annotated[Path, typer.Option("--analysis", help="JSON (section -> text, or a JSON report) or a "
+                                                               "report's Markdown.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the claims as JSON.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Check an analysis against its paper: every number and name, with the paper's evidence."""
+    import json as json_mod
+
+    from .verify import verify as run_verify
+
+    found = run_verify(_config(config), paper, analysis)
+    if as_json:
+        _result(json_mod.dumps(found.to_dict(), ensure_ascii=False, indent=2))
+        return
+    claims = found.checked.evidence()
+    lines = [f"{found.paper}: {len(claims)} claims, {sum(not c['supported'] for c in claims)} not found in the paper"]
+    for c in claims:
+        why = f"paper: {c['evidence']}" if c["supported"] else f"not found; looked for {c['looked_for']}"
+        lines.append(f"{'ok ' if c['supported'] else 'NO '} [{c['section']}] {c['text']}  — {why}")
+    _result("\n".join(lines))
+
+
 eval_app = typer.Typer(help="Measure arxiv-monitor on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 

@@ -81,8 +81,10 @@ class FullTextFetcher:
 
 
 def read_file(path: Path) -> FullText:
-    """The full text of a local HTML or PDF file (``arxiv-monitor read``)."""
+    """The full text of a local HTML, PDF or plain-text file (``arxiv-monitor read``, ``verify``)."""
     data = path.read_bytes()
+    if path.suffix.lower() in (".txt", ".text", ".md") and data[:5] != b"%PDF-":
+        return FullText("text", [Section("Text", data.decode("utf-8", errors="replace"))])
     kind = "pdf" if data[:5] == b"%PDF-" or path.suffix.lower() == ".pdf" else "html"
     got = (pdf_text.extract if kind == "pdf" else html_text.extract)(data)
     return FullText(kind, got.sections, links=got.links)

@@ -222,6 +222,7 @@ class Analysis:
     claims_total: int = 0  # quantitative claims and names checked against the paper
     unsupported: dict[str, list[str]] = field(default_factory=dict)  # by section key
     warnings: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # each claim's verdict (faithful.Result)
     id: int | None = None  # the store's row id, once stored
 
     @property

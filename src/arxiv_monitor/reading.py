@@ -47,17 +47,22 @@ class Reading:
         return asdict(self)
 
 
-def read(config: Config, target: str) -> Reading:
-    """Read ``target`` (a file, or an arXiv id) as the analysis stage would."""
+def load(config: Config, target: str) -> tuple[Paper, FullText]:
+    """The paper and its full text: a local PDF, HTML or text file, or an arXiv id (from the
+    store, else downloaded politely)."""
     path = Path(target).expanduser()
     if path.exists():
         try:
             text = read_file(path)
         except (ValueError, OSError) as exc:
             raise MonitorError(f"Cannot read {path}: {exc}") from None
-        paper = _paper_of_file(path, text)
-    else:
-        paper, text = _fetched(config, target)
+        return _paper_of_file(path, text), text
+    return _fetched(config, target)
+
+
+def read(config: Config, target: str) -> Reading:
+    """Read ``target`` (a file, or an arXiv id) as the analysis stage would."""
+    paper, text = load(config, target)
     llm = config.llm
     reasoning = llm.reasoning_tokens if prompts.is_reasoning(llm.model, llm.reasoning) else 0
     budget = prompts.budgets(llm.max_input_tokens, llm.max_output_tokens, reasoning, llm.context_length)[0]

@@ -110,10 +110,40 @@ def snippet_html(hit: KeywordHit) -> Markup:
 def _sections_html(analysis: Analysis) -> str:
     parts = []
     for key, label in headings(analysis.language).items():
-        body = _MD.render(_marked(analysis, key)).replace(
-            faithful.MARKER, f'<mark class="unsupported" title="未在原文中找到">{faithful.MARKER}</mark>')
+        items = [e for e in analysis.evidence if e.get("section") == key]
+        body = _with_evidence(_MD.render(_marked(analysis, key)), items).replace(
+            faithful.MARKER, f'<mark class="unsupported" title="未在原文中找到">{faithful.MARKER}</mark>'
+        ).replace(_PLACED, faithful.MARKER)
         parts.append(f"<h4>{escape(label)}</h4>\n{body}")
     return "\n".join(parts)
+
+
+_PLACED = "\x00marker\x00"  # a marker already given its own <mark>
+
+
+def _tip(kind: str, text: str) -> str:
+    """The evidence as an attribute, which CSS shows on hover or focus (no script needed)."""
+    return f'data-evidence="{escape(kind + text)}"'
+
+
+def _with_evidence(html: str, items: list[dict]) -> str:
+    """Each checked claim in the section's HTML with what the check found, shown on hover or
+    focus (tap): the paper's sentence or table row, or, beside a ⚠️, what was looked for."""
+    parts = re.split(r"(<[^>]+>)", html)
+    for item in sorted(items, key=lambda e: -len(e.get("text", ""))):
+        claim = str(escape(item.get("text", "")))
+        if not claim:
+            continue
+        if item.get("supported"):
+            pattern = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(claim)}(?![A-Za-z0-9_%]|</span>)")
+            wrap = f'<span class="claim" tabindex="0" {_tip("原文：", item.get("evidence", ""))}>{claim}</span>'
+        else:
+            pattern = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(claim)}{re.escape(faithful.MARKER)}")
+            wrap = (f'{claim}<mark class="unsupported" tabindex="0" '
+                    f'{_tip("未在原文中找到：", item.get("looked_for", ""))}>{_PLACED}</mark>')
+        parts = [p if p.startswith("<") else pattern.sub(lambda _m: wrap, p) for p in parts]
+        parts = [q for p in parts for q in (re.split(r"(<[^>]+>)", p) if not p.startswith("<") else [p])]
+    return "".join(parts)
 
 
 def analysis_html(entry: ReportEntry) -> Markup:

@@ -121,13 +121,13 @@ class ExtractiveAnalyzer:
     def analyze_now(self, paper: Paper, text: FullText) -> Analysis:
         """The extractive analysis, computed synchronously."""
         sections = self.extract(paper, text)
-        total, unsupported = faithful.check(sections, "\n".join([paper.title, paper.abstract, text.text]))
+        checked = faithful.check(sections, "\n".join([paper.title, paper.abstract, text.text]))
         abstract = sentences(paper.abstract)
         if abstract:
             sections["tldr"] = abstract[0]
         return Analysis(self.name, self.model, self.prompt_version, self.language, "ok",
                         sections=sections, source=text.source, version=paper.version,
-                        claims_total=total, unsupported=unsupported)
+                        claims_total=checked.total, unsupported=checked.unsupported, evidence=checked.evidence())
 
     async def analyze(self, paper: Paper, text: FullText) -> Analysis:
         return self.analyze_now(paper, text)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .. import faithful, prompts
 from ..analyze import failed, fit_to_budget
 from ..errors import AnalysisError, ConfigError
+from ..evidence import PaperIndex
 from ..llm import AskFailed, LLMClient, Usage
 from ..models import Analysis, FullText, Overview, Paper, ReportEntry
 from ..overview import overview_input
@@ -125,25 +126,27 @@ class OpenAIAnalyzer:
                 lambda mode: self.messages(paper, text, mode), _sections_reply(AnalysisReply),
                 max_tokens=self.output_budget(), schema=_schema(AnalysisReply), usage=usage)
             sections = reply.sections()
-            total, unsupported, warnings = await self._repair(paper, text, content, sections, paper_text, usage)
+            checked, warnings = await self._repair(paper, text, content, sections, paper_text, usage)
         except AskFailed as exc:
             return failed(self, text, str(exc), tokens_in=usage.tokens_in, tokens_out=usage.tokens_out)
         return Analysis(self.name, self.model, self.prompt_version, self.language, "ok",
-                        sections=sections, source=text.source, claims_total=total,
-                        unsupported=unsupported, warnings=warnings,
+                        sections=sections, source=text.source, claims_total=checked.total,
+                        unsupported=checked.unsupported, warnings=warnings, evidence=checked.evidence(),
                         tokens_in=usage.tokens_in, tokens_out=usage.tokens_out)
 
     async def _repair(self, paper: Paper, text: FullText, reply: str, sections: dict[str, str],
-                      paper_text: str, usage: Usage) -> tuple[int, dict[str, list[str]], list[str]]:
+                      paper_text: str, usage: Usage) -> tuple[faithful.Checked, list[str]]:
         """Re-ask once for sections with unsupported claims or in the wrong language."""
         core = {k: sections[k] for k in SECTION_KEYS}
         drifted = drifted_sections(core, self.language, paper_text)
-        total, unsupported = faithful.check(core, paper_text)
+        index = PaperIndex(paper_text)
+        checked = faithful.check(core, paper_text, index)
+        unsupported = checked.unsupported
         if drifted or unsupported:
             keys = sorted(set(drifted) | set(unsupported), key=SECTION_KEYS.index)
 
             def build(mode: str) -> list[dict[str, str]]:
-                note = prompts.render("repair.j2", unsupported=unsupported, drifted=drifted, keys=keys,
+                note = prompts.render("repair.j2", unsupported=checked.to_repair(), drifted=drifted, keys=keys,
                                       json_mode=mode != "text",
                                       language_name=prompts.language_name(self.language))
                 return self.messages(paper, text, mode) + [{"role": "assistant", "content": reply},
@@ -158,13 +161,13 @@ class OpenAIAnalyzer:
                 log.info("repair request failed, keeping the first answer: %s", exc)
             core = {k: sections[k] for k in SECTION_KEYS}
             drifted = drifted_sections(core, self.language, paper_text)
-            total, unsupported = faithful.check(core, paper_text)
+            checked = faithful.check(core, paper_text, index)
         warnings = []
         if drifted:
             if len(drifted) > len(SECTION_KEYS) // 2:
                 raise AskFailed(f"language drift: sections {', '.join(drifted)} are not in {self.language}")
             warnings.append(f"language drift in: {', '.join(drifted)}")
-        return total, unsupported, warnings
+        return checked, warnings
 
     async def overview(self, entries: list[ReportEntry]) -> Overview:
         """The day's 今日速览 from the analyses; raises AnalysisError when no valid reply came."""

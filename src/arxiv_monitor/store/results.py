@@ -59,6 +59,7 @@ def analysis_from_row(row: Any) -> Analysis:
         error=row["error"], tokens_in=row["tokens_in"], tokens_out=row["tokens_out"],
         source=row["source"], version=row["version"], claims_total=row["claims_total"],
         unsupported=json.loads(row["unsupported"]), warnings=json.loads(row["warnings"]),
+        evidence=json.loads(row["evidence"]),
         id=row["id"],
     )
 
@@ -101,13 +102,13 @@ class Analyses:
             self.db.execute(
                 """INSERT OR REPLACE INTO analyses (arxiv_id, version, backend, model,
                     prompt_version, language, status, error, sections, source, tokens_in,
-                    tokens_out, created_at, claims_total, unsupported, warnings)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                    tokens_out, created_at, claims_total, unsupported, warnings, evidence)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (paper.arxiv_id, paper.version, a.backend, a.model, a.prompt_version, a.language,
                  a.status, a.error, json.dumps(a.sections, ensure_ascii=False), a.source,
                  a.tokens_in, a.tokens_out, now(), a.claims_total,
                  json.dumps(a.unsupported, ensure_ascii=False),
-                 json.dumps(a.warnings, ensure_ascii=False)))
+                 json.dumps(a.warnings, ensure_ascii=False), json.dumps(a.evidence, ensure_ascii=False)))
             row = self.db.execute(
                 """SELECT id FROM analyses WHERE arxiv_id=? AND version=? AND backend=? AND model=?
                    AND prompt_version=? AND language=?""",

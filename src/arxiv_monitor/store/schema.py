@@ -113,4 +113,9 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             source TEXT PRIMARY KEY, items TEXT NOT NULL, skipped INTEGER NOT NULL,
             fetched_at TEXT NOT NULL)""",
     ]),
+    # Each claim of an analysis with its verdict and the sentence or table row that supports
+    # it (or what was looked for), shown on hover in the HTML report and the reading room.
+    ("m011_claim_evidence", [
+        "ALTER TABLE analyses ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'",
+    ]),
 ]
