@@ -89,3 +89,52 @@ def test_hostile_title_runs_no_script_in_chromium(tmp_path):
     assert "<title>arXiv论文监控报告 - 2026-02-02</title>" in dom
     assert "PWNED</title>" not in dom
     assert "<script" not in dom.lower()
+
+
+def test_english_labels_follow_the_language_setting(tmp_path, home, arxiv, monkeypatch):
+    """One message catalogue: with language = "en", the report, its dates, the e-mail subject and
+    the chat digest speak English; the labels never fall back to Chinese."""
+    import re as re_mod
+
+    from arxiv_monitor import chat, deliver
+    from arxiv_monitor.config import EmailConfig, load_config
+    from arxiv_monitor.report import published_report
+    from arxiv_monitor.store import open_store
+    from tests.helpers import invoke, serve_day, write_feed
+
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_LANGUAGE", "en")
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    md = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
+    assert md.startswith("# arXiv monitor report - 2 February 2026") and "## Overview" in md
+    assert "- **Announcement**: new (new)" in md and "- **Topic**: Vision-language-action models: keywords" in md and "### Details" in md and "#### Summary" in md
+    html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "<h2>Contents</h2>" in html
+    for text in (md, html):  # labels only: titles and abstracts are the papers' own
+        assert not re_mod.search(r"[\u4e00-\u9fff]", text), re_mod.findall(r".{20}[\u4e00-\u9fff]+.{5}", text)[:3]
+    config = load_config()
+    with open_store(config) as store:
+        report = published_report(config, store, "2026-02-02")
+    assert deliver.subject(EmailConfig(), report) == "arXiv digest 2026-02-02 (4 papers)"
+    content = chat.payloads("wecom", report)[0]["markdown"]["content"]
+    assert content.startswith("### arXiv digest 2026-02-02") and "relevant papers" in content
+
+
+def test_digests_link_each_paper_to_its_page_with_its_tldr(tmp_path, home, arxiv, monkeypatch):
+    from arxiv_monitor import chat
+    from arxiv_monitor.config import load_config
+    from arxiv_monitor.report import published_report
+    from arxiv_monitor.store import open_store
+    from tests.helpers import VLA, invoke, serve_day, write_feed
+
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_SITE_BASE_URL", "https://me.github.io/papers/")
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    config = load_config()
+    with open_store(config) as store:
+        report = published_report(config, store, "2026-02-02")
+    content = chat.payloads("wecom", report)[0]["markdown"]["content"]
+    assert f"[{VLA.title}](https://me.github.io/papers/paper/{VLA.arxiv_id}.html)" in content
+    assert "\n   We present OpenVLA-X" in content  # the TL;DR under the title
+    html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
+    assert f'<a href="https://me.github.io/papers/paper/{VLA.arxiv_id}.html">' in html

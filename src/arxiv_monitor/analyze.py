@@ -81,7 +81,7 @@ async def opened(config: Config, store: Store | None = None) -> AsyncIterator[An
 async def overview_of(analyzer: Analyzer, entries: list[ReportEntry]) -> Overview:
     """The analyser's overview of the day, or the grouped list when it writes none."""
     write = getattr(analyzer, "overview", None)
-    return await write(entries) if write is not None else grouped(entries)
+    return await write(entries) if write is not None else grouped(entries, getattr(analyzer, "language", "zh"))
 
 
 # -- token budget -----------------------------------------------------------

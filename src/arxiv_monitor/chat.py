@@ -23,39 +23,48 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .i18n import t
 from .models import DayReport
-from .render import TYPE_LABELS, report_data
+from .render import report_data
+from .views import tldr, type_label
 
 
 # -- the digest -------------------------------------------------------------
 def summary_line(report: DayReport) -> str:
-    types = {}
+    lang, types = report.language, {}
     for e in report.entries:
-        label = TYPE_LABELS.get(e.announce_type, e.announce_type)
+        label = type_label(e.announce_type, lang)
         types[label] = types.get(label, 0) + 1
-    detail = "；".join(f"{k} {v}" for k, v in types.items())
-    return f"共 {len(report.entries)} 篇相关论文（{detail or '无'}），监控分类 {', '.join(report.categories)}"
+    detail = ("；" if lang == "zh" else "; ").join(f"{k} {v}" for k, v in types.items())
+    return t("chat.summary", lang, n=len(report.entries), detail=detail or t("none", lang),
+             categories=", ".join(report.categories))
 
 
-def overview_lines(report: DayReport) -> list[str]:
-    """The overview's themes and picks, for the top of a chat message."""
-    ov = report.overview
+def overview_lines(report: DayReport, link: Callable[[str, str], str] | None = None) -> list[str]:
+    """The overview's themes and picks (number and title, linked when a link style is given),
+    for the top of a chat message."""
+    ov, lang = report.overview, report.language
     if ov is None or not getattr(ov, "themes", None):
         return []
-    lines = [f"今日主题：{'；'.join(ov.themes)}"]
-    number = {e.paper.versioned_id: n for n, e in enumerate(report.entries, start=1)}
+    lines = [t("chat.themes", lang, themes=("；" if lang == "zh" else "; ").join(ov.themes))]
+    number = {e.paper.versioned_id: (n, e) for n, e in enumerate(report.entries, start=1)}
     for pick in ov.picks:
         if pick["id"] in number:
-            lines.append(f"★ 推荐 #{number[pick['id']]}：{pick['reason']}")
+            n, e = number[pick["id"]]
+            title = link(e.paper.title, report.page_of(e.paper)) if link else e.paper.title
+            lines.append(t("chat.pick", lang, n=n, title=title, reason=pick["reason"]))
     return lines
 
 
 def _paper_lines(report: DayReport, link: Callable[[str, str], str]) -> list[str]:
+    """One line a paper: its title linked to its page, type, keywords, and its TL;DR."""
     lines = []
     for n, e in enumerate(report.entries, start=1):
         why = ", ".join(h.keyword for h in e.hits[:2])
-        label = TYPE_LABELS.get(e.announce_type, e.announce_type)
-        lines.append(f"{n}. {link(e.paper.title, e.paper.abs_url)} · {label} · {why}")
+        line = f"{n}. {link(e.paper.title, report.page_of(e.paper))} · {type_label(e.announce_type, report.language)}"
+        line += f" · {why}" if why else ""
+        summary = tldr(e)
+        lines.append(line + (f"\n   {summary}" if summary else ""))
     return lines
 
 
@@ -99,7 +108,7 @@ def _slack_link(title: str, url: str) -> str:
 
 
 def _title(report: DayReport) -> str:
-    return f"arXiv 论文日报 {report.day}" + ("（更新）" if report.update else "")
+    return t("chat.title", report.language, day=report.day) + (t("chat.update", report.language) if report.update else "")
 
 
 def _warnings(report: DayReport) -> str:
@@ -121,7 +130,7 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 
 def feishu_payloads(report: DayReport, secret: str = "") -> list[dict[str, Any]]:
     head = f"{_warnings(report)}**{summary_line(report)}**"
-    texts = pack(head, overview_lines(report) + _paper_lines(report, _md_link), 16000, _utf8)
+    texts = pack(head, overview_lines(report, _md_link) + _paper_lines(report, _md_link), 16000, _utf8)
     payloads = []
     for text in texts:
         card = {"config": {"wide_screen_mode": True},
@@ -137,16 +146,16 @@ def feishu_payloads(report: DayReport, secret: str = "") -> list[dict[str, Any]]
 
 def dingtalk_payloads(report: DayReport) -> list[dict[str, Any]]:
     head = f"### {_title(report)}\n\n{_warnings(report)}**{summary_line(report)}**\n"
-    lines = overview_lines(report) + _paper_lines(report, _md_link)
+    lines = overview_lines(report, _md_link) + _paper_lines(report, _md_link)
     texts = pack(head, [f"- {line}" for line in lines], 18000, _utf8)
-    return [{"msgtype": "markdown", "markdown": {"title": _title(report), "text": t.replace("\n", "\n\n")}}
-            for t in texts]
+    return [{"msgtype": "markdown", "markdown": {"title": _title(report), "text": text.replace("\n", "\n\n")}}
+            for text in texts]
 
 
 def wecom_payloads(report: DayReport) -> list[dict[str, Any]]:
     head = f"### {_title(report)}\n{_warnings(report)}> {summary_line(report)}"
-    texts = pack(head, overview_lines(report) + _paper_lines(report, _md_link), 4000, _utf8)
-    return [{"msgtype": "markdown", "markdown": {"content": t}} for t in texts]
+    texts = pack(head, overview_lines(report, _md_link) + _paper_lines(report, _md_link), 4000, _utf8)
+    return [{"msgtype": "markdown", "markdown": {"content": text}} for text in texts]
 
 
 def slack_payloads(report: DayReport) -> list[dict[str, Any]]:

@@ -100,6 +100,13 @@ def _from_env(value: object) -> object:
     return value
 
 
+def i18n_keywords(language: str) -> str:
+    """The flat keyword list's topic name."""
+    from .i18n import t
+
+    return t("report.keywords", language)
+
+
 def unset_env(secret: SecretStr) -> str | None:
     """The environment variable a secret names but that is not set, if any."""
     value = secret.get_secret_value()
@@ -117,7 +124,7 @@ class EmailConfig(_Section):
     password: SecretStr = SecretStr("")
     sender: str = ""
     recipients: list[str] = Field(default_factory=list)
-    subject: str = "arXiv 论文日报 {day}（{count} 篇）"
+    subject: str = ""  # default: "arXiv 论文日报 {day}（{count} 篇）" in the report's language
     timeout: float = Field(30.0, gt=0)
     ca_file: str = ""  # extra CA bundle to trust (a self-signed server)
     unsubscribe_url: str = ""  # sent as List-Unsubscribe when set
@@ -194,6 +201,28 @@ class RelevanceConfig(_Section):
     crossref_url: str = "https://api.crossref.org/works"  # abstracts of library items known by DOI
 
 
+class WebConfig(_Section):
+    """The reading room: ``arxiv-monitor web`` (and ``serve``)."""
+
+    host: str = "127.0.0.1"  # any other address needs a token
+    port: int = Field(8000, ge=0, le=65535)
+    token: SecretStr = SecretStr("")  # "env:NAME" reads it from the environment
+    public_url: str = ""  # where readers reach it: digests link each paper to its page
+    enabled: bool = True  # false: `serve` runs the schedule and /healthz only
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _token_from_env(cls, value: object) -> object:
+        return _from_env(value)
+
+
+class SiteConfig(_Section):
+    """The static reading room: ``arxiv-monitor site`` (GitHub Pages)."""
+
+    base_url: str = ""  # e.g. https://you.github.io/arxiv-monitor: digests link each paper to its page
+    out_dir: str = ""  # default: <home>/site
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -212,6 +241,8 @@ class Config(_Section):
     webhooks: list[WebhookConfig] = Field(default_factory=list)
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+    site: SiteConfig = Field(default_factory=SiteConfig)
 
     @field_validator("announce_types")
     @classmethod
@@ -254,8 +285,8 @@ class Config(_Section):
         if self.topics:
             return self.topics
         if self.keywords:
-            return [TopicConfig(id="keywords", name="关键词", any=list(self.keywords), rank=False)]
-        return default_topics()
+            return [TopicConfig(id="keywords", name=i18n_keywords(self.language), any=list(self.keywords), rank=False)]
+        return default_topics(self.language)
 
     @property
     def backend_name(self) -> str:
@@ -272,12 +303,18 @@ class Config(_Section):
             f"+https://pypi.org/project/arxiv-monitor/{contact})"
         )
 
+    @property
+    def site_url(self) -> str:
+        """Where each paper's page can be read (the static site, else the web app), or ''."""
+        return self.site.base_url or self.web.public_url
+
     def secrets(self) -> list[str]:
         """Every secret value, for redaction from logs and messages."""
         values = [self.llm.api_key.get_secret_value(), self.email.password.get_secret_value()]
         for hook in self.webhooks:
             values += [hook.url.get_secret_value(), hook.secret.get_secret_value()]
         values += [_from_env(t.library.key.get_secret_value()) for t in self.topics if t.library]
+        values.append(self.web.token.get_secret_value())
         return [v for v in values if v and isinstance(v, str) and not v.startswith("env:")]
 
     def unavailable_targets(self) -> dict[str, str]:
@@ -313,7 +350,8 @@ def _env_overrides() -> dict[str, Any]:
     """Collect overrides from the environment as a nested dict."""
     out: dict[str, Any] = {}
     sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig, "email": EmailConfig,
-                "delivery": DeliveryConfig, "schedule": ScheduleConfig, "relevance": RelevanceConfig}
+                "delivery": DeliveryConfig, "schedule": ScheduleConfig, "relevance": RelevanceConfig,
+                "web": WebConfig, "site": SiteConfig}
     for name, field in Config.model_fields.items():
         if name in sections:
             for key, sub in sections[name].model_fields.items():

@@ -27,6 +27,7 @@ import httpx
 from . import chat
 from .config import Config, EmailConfig, WebhookConfig
 from .errors import MonitorError, redact
+from .i18n import t
 from .models import DayReport
 from .report import report_key
 from .store import DeliveryRecord, Store
@@ -95,10 +96,11 @@ def send_webhook(hook: WebhookConfig, report: DayReport, client: httpx.Client, s
 # -- e-mail -----------------------------------------------------------------
 def subject(cfg: EmailConfig, report: DayReport) -> str:
     """The subject: an update or a degraded report says so first."""
-    text = cfg.subject.format(day=report.day, count=len(report.entries))
+    template = cfg.subject or t("mail.subject", report.language)
+    text = template.format(day=report.day, count=len(report.entries))
     if report.notices:
-        text = "[不完整] " + text
-    return ("[更新] " + text) if report.update else text
+        text = t("mail.incomplete", report.language) + text
+    return (t("mail.update", report.language) + text) if report.update else text
 
 
 def build_email(cfg: EmailConfig, report: DayReport, paths: dict[str, Path]) -> EmailMessage:

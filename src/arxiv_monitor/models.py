@@ -311,6 +311,13 @@ class DayReport:
     language: str = "zh"  # of the labels
     update: bool = False  # delivered again because a later run completed or repaired the day
     dropped: list[Dropped] = field(default_factory=list)  # keyword hits judged not relevant
+    site: str = ""  # the reading room's public address: digests link each paper to its page
+
+    def page_of(self, paper: Paper) -> str:
+        """The paper's page in the reading room (static site or web app), or its arXiv page."""
+        if not self.site:
+            return paper.abs_url
+        return f"{self.site.rstrip('/')}/paper/{paper.arxiv_id.replace('/', '_')}.html"
 
     @property
     def quality(self) -> tuple[int, int]:

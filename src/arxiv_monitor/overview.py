@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from .i18n import t
 from .models import Overview, ReportEntry
 
 
@@ -26,13 +27,13 @@ def digest_key(entries: list[ReportEntry]) -> str:
     return h.hexdigest()[:16]
 
 
-def grouped(entries: list[ReportEntry]) -> Overview:
+def grouped(entries: list[ReportEntry], lang: str = "zh") -> Overview:
     """The no-LLM overview: papers grouped by their first matched keyword."""
     groups: dict[str, list[str]] = {}
     for e in entries:
-        label = e.hits[0].keyword if e.hits else "其他"
+        label = e.hits[0].keyword if e.hits else t("other", lang)
         groups.setdefault(label, []).append(e.paper.versioned_id)
-    themes = [f"{label}（{len(ids)} 篇）" for label, ids in groups.items()]
+    themes = [f"{label}（{t('report.papers_count', lang, n=len(ids))}）" for label, ids in groups.items()]
     return Overview("grouped", themes=themes, groups=groups)
 
 

@@ -222,7 +222,7 @@ def stage_overview(config: Config, store: Store, report: DayReport, stats: RunSt
     except (AnalysisError, LLMUnavailable) as exc:
         if not stats.errors:
             stats.warnings.append(f"{exc}; the report lists the papers grouped instead")
-        result = overview.grouped(report.entries)
+        result = overview.grouped(report.entries, config.language)
     stats.tokens_in += result.tokens_in
     stats.tokens_out += result.tokens_out
     store.overviews.save(report.day, key, config.backend_name if result.kind == "llm" else "extractive", result)

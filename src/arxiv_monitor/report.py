@@ -19,6 +19,7 @@ from pathlib import Path
 from .config import Config
 from .errors import MonitorError
 from .files import write_atomic
+from .i18n import t
 from .models import Analysis, DayReport, Dropped, Listing, Overview, ReportEntry
 from .render import render_html, render_json, render_markdown
 from .store import Shown, Store
@@ -33,7 +34,8 @@ def build_day_report(config: Config, store: Store, day: str) -> DayReport:
     stored = store.overviews.get(day)
     summary = stored.overview if stored else None
     return DayReport(day, info.categories, info.keywords, info.items, entries, backend, model, summary,
-                     cost_note(config, entries, summary), language=config.language, dropped=dropped(store, day))
+                     cost_note(config, entries, summary), language=config.language, dropped=dropped(store, day),
+                     site=config.site_url)
 
 
 def dropped(store: Store, day: str) -> list[Dropped]:
@@ -91,9 +93,10 @@ def cost_note(config: Config, entries: list[ReportEntry], summary: Overview | No
     tokens_out = sum(e.analysis.tokens_out for e in entries if e.analysis) + (summary.tokens_out if summary else 0)
     if not tokens_in and not tokens_out:
         return ""
-    note = f"大模型用量：输入 {tokens_in} tokens，输出 {tokens_out} tokens"
+    lang = config.language
+    note = t("cost.note", lang, tin=tokens_in, tout=tokens_out)
     cost = config.llm.cost(tokens_in, tokens_out)
-    return note + (f"，估算费用 {cost:.4f} {config.llm.currency}" if cost is not None else "")
+    return note + (t("cost.price", lang, cost=cost, currency=config.llm.currency) if cost is not None else "")
 
 
 def report_key(report: DayReport) -> str:
@@ -134,7 +137,7 @@ def published_report(config: Config, store: Store, day: str) -> DayReport:
     stored = store.overviews.get(day)
     return DayReport(day, info.categories, info.keywords, info.items, entries, header["backend"],
                      header["model"], stored.overview if stored else None, header["cost_note"],
-                     header["notices"], header["language"], dropped=dropped(store, day))
+                     header["notices"], header["language"], dropped=dropped(store, day), site=config.site_url)
 
 
 def _by_id(store: Store, analysis_id: int | None) -> Analysis | None:
@@ -143,14 +146,14 @@ def _by_id(store: Store, analysis_id: int | None) -> Analysis | None:
 
 def degradation(report: DayReport, malformed: int = 0, llm_errors: list[str] | None = None) -> list[str]:
     """Why the day's report is not the whole story, one line each (empty when it is)."""
-    notices = []
+    notices, lang = [], report.language
     if malformed:
-        notices.append(f"订阅源中有 {malformed} 条无法读取，已跳过；本日报可能不完整。")
+        notices.append(t("notice.malformed", lang, n=malformed))
     if llm_errors:
-        notices.append(f"大模型不可用（{llm_errors[0]}），本日报的分析为抽取式。")
+        notices.append(t("notice.llm_down", lang, error=llm_errors[0]))
     failed = sum(e.analysis is not None and not e.analysis.ok for e in report.entries)
     if failed and not llm_errors:
-        notices.append(f"{failed} 篇论文的 AI 分析失败，显示抽取式分析；下次运行会重试。")
+        notices.append(t("notice.failed", lang, n=failed))
     return notices
 
 

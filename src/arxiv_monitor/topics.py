@@ -148,11 +148,13 @@ def keyword_verdict(paper: Paper, topic: TopicConfig) -> KeywordVerdict:
     return verdict
 
 
-def default_topics() -> list[TopicConfig]:
-    """The two topics of the report users know, with their descriptions."""
+def default_topics(language: str = "zh") -> list[TopicConfig]:
+    """The two topics of the report users know, with their descriptions (named in Chinese, or
+    in English for every other report language)."""
+    zh = (language or "zh").lower().startswith("zh")
     return [
         TopicConfig(
-            id="VLA", name="Vision-Language-Action 模型",
+            id="VLA", name="Vision-Language-Action 模型" if zh else "Vision-language-action models",
             any=["Vision Language Action", "vla", "OpenVLA", "title:world action model",
                  "title:generalist robot policy", "title:generalist robot policies"],
             description="\n".join([
@@ -164,7 +166,7 @@ def default_topics() -> list[TopicConfig]:
             ]),
         ),
         TopicConfig(
-            id="TRAFFIC_ST", name="交通与时空预测",
+            id="TRAFFIC_ST", name="交通与时空预测" if zh else "Traffic and spatio-temporal forecasting",
             any=["Multivariate Time Series Forecasting", "spatio-temporal prediction", "traffic prediction",
                  "time series forecasting", "traffic forecasting", "traffic flow prediction",
                  "spatio-temporal forecasting", "spatial-temporal forecasting", "spatiotemporal forecasting",

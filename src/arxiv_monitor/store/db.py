@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import MonitorError, RunLocked
 from .ledger import Deliveries, Embeddings, Endpoints, Libraries, Ratings, Runs
+from .search import Search
 from .papers import Days, Papers
 from .results import Analyses, FullTexts, Overviews
 from .schema import MIGRATIONS, now
@@ -53,7 +54,7 @@ class Store:
     Each table has its own small object: ``store.papers``, ``store.days``,
     ``store.fulltexts``, ``store.analyses``, ``store.overviews``,
     ``store.deliveries``, ``store.embeddings``, ``store.ratings``, ``store.runs``,
-    ``store.endpoints``, ``store.libraries``.
+    ``store.endpoints``, ``store.libraries``, ``store.search``.
     """
 
     def __init__(self, path: Path | str):
@@ -83,6 +84,7 @@ class Store:
         self.runs = Runs(self.db)
         self.endpoints = Endpoints(self.db)
         self.libraries = Libraries(self.db)
+        self.search = Search(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -118,4 +118,30 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("m011_claim_evidence", [
         "ALTER TABLE analyses ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'",
     ]),
+    # Full-text search over every stored paper (the reading room): title, authors, abstract
+    # and the text of its analyses, with trigrams so Chinese analysis text is searchable too;
+    # triggers keep it in step with the papers and analyses tables.
+    ("m012_search", [
+        """CREATE VIRTUAL TABLE search_index USING fts5(
+            arxiv_id UNINDEXED, title, authors, abstract, analysis, tokenize='trigram')""",
+        """CREATE TRIGGER search_paper_in AFTER INSERT ON papers BEGIN
+            DELETE FROM search_index WHERE arxiv_id=NEW.arxiv_id;
+            INSERT INTO search_index (arxiv_id, title, authors, abstract, analysis)
+            VALUES (NEW.arxiv_id, NEW.title, NEW.authors, NEW.abstract, COALESCE((
+                SELECT group_concat(j.value, ' ') FROM analyses a, json_each(a.sections) j
+                WHERE a.arxiv_id=NEW.arxiv_id AND a.status='ok'), '')); END""",
+        """CREATE TRIGGER search_paper_up AFTER UPDATE OF title, authors, abstract ON papers BEGIN
+            UPDATE search_index SET title=NEW.title, authors=NEW.authors, abstract=NEW.abstract
+            WHERE arxiv_id=NEW.arxiv_id; END""",
+        """CREATE TRIGGER search_analysis AFTER INSERT ON analyses WHEN NEW.status='ok' BEGIN
+            UPDATE search_index SET analysis=(
+                SELECT COALESCE(group_concat(j.value, ' '), '') FROM analyses a, json_each(a.sections) j
+                WHERE a.arxiv_id=NEW.arxiv_id AND a.status='ok')
+            WHERE arxiv_id=NEW.arxiv_id; END""",
+        """INSERT INTO search_index (arxiv_id, title, authors, abstract, analysis)
+            SELECT p.arxiv_id, p.title, p.authors, p.abstract, COALESCE((
+                SELECT group_concat(j.value, ' ') FROM analyses a, json_each(a.sections) j
+                WHERE a.arxiv_id=p.arxiv_id AND a.status='ok'), '')
+            FROM papers p WHERE p.version=(SELECT MAX(version) FROM papers q WHERE q.arxiv_id=p.arxiv_id)""",
+    ]),
 ]
