@@ -9,10 +9,13 @@ import subprocess
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arxiv_monitor.models import (Analysis, DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry,
                                   TopicDecision)
 from arxiv_monitor.render import json_schema, math_html, render_html, render_markdown, report_data
+from arxiv_monitor import views
 from arxiv_monitor.report import write_report
 
 HOSTILE = Paper(
@@ -138,3 +141,12 @@ def test_digests_link_each_paper_to_its_page_with_its_tldr(tmp_path, home, arxiv
     assert "\n   We present OpenVLA-X" in content  # the TL;DR under the title
     html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
     assert f'<a href="https://me.github.io/papers/paper/{VLA.arxiv_id}.html">' in html
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(list("ab Z9。，、：；（）%.,:;()'\"?/@$^{}\n\u3000\xa0\u2028é鲁棒性-*_[]<>&#!`|~=+\t1") +
+                                ["\n\n", "1. ", "- ", "  \n", "http://x.y"]), max_size=40).map("".join))
+def test_prose_without_markup_renders_as_commonmark_does(text):
+    """The fast path for plain sections gives markdown-it's output, byte for byte."""
+    if views.plain(text):
+        assert views.plain_html(text) == views._MD.render(text)

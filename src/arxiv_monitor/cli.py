@@ -15,7 +15,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -24,8 +24,6 @@ from rich.markup import escape
 from . import __version__
 from .errors import MonitorError, redact, redact_logs
 
-if TYPE_CHECKING:
-    from .models import TopicDecision
 
 
 def _lazy(name: str) -> ModuleType:
@@ -229,42 +227,43 @@ def serve(
 
 
 @app.command()
+def web(
+    host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default web.host, 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="Port (default web.port, 8000).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """The reading room alone: browse, search and rate every stored day at http://127.0.0.1:8000/."""
+    from .web.app import run
+
+    _setup_logging(False)
+    cfg = _config(config)
+    console.print(f"Reading room on http://{host or cfg.web.host}:{port or cfg.web.port}/ (Ctrl-C stops it)")
+    run(cfg, host, port)
+
+
+@app.command()
+def site(
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder to write (default site.out_dir, <home>/site).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Rewrite every page, not only the changed ones.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the reading room as a static site (GitHub Pages), with client-side search."""
+    from .site import build
+
+    cfg = _config(config)
+    folder = out_dir or (Path(cfg.site.out_dir).expanduser() if cfg.site.out_dir else cfg.home_path / "site")
+    built = build(cfg, folder, full)
+    console.print(f"Site in {folder}: {built.written} files written, {built.skipped} unchanged; "
+                  f"search index rebuilt for {', '.join(built.indexed) or 'no shard'}.")
+
+
+@app.command()
 def explain(
     arxiv_id: Annotated[str, typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.")],
     config: ConfigOpt = None,
 ) -> None:
     """Show, per topic, why a paper is kept or not: keywords, negatives, score, decision."""
-    found = commands.explain(_config(config), arxiv_id)
-    lines = [f"{found.paper.versioned_id}  {found.paper.title}"]
-    for d in found.decisions:
-        v = d.verdict
-        hits = ", ".join(f"{h.keyword} ({h.field}: \u201c{h.snippet}\u201d)" for h in v.hits)
-        decision = {"keywords": "kept: keywords", "semantic": "kept: semantic match",
-                    "judge": "kept: LLM judge"}.get(
-            d.kept_by or "", "not kept" + ("" if v.category_ok else " (not in the topic's categories)"))
-        judge = f"{d.judge:g}/10: {d.judge_reason}" if d.judge is not None else "- (not asked)"
-        rated = found.ratings.get(d.topic)
-        lines += [f"\n{d.label} [{d.topic}]",
-                  f"  keyword hits:   {hits or '-'}" + (f"; authors: {', '.join(v.author_hits)}" if v.author_hits else ""),
-                  f"  negative hits:  {', '.join(h.keyword for h in v.none_hits) or '-'}",
-                  f"  missing 'all':  {', '.join(v.missing_all) or '-'}",
-                  f"  similarity:     {d.score:.3f} ({d.ranker})",
-                  f"  probability:    " + ("- (the keywords decide alone)" if d.probability is None else
-                                          f"{d.probability:.2f} (cut-off {d.threshold:.2f}; {_calibration(d)})"),
-                  f"  judge:          {judge}"]
-        lines += [f"  rating:         {'-' if rated is None else ('good' if rated else 'bad')}",
-                  f"  decision:       {decision}"]
-        for day, kept in found.days.get(d.topic, []):
-            lines.append(f"  listed {day}: {'kept' if kept else 'not kept'}")
-    _result("\n".join(lines))
-
-
-def _calibration(d: TopicDecision) -> str:
-    if d.calibration == "ratings":
-        return f"calibrated on your {d.adjusted_by} ratings"
-    if d.calibration == "shipped":
-        return "the default topic's calibration, from the labelled set"
-    return "the prior calibration; rate papers to fit this topic's own"
+    _result(terminal.explanation(commands.explain(_config(config), arxiv_id)))
 
 
 @app.command()
@@ -322,12 +321,7 @@ def verify(
     if as_json:
         _result(json_mod.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return
-    claims = found.checked.evidence()
-    lines = [f"{found.paper}: {len(claims)} claims, {sum(not c['supported'] for c in claims)} not found in the paper"]
-    for c in claims:
-        why = f"paper: {c['evidence']}" if c["supported"] else f"not found; looked for {c['looked_for']}"
-        lines.append(f"{'ok ' if c['supported'] else 'NO '} [{c['section']}] {c['text']}  — {why}")
-    _result("\n".join(lines))
+    _result(terminal.verification(found))
 
 
 eval_app = typer.Typer(help="Measure arxiv-monitor on labelled data.", no_args_is_help=True)

@@ -10,10 +10,11 @@ from pathlib import Path
 from .errors import MonitorError
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
+def write_atomic(path: Path, data: bytes | str, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
-    A reader sees the old file or the new one, never a half-written one.
+    A reader sees the old file or the new one, never a half-written one. ``durable=False``
+    skips the fsync: for files a rerun writes again (the static site's pages).
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -28,7 +29,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except OSError as exc:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -39,9 +40,11 @@ def _groups(report: DayReport, lang: str) -> list[tuple[str, list[tuple[int, Rep
     return list(groups.items())
 
 
+@functools.lru_cache(maxsize=16)
 def environment(lang: str = "zh", autoescape: bool = False) -> jinja2.Environment:
     """The template environment: HTML autoescaped, or Markdown escaped unless marked ``Md``;
-    labels in ``lang`` (``t``) and the paper views bound to it."""
+    labels in ``lang`` (``t``) and the paper views bound to it. One per (lang, autoescape), kept:
+    it holds the compiled templates."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("arxiv_monitor", "templates"),
         undefined=jinja2.StrictUndefined, autoescape=autoescape, trim_blocks=False,
@@ -94,7 +97,7 @@ def context(report: DayReport) -> dict[str, Any]:
 
 
 def report_css() -> str:
-    return resources.files("arxiv_monitor").joinpath("templates", "report.css").read_text("utf-8")
+    return resources.files("arxiv_monitor").joinpath("static", "report.css").read_text("utf-8")
 
 
 def render_markdown(report: DayReport) -> str:

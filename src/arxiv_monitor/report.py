@@ -30,7 +30,7 @@ def build_day_report(config: Config, store: Store, day: str) -> DayReport:
     info = _info(store, day)
     backend = config.backend_name
     model = config.llm.model if backend != "extractive" else ""
-    entries = [_entry(config, store, item) for item in store.days.listings(day)]
+    entries = [entry_of(config, store, item) for item in store.days.listings(day)]
     stored = store.overviews.get(day)
     summary = stored.overview if stored else None
     return DayReport(day, info.categories, info.keywords, info.items, entries, backend, model, summary,
@@ -59,7 +59,7 @@ def _info(store: Store, day: str):
     return info
 
 
-def _entry(config: Config, store: Store, item: Listing) -> ReportEntry:
+def entry_of(config: Config, store: Store, item: Listing) -> ReportEntry:
     paper = item.paper
     rows = [a for a in store.analyses.for_paper(paper) if a.language == config.language] or \
         store.analyses.for_paper(paper)

@@ -70,6 +70,20 @@ def _health_server(health: Health, host: str, port: int) -> ThreadingHTTPServer:
     return server
 
 
+def _reading_room(config: Config, health: Health) -> Any:
+    """The web app (``web/app.py``) beside the schedule, in a thread; it also answers /healthz."""
+    import uvicorn
+
+    from .web.app import check_bind, create_app
+
+    check_bind(config, config.web.host)
+    server = uvicorn.Server(uvicorn.Config(create_app(config, health.snapshot), host=config.web.host,
+                                           port=config.web.port, log_level="warning", server_header=False))
+    threading.Thread(target=server.run, daemon=True, name="reading-room").start()
+    log.info("reading room on http://%s:%d/", config.web.host, config.web.port)
+    return server
+
+
 def next_run(cron: str, zone: str, after: dt.datetime) -> dt.datetime:
     """The next time ``cron`` fires in time zone ``zone``, after ``after``."""
     local = after.astimezone(ZoneInfo(zone))
@@ -84,6 +98,7 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False) ->
             signal.signal(sig, lambda *_: stop.set())
     health = Health()
     sched = config.schedule
+    reading_room = _reading_room(config, health) if config.web.enabled else None
     server = _health_server(health, sched.healthz_host, sched.healthz_port)
     log.info("healthz on http://%s:%d/healthz", *server.server_address[:2])
     health.update(status="waiting", healthz_port=server.server_address[1])
@@ -105,6 +120,8 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False) ->
     finally:
         server.shutdown()
         server.server_close()
+        if reading_room is not None:
+            reading_room.should_exit = True
         health.update(status="stopped")
         log.info("arxiv-monitor serve stopped")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .models import RunStats
+from .models import RunStats, TopicDecision
 
 
 class RichProgress:
@@ -67,3 +67,47 @@ def summary(stats: RunStats, cost: float | None = None, currency: str = "") -> T
     for label, value in rows:
         out.add_row(label, str(value))
     return out
+
+
+def explanation(found: Any) -> str:
+    """``arxiv-monitor explain``: per topic, the evidence and the decision."""
+    lines = [f"{found.paper.versioned_id}  {found.paper.title}"]
+    for d in found.decisions:
+        v = d.verdict
+        hits = ", ".join(f"{h.keyword} ({h.field}: \u201c{h.snippet}\u201d)" for h in v.hits)
+        decision = {"keywords": "kept: keywords", "semantic": "kept: semantic match",
+                    "judge": "kept: LLM judge"}.get(
+            d.kept_by or "", "not kept" + ("" if v.category_ok else " (not in the topic's categories)"))
+        judge = f"{d.judge:g}/10: {d.judge_reason}" if d.judge is not None else "- (not asked)"
+        rated = found.ratings.get(d.topic)
+        lines += [f"\n{d.label} [{d.topic}]",
+                  f"  keyword hits:   {hits or '-'}" + (f"; authors: {', '.join(v.author_hits)}" if v.author_hits else ""),
+                  f"  negative hits:  {', '.join(h.keyword for h in v.none_hits) or '-'}",
+                  f"  missing 'all':  {', '.join(v.missing_all) or '-'}",
+                  f"  similarity:     {d.score:.3f} ({d.ranker})",
+                  f"  probability:    " + ("- (the keywords decide alone)" if d.probability is None else
+                                          f"{d.probability:.2f} (cut-off {d.threshold:.2f}; {_calibration(d)})"),
+                  f"  judge:          {judge}"]
+        lines += [f"  rating:         {'-' if rated is None else ('good' if rated else 'bad')}",
+                  f"  decision:       {decision}"]
+        for day, kept in found.days.get(d.topic, []):
+            lines.append(f"  listed {day}: {'kept' if kept else 'not kept'}")
+    return "\n".join(lines)
+
+
+def _calibration(d: TopicDecision) -> str:
+    if d.calibration == "ratings":
+        return f"calibrated on your {d.adjusted_by} ratings"
+    if d.calibration == "shipped":
+        return "the default topic's calibration, from the labelled set"
+    return "the prior calibration; rate papers to fit this topic's own"
+
+
+def verification(found: Any) -> str:
+    """``arxiv-monitor verify``: each claim with its verdict and evidence."""
+    claims = found.checked.evidence()
+    lines = [f"{found.paper}: {len(claims)} claims, {sum(not c['supported'] for c in claims)} not found in the paper"]
+    for c in claims:
+        why = f"paper: {c['evidence']}" if c["supported"] else f"not found; looked for {c['looked_for']}"
+        lines.append(f"{'ok ' if c['supported'] else 'NO '} [{c['section']}] {c['text']}  — {why}")
+    return "\n".join(lines)

@@ -6,6 +6,8 @@ evidence, and why a keyword hit was dropped. Shared by the Markdown and HTML rep
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Callable
 
@@ -160,10 +162,50 @@ def analysis_md(entry: ReportEntry, lang: str = "zh") -> Md:
 
 
 def sections_html(analysis: Analysis, lang: str = "zh") -> str:
+    """The analysis's sections as HTML, each claim with its evidence (kept by content: the
+    reading room shows the same analyses again and again)."""
+    return _sections_html(lang, analysis.language, json.dumps(
+        [analysis.sections, analysis.unsupported, analysis.evidence], ensure_ascii=False, sort_keys=True))
+
+
+_MARKUP = re.compile(r"""[\\`*_\[\]<>!#|~&=+\-]|^\d+[.)]""", re.MULTILINE)
+
+
+def plain(text: str) -> bool:
+    """Text in which CommonMark sees nothing but paragraphs: no markup character, nothing that
+    starts a list, no line that starts or ends with white space, no line break but "\\n"."""
+    lines = text.split("\n")
+    return not _MARKUP.search(text) and len(text.splitlines() or [""]) == len(lines) and \
+        all(line == line.strip() for line in lines) and (text == "" or lines[0] != "" and lines[-1] != "")
+
+
+def plain_html(text: str) -> str:
+    """What CommonMark makes of plain text (``plain``): its paragraphs, escaped as markdown-it does."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return "".join(f"<p>{p}</p>\n" for p in re.split(r"\n{2,}", escaped) if p)
+
+
+_SEPARATOR = "\u2063section\u2063"  # invisible separators around a word: not text an analysis has
+
+
+@functools.lru_cache(maxsize=4096)
+def _sections_html(lang: str, language: str, content: str) -> str:
+    sections, unsupported, evidence = json.loads(content)
+    analysis = Analysis("", "", "", language, "ok", sections, unsupported=unsupported, evidence=evidence)
+    keys = list(headings(analysis.language))
+    texts = [_marked(analysis, key) for key in keys]
+    # One Markdown document for all sections (a render has a fixed cost), cut at the separators;
+    # a section that does not end where it began (an open code fence) is rendered on its own.
+    if all(map(plain, texts)):  # most sections are prose: no Markdown to parse
+        rendered = [plain_html(text) for text in texts]
+    else:
+        rendered = _MD.render(f"\n\n{_SEPARATOR}\n\n".join(texts)).split(f"<p>{_SEPARATOR}</p>\n")
+    if len(rendered) != len(keys):
+        rendered = [_MD.render(text) for text in texts]
     parts = []
-    for key, label in headings(analysis.language).items():
+    for (key, label), html in zip(headings(analysis.language).items(), rendered):
         items = [e for e in analysis.evidence if e.get("section") == key]
-        body = with_evidence(_MD.render(_marked(analysis, key)), items, lang).replace(
+        body = with_evidence(html, items, lang).replace(
             faithful.MARKER, f'<mark class="unsupported" title="{t("check.missing_short", lang)}">'
                              f'{faithful.MARKER}</mark>').replace(_PLACED, faithful.MARKER)
         parts.append(f"<h4>{escape(label)}</h4>\n{body}")

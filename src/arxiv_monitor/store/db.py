@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import MonitorError, RunLocked
 from .ledger import Deliveries, Embeddings, Endpoints, Libraries, Ratings, Runs
-from .search import Search
+from .search import Search, search_text
 from .papers import Days, Papers
 from .results import Analyses, FullTexts, Overviews
 from .schema import MIGRATIONS, now
@@ -65,6 +65,7 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
+            self.db.create_function("search_text", 1, search_text, deterministic=True)  # the search index's triggers
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             with self._migration_lock(memory):

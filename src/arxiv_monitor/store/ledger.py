@@ -143,6 +143,11 @@ class Ratings:
             sql, args = sql + " WHERE topic=?", (topic,)
         return [Rating(r[0], r[1], bool(r[2])) for r in self.db.execute(sql + " ORDER BY created_at", args)]
 
+    def good(self) -> list[str]:
+        """The papers rated good for some topic, the latest rating first."""
+        return [r[0] for r in self.db.execute(
+            "SELECT arxiv_id FROM ratings WHERE rating=1 GROUP BY arxiv_id ORDER BY MAX(created_at) DESC")]
+
     def of_paper(self, arxiv_id: str) -> dict[str, bool]:
         """The paper's ratings by topic id."""
         return {r[0]: bool(r[1]) for r in

@@ -90,8 +90,8 @@ class Papers:
     def set_code_url(self, paper: Paper, url: str | None) -> None:
         paper.code_url = url
         with self.db:
-            self.db.execute("UPDATE papers SET code_url=? WHERE arxiv_id=? AND version=?",
-                            (url, paper.arxiv_id, paper.version))
+            self.db.execute("UPDATE papers SET code_url=?, updated_at=? WHERE arxiv_id=? AND version=?",
+                            (url, now(), paper.arxiv_id, paper.version))
 
 
 @dataclass
@@ -161,6 +161,27 @@ class Days:
     def all(self) -> list[str]:
         """Every stored day, newest first."""
         return [r[0] for r in self.db.execute("SELECT day FROM days ORDER BY day DESC")]
+
+    def counts(self) -> list[tuple[str, int, int]]:
+        """(day, papers kept, items read) for every stored day, newest first."""
+        return [(r[0], r[1] or 0, r[2]) for r in self.db.execute(
+            """SELECT d.day, k.kept, d.items FROM days d
+               LEFT JOIN (SELECT day, SUM(kept) AS kept FROM day_papers GROUP BY day) k ON k.day=d.day
+               ORDER BY d.day DESC""")]
+
+    def recent_kept(self, topic: str | None = None, limit: int = 100) -> list[tuple[str, Listing]]:
+        """The kept papers of the latest days, newest first (only those kept for ``topic``)."""
+        rows = self.db.execute(
+            """SELECT d.day, p.*, d.announce_type, d.topics FROM day_papers d
+               JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
+               WHERE d.kept=1 ORDER BY d.day DESC, d.position LIMIT ?""", (limit * (4 if topic else 1),))
+        out = []
+        for r in rows:
+            item = Listing(paper_from_row(r), r["announce_type"],
+                           [TopicDecision.from_dict(d) for d in json.loads(r["topics"])])
+            if topic is None or any(d.topic == topic and d.kept for d in item.decisions):
+                out.append((r["day"], item))
+        return out[:limit]
 
     def listings(self, day: str, kept_only: bool = True) -> list[Listing]:
         """The day's listings in report order (only the kept ones, unless asked)."""

@@ -1,10 +1,16 @@
-"""Search across every stored paper: SQLite FTS5 with trigrams (``search_index``).
+"""Search across every stored paper: SQLite FTS5 over words (``search_index``).
 
-Trigrams find any run of three or more characters, so the Chinese analysis text
-is searchable as well as the English fields; a shorter term (two Chinese
-characters) is looked up with LIKE. Each term must match (AND); a phrase in
-quotes is one term. Filters: date range, topic (papers kept for it), category,
-author, has code; sorted by relevance (bm25) or date.
+English is indexed by word (unicode61, accents folded); Chinese, which has no
+spaces, is indexed as overlapping character pairs (``search_text``: 鲁棒性 ->
+鲁棒 棒性), so any Chinese term of two characters or more is a phrase of pairs
+and a single character is a prefix. A word also finds longer words it begins
+(``forecast`` finds "forecasting"); a phrase in quotes is matched as written.
+Every term must match (AND). Filters: date range, topic (papers kept for it),
+category, author, has code; sorted by relevance (bm25, the title counting most)
+or date. Snippets are cut from the stored texts with the terms in <mark>.
+
+The index is kept by triggers on ``papers`` and ``analyses`` (schema m013); a
+paper's row id is its ``search_docs.id``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-START, END = "\x02", "\x03"  # snippet highlight markers, made <mark> after escaping
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{CJK}]+")
+BROAD = 20_000  # matches beyond which a query is ranked newest papers first (see Search._ranked)
+_TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+")  # a run of Chinese, or a word (letters and digits)
 
 
 @dataclass
@@ -27,9 +36,30 @@ class Hit:
     code_url: str | None
 
 
+def _pairs(run: str) -> str:
+    return run if len(run) == 1 else " ".join(run[i:i + 2] for i in range(len(run) - 1))
+
+
+def search_text(text: str | None) -> str:
+    """Text as the index holds it: each run of Chinese as its overlapping character pairs."""
+    return _CJK_RUN.sub(lambda m: f" {_pairs(m.group())} ", text or "")
+
+
 def terms(query: str) -> list[str]:
-    """A query's terms: quoted phrases and words."""
-    return [a or b for a, b in re.findall(r'"([^"]+)"|(\S+)', query or "") if (a or b).strip()]
+    """A query's terms: quoted phrases (kept with their quotes) and words."""
+    return [f'"{a}"' if a else b for a, b in re.findall(r'"([^"]+)"|(\S+)', query or "") if (a or b).strip()]
+
+
+def _expression(term: str) -> str | None:
+    """One term as an FTS5 expression: a phrase of its tokens (a prefix where it is one word or one
+    Chinese character); None when it has no letters, digits or Chinese at all."""
+    quoted = term.startswith('"')
+    tokens = _TOKEN.findall(term)
+    if not tokens:
+        return None
+    phrase = '"' + search_text(" ".join(tokens)).strip().replace('"', "") + '"'
+    single = len(tokens) == 1 and (not _CJK_RUN.fullmatch(tokens[0]) or len(tokens[0]) == 1)
+    return phrase + ("*" if single and not quoted else "")
 
 
 def highlight(text: str, words: list[str], width: int = 90) -> str:
@@ -54,17 +84,10 @@ class Search:
               category: str | None = None, author: str | None = None, has_code: bool = False,
               sort: str = "relevance", limit: int = 50, offset: int = 0) -> list[Hit]:
         words = terms(q)
-        long_terms = [w for w in words if len(w) >= 3]
-        short = [w for w in words if len(w) < 3]
-        where, args = [], []
-        if long_terms:
-            where.append("search_index MATCH ?")
-            args.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long_terms))
-        for w in short:
-            where.append("(s.title LIKE ? OR s.abstract LIKE ? OR s.analysis LIKE ? OR s.authors LIKE ?)")
-            args += [f"%{w}%"] * 4
-        if not where:
+        match = " AND ".join(e for w in words if (e := _expression(w)))
+        if not match:
             return []
+        where, args = [], []
         if category:
             where.append("EXISTS (SELECT 1 FROM json_each(p.categories) c WHERE c.value=?)")
             args.append(category)
@@ -74,26 +97,50 @@ class Search:
         if has_code:
             where.append("p.code_url IS NOT NULL")
         if topic:
-            where.append("""EXISTS (SELECT 1 FROM day_papers d, json_each(d.topics) t WHERE d.arxiv_id=s.arxiv_id
-                            AND json_extract(t.value, '$.topic')=? AND json_extract(t.value, '$.kept_by') IS NOT NULL)""")
-            args.append(topic)
-        snippet = (f"snippet(search_index, -1, '{START}', '{END}', '…', 14)" if long_terms else "''")
-        rank = "bm25(search_index)" if long_terms else "0"
-        sql = f"""SELECT * FROM (
-                    SELECT s.arxiv_id, p.version, p.title, p.code_url, {snippet} AS snip, {rank} AS rank,
-                           s.abstract, s.analysis,
-                           (SELECT MAX(d.day) FROM day_papers d WHERE d.arxiv_id=s.arxiv_id) AS day
-                    FROM search_index s JOIN papers p ON p.arxiv_id=s.arxiv_id
-                    WHERE p.version=(SELECT MAX(version) FROM papers q WHERE q.arxiv_id=s.arxiv_id)
-                      AND {' AND '.join(where)})
-                  WHERE (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?)
-                  ORDER BY {'day DESC, rank' if sort == 'date' else 'rank, day DESC'} LIMIT ? OFFSET ?"""
-        rows = self.db.execute(sql, (*args, day_from, day_from, day_to, day_to, limit, offset)).fetchall()
-        out = []
-        for r in rows:
-            if r["snip"]:
-                snip = html.escape(r["snip"]).replace(START, "<mark>").replace(END, "</mark>")
-            else:
-                snip = highlight(r["abstract"] + " " + r["analysis"], words)
-            out.append(Hit(r["arxiv_id"], r["version"], r["title"], r["day"], snip, r["code_url"]))
-        return out
+            where.append("instr(doc.topics, ?) > 0")
+            args.append(f",{topic},")
+        if day_from or day_to:
+            where.append("doc.day BETWEEN ? AND ?")
+            args += [day_from or "0000", day_to or "9999"]
+        paper = ("JOIN papers p ON p.arxiv_id=doc.arxiv_id AND p.version=(SELECT MAX(version) FROM papers q "
+                 "WHERE q.arxiv_id=doc.arxiv_id)" if category or author or has_code else "")
+        filters = "".join(f" AND {w}" for w in where)
+        if sort == "date":  # newest first: walk the day index, keeping the matches
+            rows = self.db.execute(
+                f"""SELECT doc.arxiv_id FROM search_docs doc INDEXED BY search_docs_day {paper}
+                    WHERE doc.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?){filters}
+                    ORDER BY doc.day DESC, doc.id DESC LIMIT ? OFFSET ?""", (match, *args, limit, offset)).fetchall()
+        else:
+            rows = self._ranked(match, paper, filters, args, limit + offset)[offset:]
+        return [self._hit(r["arxiv_id"], words) for r in rows]
+
+    def _ranked(self, match: str, paper: str, filters: str, args: list[Any], want: int) -> list[Any]:
+        """The best ``want`` matches by rank (bm25, title first), filtered as they come. A term in
+        more than BROAD papers (a word of most abstracts, where bm25 tells little apart) is ranked
+        among its newest BROAD papers first, then among the older ones: the cost stays bounded."""
+        sql = (f"SELECT doc.arxiv_id FROM search_index s JOIN search_docs doc ON doc.id=s.rowid {paper} "
+               f"WHERE search_index MATCH ? AND s.rowid {{}} ?{filters} ORDER BY s.rank LIMIT ?")
+        cut = self.db.execute("SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC "
+                              "LIMIT 1 OFFSET ?", (match, BROAD)).fetchone()
+        rows = self.db.execute(sql.format(">"), (match, cut[0] if cut else 0, *args, want)).fetchall()
+        if cut and len(rows) < want:
+            rows += self.db.execute(sql.format("<="), (match, cut[0], *args, want - len(rows))).fetchall()
+        return rows
+
+    def _hit(self, arxiv_id: str, words: list[str]) -> Hit:
+        p = self.db.execute(
+            """SELECT p.version, p.title, p.abstract, p.code_url,
+                      (SELECT MAX(d.day) FROM day_papers d WHERE d.arxiv_id=p.arxiv_id) AS day
+               FROM papers p WHERE p.arxiv_id=? ORDER BY p.version DESC LIMIT 1""", (arxiv_id,)).fetchone()
+        plain = [w.strip('"') for w in words]
+        return Hit(arxiv_id, p["version"], p["title"], p["day"], self._snippet(arxiv_id, p, plain), p["code_url"])
+
+    def _snippet(self, arxiv_id: str, paper: Any, words: list[str]) -> str:
+        """Where the terms are: the title, else the abstract, else the analysis text."""
+        for text in (paper["title"], paper["abstract"]):
+            if any(w.lower() in (text or "").lower() for w in words):
+                return highlight(text, words)
+        analysis = self.db.execute(
+            "SELECT group_concat(j.value, ' ') FROM analyses a, json_each(a.sections) j "
+            "WHERE a.arxiv_id=? AND a.status='ok'", (arxiv_id,)).fetchone()[0]
+        return highlight(analysis or paper["abstract"] or "", words)

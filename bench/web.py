@@ -1,0 +1,298 @@
+"""The reading room on about three years of a busy user: 100,000 papers with analyses.
+
+    .venv/bin/python bench/web.py [--papers 100000] [--store PATH] [--site-dir DIR] [--no-site]
+
+Fills a real SQLite store through the store's own methods (so the search index is
+kept by its triggers, as in use): about 750 announcement days of ~133 kept papers,
+each with a seven-section Chinese analysis and its keyword decisions, a few
+hundred ratings. ``--store PATH`` keeps the store between runs (it is filled once).
+Then prints:
+
+1. FTS search latency, p50 and p95 over 200 queries: English words and phrases,
+   Chinese terms of three or more characters (trigram index), two-character
+   Chinese terms (no trigram: the LIKE path), mixed, with and without filters;
+2. day-page and paper-page render times (the web app's own page functions);
+3. the static site: a full build of the store, then one new day added to it.
+
+Targets (issue 12): search p95 <= 50 ms, a day page <= 100 ms, the incremental
+build of one new day <= 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from arxiv_monitor import site  # noqa: E402
+from arxiv_monitor.config import load_config  # noqa: E402
+from arxiv_monitor.models import (Analysis, KeywordHit, KeywordVerdict, Listing, Paper,  # noqa: E402
+                                  TopicDecision)
+from arxiv_monitor.store import Shown, Store  # noqa: E402
+from arxiv_monitor.store.schema import MIGRATIONS  # noqa: E402
+from arxiv_monitor.web import pages  # noqa: E402
+
+EN = ("model learning robot traffic graph vision language action forecasting temporal network policy "
+      "transformer diffusion dataset benchmark spatial prediction manipulation sensor urban flow "
+      "reinforcement agent planning control embodied video generation evaluation grasping navigation "
+      "segmentation detection tracking trajectory occupancy lidar radar calibration distillation "
+      "retrieval reasoning alignment preference tokenizer quantization pruning sparsity attention").split()
+ZH = ("机器人 视觉 语言 动作 模型 交通 预测 时空 图神经网络 强化学习 扩散 数据集 基准 操作 抓取 导航 "
+      "分割 检测 跟踪 轨迹 规划 控制 具身 视频 生成 评估 蒸馏 检索 推理 对齐 偏好 量化 剪枝 注意力 "
+      "鲁棒性 泛化 效率 延迟 精度 召回 城市 流量 传感器 雷达 标定 仿真 真实 场景 策略 奖励 样本").split()
+CHARS = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说"
+         "产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本"
+         "去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质"
+         "气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及")
+
+
+def vocabulary(rng: random.Random, head: list[str], size: int, make) -> tuple[list[str], list[float]]:
+    """``head`` then made-up words, with Zipf weights (rank r has weight 1/r, as text has), cumulative."""
+    words = list(dict.fromkeys(head))
+    while len(words) < size:
+        word = make(rng)
+        if word not in words:
+            words.append(word)
+    return words, list(itertools.accumulate(1 / (r + 1) for r in range(len(words))))  # cumulative
+
+
+_V = random.Random(5)
+EN_WORDS, EN_W = vocabulary(_V, EN, 4000, lambda r: "".join(
+    r.choice(["ka", "lo", "mi", "ne", "ro", "ta", "vi", "der", "sen", "tor", "al", "es", "ix", "um"])
+    for _ in range(r.randint(2, 4))))
+ZH_WORDS, ZH_W = vocabulary(_V, ZH, 4000, lambda r: "".join(r.choice(CHARS) for _ in range(r.choice((2, 2, 3, 4)))))
+TOPICS = [("VLA", "具身智能 / VLA"), ("TRAFFIC_ST", "交通时空预测")]
+SECTIONS = ["summary", "motivation", "contributions", "method", "experiments", "results", "limitations"]
+PER_DAY = 133
+
+
+def days_back(n: int, last: dt.date) -> list[dt.date]:
+    """``n`` weekdays (announcement days) ending at ``last``, oldest first."""
+    out, d = [], last
+    while len(out) < n:
+        if d.weekday() < 5:
+            out.append(d)
+        d -= dt.timedelta(days=1)
+    return out[::-1]
+
+
+def zh_text(rng: random.Random, words: int) -> str:
+    return "，".join("".join(rng.choices(ZH_WORDS, cum_weights=ZH_W, k=rng.randint(2, 5))) for _ in range(words // 3)) + "。"
+
+
+def en_text(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choices(EN_WORDS, cum_weights=EN_W, k=words))
+
+
+def make_day(rng: random.Random, day: dt.date, start: int, n: int) -> tuple[list[Listing], list[Analysis]]:
+    """A day's kept papers: ``n`` of the ~1,200 ids arXiv gives out from ``start`` in a day."""
+    month = f"{day.year % 100:02d}{day.month:02d}"
+    listings, analyses = [], []
+    for i, number in enumerate(sorted(rng.sample(range(start, start + 1200), n))):
+        aid = f"{month}.{number:05d}"
+        title = en_text(rng, rng.randint(6, 12)).title()
+        abstract = en_text(rng, 170) + "."
+        authors = [f"{rng.choice('ABCDEFGHJKLMN')}. {rng.choice(['Wang', 'Li', 'Smith', 'Garcia', 'Kim', 'Chen', 'Müller'])}"
+                   f"{rng.randint(1, 999)}" for _ in range(rng.randint(2, 8))]
+        cats = rng.sample(["cs.AI", "cs.LG", "cs.RO", "cs.CV"], rng.randint(1, 3))
+        paper = Paper(aid, 1, title, abstract, authors, cats, day, cats[0], enriched=True,
+                      code_url=f"https://github.com/lab/{aid}" if rng.random() < 0.3 else None)
+        topic, label = rng.choice(TOPICS)
+        word = rng.choice(EN)
+        hit = KeywordHit(word, "title", f"… {word} …", word)
+        decision = TopicDecision(topic, label, rng.random(), 0.5, "minilm", "keywords", KeywordVerdict([hit]),
+                                 probability=0.5 + rng.random() / 2)
+        listings.append(Listing(paper, "new" if rng.random() < 0.8 else "cross", [decision]))
+        analyses.append(Analysis("openai", "gpt-4o-mini", "v3", "zh", "ok",
+                                 {k: zh_text(rng, 60 if k != "summary" else 30) for k in SECTIONS},
+                                 tokens_in=9000, tokens_out=900, source="html", version=1))
+    return listings, analyses
+
+
+def store_day(store: Store, day: str, listings: list[Listing], analyses: list[Analysis]) -> None:
+    store.papers.save([item.paper for item in listings])
+    for item in listings:
+        if item.paper.code_url:
+            store.papers.set_code_url(item.paper, item.paper.code_url)
+    store.days.save(day, ["cs.AI", "cs.LG", "cs.RO", "cs.CV"], [], 800, listings)
+    shown = {}
+    for item, a in zip(listings, analyses):
+        shown[item.paper.arxiv_id] = Shown(store.analyses.save(item.paper, a), None, None)
+    store.days.publish(day, {"backend": "openai", "model": "gpt-4o-mini", "language": "zh",
+                             "cost_note": "", "notices": []}, shown)
+
+
+def fill(store: Store, papers: int, last: dt.date, seed: int = 11) -> list[str]:
+    """Three years of days through the store's methods. The search index is built once at the end,
+    by the statements of its migration (m013), rather than twice per paper by its triggers."""
+    for trigger in ("search_paper_in", "search_paper_up", "search_analysis", "search_listed"):
+        store.db.execute(f"DROP TRIGGER {trigger}")
+    rng = random.Random(seed)
+    dates = days_back(-(-papers // PER_DAY), last)
+    per_month: dict[str, int] = {}
+    started = time.perf_counter()
+    for n, day in enumerate(dates):
+        month = day.strftime("%y%m")
+        listings, analyses = make_day(rng, day, per_month.get(month, 0) + 1, PER_DAY)
+        per_month[month] = per_month.get(month, 0) + 1200
+        store_day(store, day.isoformat(), listings, analyses)
+        for item in rng.sample(listings, 2):
+            store.ratings.set(item.paper.arxiv_id, item.decisions[0].topic, rng.random() < 0.8)
+        if n % 100 == 0:
+            print(f"  filled {n * PER_DAY:,} papers ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    t = time.perf_counter()
+    with store.db:
+        for sql in dict(MIGRATIONS)["m013_search_words"]:
+            store.db.execute(sql)
+    print(f"  indexed for search in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    return [d.isoformat() for d in dates]
+
+
+KINDS = ["en word", "en words", "en phrase", "zh >=3", "zh 2 chars", "zh+en", "common en", "author"]
+
+
+def queries(rng: random.Random, abstracts: list[str]) -> list[tuple[str, str, dict]]:
+    """200 queries of eight kinds: content words (Zipf ranks 200-2,000 of 4,000: in 0.5-5% of papers, as a topic word is), a phrase
+    from a stored abstract, and the worst case, one of the ten commonest words (in most papers)."""
+    def en() -> str:
+        return EN_WORDS[rng.randint(200, 2000)]
+
+    def zh(two: bool | None = None) -> str:
+        while True:
+            word = ZH_WORDS[rng.randint(200, 2000)]
+            if two is None or (len(word) == 2) == two:
+                return word
+    out = []
+    for i in range(200):
+        kind = KINDS[i % 8]
+        if kind == "en phrase":
+            words = rng.choice(abstracts).rstrip(".").split()
+            at = rng.randrange(len(words) - 1)
+            q = f'"{words[at]} {words[at + 1]}"'
+        else:
+            q = {"en word": en, "en words": lambda: f"{en()} {en()}", "zh >=3": lambda: zh(False),
+                 "zh 2 chars": lambda: zh(True), "zh+en": lambda: f"{zh()} {en()}",
+                 "common en": lambda: EN_WORDS[rng.randint(0, 9)],
+                 "author": lambda: f"{rng.choice(['Wang', 'Chen', 'Kim'])}{rng.randint(1, 999)}"}[kind]()
+        params = {}
+        if i % 3 == 0:
+            params = {"topic": rng.choice(TOPICS)[0], "code": "1"}
+        elif i % 3 == 1:
+            params = {"from": "2025-01-01", "to": "2025-06-30", "sort": "date"}
+        out.append((kind, q, params))
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--papers", type=int, default=100_000)
+    ap.add_argument("--store", type=Path, help="keep the filled store here (filled once)")
+    ap.add_argument("--site-dir", type=Path, help="build the static site here (default: a temporary folder)")
+    ap.add_argument("--no-site", action="store_true", help="skip the static-site builds")
+    args = ap.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="am-web-bench-"))
+    os.environ["ARXIV_MONITOR_HOME"] = str(home)
+    db = args.store or home / "arxiv-monitor.sqlite3"
+    (home / "config.toml").write_text(f'language = "zh"\n[paths]\ndatabase = "{db}"\n', "utf-8")
+    config = load_config(home / "config.toml")
+    last = dt.date(2026, 11, 26)
+    store = Store(db)
+    days = store.days.all()
+    if not days:
+        started = time.perf_counter()
+        days = fill(store, args.papers, last)
+        print(f"filled the store: {args.papers:,} papers and analyses in {time.perf_counter() - started:.0f} s, "
+              f"{db.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
+    stored = store.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+    analysed = store.db.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+    print(f"store: {stored:,} papers, {analysed:,} analyses, {len(store.days.all())} days")
+
+    rng = random.Random(3)
+    abstracts = [r[0] for r in store.db.execute("SELECT abstract FROM papers WHERE rowid % 997 = 1 LIMIT 100")]
+    qs = queries(rng, abstracts)
+
+    def search(q: str, params: dict):
+        return store.search.query(q, params.get("from"), params.get("to"), params.get("topic"), None, None,
+                                  params.get("code") == "1", params.get("sort", "relevance"))
+    for _, q, params in qs[:20]:  # warm the page cache, as a running app has it
+        search(q, params)
+    lat, by_kind, found = [], {}, 0
+    for kind, q, params in qs:
+        t = time.perf_counter()
+        hits = search(q, params)
+        ms = (time.perf_counter() - t) * 1000
+        lat.append(ms)
+        by_kind.setdefault(kind, []).append(ms)
+        found += bool(hits)
+    print(f"\n1. search over {stored:,} papers, {len(qs)} queries ({found} with hits): "
+          f"p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms, max {max(lat):.1f} ms  (target p95 <= 50 ms)")
+    for kind, values in by_kind.items():
+        print(f"   {kind:11} p50 {pct(values, 50):6.1f} ms  p95 {pct(values, 95):6.1f} ms")
+
+    page = pages.Page(config, pages.Links())
+    sample_days = rng.sample(days, 40)
+    day_ms = [m for d in sample_days for m in timed(lambda d=d: pages.day_page(store, page, d), 1)]
+    home_ms = timed(lambda: pages.day_page(store, page), 5)
+    ids = [r[0] for r in store.db.execute("SELECT arxiv_id FROM papers WHERE rowid % 1999 = 3 LIMIT 50")]
+    paper_ms = [m for i in ids for m in timed(lambda i=i: pages.paper_page(store, page, i), 1)]
+    print(f"\n2. pages ({PER_DAY} papers a day): day page p50 {pct(day_ms, 50):.0f} ms, p95 {pct(day_ms, 95):.0f} ms "
+          f"(target <= 100 ms); home {statistics.median(home_ms):.0f} ms; "
+          f"paper page p50 {pct(paper_ms, 50):.1f} ms, p95 {pct(paper_ms, 95):.1f} ms")
+    store.close()
+    if args.no_site:
+        return
+
+    out = args.site_dir or home / "site"
+    if out.exists():
+        shutil.rmtree(out)
+    t = time.perf_counter()
+    built = site.build(config, out)
+    full = time.perf_counter() - t
+    files = sum(1 for _ in out.rglob("*") if _.is_file())
+    print(f"\n3. static site: full build {full:.0f} s ({built.written:,} pages written, "
+          f"{len(built.indexed)} Pagefind shards, {files:,} files)")
+    t = time.perf_counter()
+    again = site.build(config, out)
+    unchanged = time.perf_counter() - t
+    new_day = last + dt.timedelta(days=1 if last.weekday() < 4 else 3)
+    store = Store(db)
+    month_ids = store.db.execute("SELECT MAX(CAST(substr(arxiv_id, 6) AS INTEGER)) FROM papers WHERE arxiv_id LIKE ?",
+                                 (new_day.strftime("%y%m") + ".%",)).fetchone()[0] or 0
+    listings, analyses = make_day(random.Random(99), new_day, month_ids + 1, PER_DAY)
+    store_day(store, new_day.isoformat(), listings, analyses)
+    store.close()
+    t = time.perf_counter()
+    one = site.build(config, out)
+    incremental = time.perf_counter() - t
+    print(f"   nothing changed: {unchanged:.1f} s ({again.written} written)")
+    print(f"   one new day of {PER_DAY} papers: {incremental:.1f} s ({one.written} written, "
+          f"indexes rebuilt: {', '.join(one.indexed)})  (target <= 5 s)")
+    print(f"   full / incremental: {full / incremental:.0f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+// Rating buttons without a page reload: post the form, then show the paper's new explain view.
+// Without JavaScript the same forms post and the page reloads; nothing else needs a script.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.classList.contains("rate")) return;
+  event.preventDefault();
+  const data = new FormData(form);
+  data.set("verdict", event.submitter ? event.submitter.value : "good");
+  const reply = await fetch(form.action, {method: "POST", body: data, headers: {"X-Requested-With": "fetch"}});
+  if (!reply.ok) { form.insertAdjacentText("beforeend", " ✗ " + reply.status); return; }
+  const page = new DOMParser().parseFromString(await reply.text(), "text/html");
+  const fresh = page.getElementById("explain");
+  if (fresh) document.getElementById("explain").replaceWith(fresh);
+});

@@ -1,0 +1,1 @@
+"""The reading room: browse, search and rate every stored day in a browser."""

@@ -1,0 +1,218 @@
+"""The reading room as a local web app (Starlette, served by uvicorn).
+
+Safe by default:
+
+* it binds 127.0.0.1; any other address needs ``web.token`` (``env:NAME`` allowed),
+  given once on a login page (then an HttpOnly cookie) or as ``Authorization: Bearer``;
+  a token anywhere else (the URL) is refused;
+* rating is a POST carrying a CSRF token that must match its cookie, from this origin;
+* every field is escaped by the templates, and a Content-Security-Policy forbids inline
+  scripts and anything from elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import re
+import secrets
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import commands, i18n
+from ..config import Config
+from ..errors import ConfigError, MonitorError
+from ..store import open_store
+from . import feeds, pages
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+AUTH_COOKIE, CSRF_COOKIE = "am_auth", "am_csrf"
+OPEN_PATHS = ("/healthz", "/login", "/static/")
+
+
+def is_local(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(config: Config, host: str) -> None:
+    """Refuse to listen beyond this machine without a token."""
+    if not is_local(host) and not config.web.token.get_secret_value():
+        raise ConfigError(f"web.host = {host} would let anyone on the network read and rate your papers: set "
+                          "web.token (e.g. token = \"env:ARXIV_MONITOR_WEB_TOKEN\") or bind 127.0.0.1")
+    if config.web.token.get_secret_value().startswith("env:"):
+        raise ConfigError(f"web.token names ${config.web.token.get_secret_value()[4:]}, which is not set")
+
+
+class Guard(BaseHTTPMiddleware):
+    """Security headers on every answer; the token and the CSRF check where they apply."""
+
+    def __init__(self, app: Any, config: Config):
+        super().__init__(app)
+        self.token = config.web.token.get_secret_value()
+        self.session = hmac.new(self.token.encode(), b"arxiv-monitor session", hashlib.sha256).hexdigest() \
+            if self.token else ""
+
+    async def dispatch(self, request: Request, call_next: Any) -> Response:
+        if any(k.lower() in ("token", "access_token") for k in request.query_params):
+            response: Response = PlainTextResponse("A token never goes in a URL: use the login page or an "
+                                                   "Authorization: Bearer header.", 400)
+        elif self.token and not request.url.path.startswith(OPEN_PATHS) and not self._signed_in(request):
+            if "text/html" in request.headers.get("accept", "") and request.method == "GET":
+                response = RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+            else:
+                response = PlainTextResponse("Sign in: Authorization: Bearer <web.token>", 401,
+                                             headers={"WWW-Authenticate": "Bearer"})
+        else:
+            response = await call_next(request)
+        response.headers.update({"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+                                 "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
+        if CSRF_COOKIE not in request.cookies:
+            response.set_cookie(CSRF_COOKIE, request.state.csrf if hasattr(request.state, "csrf") else
+                                secrets.token_urlsafe(24), httponly=True, samesite="strict")
+        return response
+
+    def _signed_in(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            return hmac.compare_digest(header[7:].strip(), self.token)
+        return hmac.compare_digest(request.cookies.get(AUTH_COOKIE, ""), self.session)
+
+
+def _csrf_ok(request: Request, form: Any) -> bool:
+    """A POST from a page of this site: its form's token matches the cookie, and the origin is ours."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin and urlsplit(origin).netloc != request.url.netloc:
+        return False
+    sent = str(form.get("csrf") or request.headers.get("x-csrf-token") or "")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(sent, cookie)
+
+
+REFUSED = "This form is out of date or did not come from this site: reload the page and try again."
+
+
+def create_app(config: Config, health: Any = None) -> Starlette:
+    """The web app for ``config``; ``health()`` answers /healthz (the service's state)."""
+    lang = config.language
+
+    def page(request: Request) -> pages.Page:
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        request.state.csrf = csrf
+        return pages.Page(config, pages.Links(), csrf)
+
+    def html(body: str, status: int = 200) -> HTMLResponse:
+        return HTMLResponse(body, status)
+
+    def missing(request: Request, what: str) -> HTMLResponse:
+        return html(pages.simple_page(page(request), "message.html.j2", title="404",
+                                      heading=i18n.t("web.not_found", lang), message=what), 404)
+
+    async def home(request: Request) -> Response:
+        with open_store(config) as store:
+            return html(pages.day_page(store, page(request), None, dict(request.query_params)))
+
+    async def day(request: Request) -> Response:
+        try:
+            value = pages.require_day(request.path_params["day"])
+            with open_store(config) as store:
+                return html(pages.day_page(store, page(request), value, dict(request.query_params)))
+        except (LookupError, MonitorError):
+            return missing(request, request.path_params["day"])
+
+    async def paper(request: Request) -> Response:
+        arxiv_id = request.path_params["pid"].replace("_", "/")
+        try:
+            explanation = commands.explain(config, arxiv_id)
+        except MonitorError:
+            return missing(request, arxiv_id)
+        with open_store(config) as store:
+            return html(pages.paper_page(store, page(request), explanation.paper.arxiv_id, explanation))
+
+    async def rate(request: Request) -> Response:
+        arxiv_id = request.path_params["pid"].replace("_", "/")
+        form = await request.form()
+        if not _csrf_ok(request, form):
+            return PlainTextResponse(REFUSED, 403)
+        try:
+            commands.rate(config, arxiv_id, str(form.get("verdict", "")), str(form.get("topic") or "") or None)
+        except MonitorError as exc:
+            return PlainTextResponse(str(exc), 400)
+        return RedirectResponse(f"/paper/{arxiv_id.replace('/', '_')}#explain", 303)
+
+    async def search(request: Request) -> Response:
+        with open_store(config) as store:
+            return html(pages.search_page(store, page(request), dict(request.query_params)))
+
+    async def reading_list(request: Request) -> Response:
+        with open_store(config) as store:
+            return html(pages.reading_list_page(store, page(request)))
+
+    async def bibtex(request: Request) -> Response:
+        with open_store(config) as store:
+            papers = [p for i in store.ratings.good() if (p := store.papers.latest(i)) is not None]
+        return Response(feeds.bibtex(papers), media_type="application/x-bibtex; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="reading-list.bib"'})
+
+    async def feed(request: Request) -> Response:
+        name = request.path_params["name"]
+        known = {t.id for t in config.topic_list}
+        if name != "all" and name not in known:
+            return missing(request, name)
+        base = str(request.base_url).rstrip("/")
+        with open_store(config) as store:
+            body = feeds.atom(config, store, None if name == "all" else name,
+                              lambda i: f"{base}/paper/{i.replace('/', '_')}")
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    async def login(request: Request) -> Response:
+        token = config.web.token.get_secret_value()
+        nxt = request.query_params.get("next", "/")
+        if request.method == "POST":
+            form = await request.form()
+            nxt = str(form.get("next") or "/")
+            if token and hmac.compare_digest(str(form.get("token", "")), token):
+                response = RedirectResponse(nxt if re.fullmatch(r"/(?![/\\])[^\s\\]*", nxt) else "/", 303)
+                response.set_cookie(AUTH_COOKIE, Guard(None, config).session, httponly=True, samesite="strict")
+                return response
+            return html(pages.simple_page(page(request), "login.html.j2", title=i18n.t("web.login", lang),
+                                          next=nxt, failed=True), 401)
+        return html(pages.simple_page(page(request), "login.html.j2", title=i18n.t("web.login", lang),
+                                      next=nxt, failed=False))
+
+    async def healthz(request: Request) -> Response:
+        state = health() if health else {"status": "ok"}
+        failed = (state.get("last_run") or {}).get("status") == "failed"
+        return JSONResponse(state, 503 if failed else 200)
+
+    routes = [Route("/", home), Route("/day/{day}", day), Route("/paper/{pid:path}", paper),
+              Route("/rate/{pid:path}", rate, methods=["POST"]), Route("/search", search),
+              Route("/reading-list", reading_list), Route("/reading-list.bib", bibtex),
+              Route("/feeds/{name}.xml", feed), Route("/login", login, methods=["GET", "POST"]),
+              Route("/healthz", healthz),
+              Mount("/static", StaticFiles(packages=[("arxiv_monitor", "static")]), name="static")]
+    return Starlette(routes=routes, middleware=[Middleware(Guard, config=config)])
+
+
+def run(config: Config, host: str | None = None, port: int | None = None, health: Any = None) -> None:
+    """Serve the reading room until interrupted (``arxiv-monitor web``)."""
+    import uvicorn
+
+    host = host or config.web.host
+    check_bind(config, host)
+    uvicorn.run(create_app(config, health), host=host, port=port if port is not None else config.web.port,
+                log_level="warning", server_header=False)

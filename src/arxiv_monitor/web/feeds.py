@@ -1,0 +1,78 @@
+"""Atom feeds of the kept papers (all, or one topic's) and the reading list as BibTeX.
+
+Any feed reader, and Zotero's feed subscriptions, can follow the feeds; the BibTeX
+imports into Zotero (one entry per paper: arXiv id, DOI when known, authors,
+title, year, URL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lxml import etree
+
+from .. import __version__, views
+from ..config import Config
+from ..models import Paper
+from ..report import entry_of
+from ..store import Store
+
+ATOM = "http://www.w3.org/2005/Atom"
+LIMIT = 100
+
+
+def atom(config: Config, store: Store, topic: str | None = None, page_url=None) -> bytes:
+    """The feed of the latest kept papers (of one topic), newest first, with each TL;DR.
+    ``page_url(arxiv_id)`` gives a paper's page (else its arXiv page)."""
+    items = store.days.recent_kept(topic, LIMIT)
+    labels = {t.id: t.label for t in config.topic_list}
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
+    title = "arxiv-monitor" + (f" · {labels.get(topic, topic)}" if topic else "")
+    etree.SubElement(feed, f"{{{ATOM}}}title").text = title
+    etree.SubElement(feed, f"{{{ATOM}}}id").text = f"urn:arxiv-monitor:{topic or 'all'}"
+    etree.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(items[0][0] if items else dt.date.today().isoformat())
+    etree.SubElement(feed, f"{{{ATOM}}}generator", version=__version__).text = "arxiv-monitor"
+    for day, item in items:
+        paper = item.paper
+        entry = etree.SubElement(feed, f"{{{ATOM}}}entry")
+        etree.SubElement(entry, f"{{{ATOM}}}title").text = paper.title
+        etree.SubElement(entry, f"{{{ATOM}}}id").text = paper.abs_url
+        etree.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(day)
+        link = page_url(paper.arxiv_id) if page_url else paper.abs_url
+        etree.SubElement(entry, f"{{{ATOM}}}link", href=link)
+        etree.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=paper.abs_url, title="arXiv")
+        for name in paper.authors:
+            etree.SubElement(etree.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = name
+        for category in paper.categories:
+            etree.SubElement(entry, f"{{{ATOM}}}category", term=category)
+        shown = entry_of(config, store, item)
+        summary = views.tldr(shown) or paper.abstract
+        etree.SubElement(entry, f"{{{ATOM}}}summary").text = summary
+    return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+
+
+def _stamp(day: str) -> str:
+    return f"{day}T00:00:00Z"
+
+
+def bibtex(papers: list[Paper]) -> str:
+    """One BibTeX entry per paper, as Zotero imports them (bibtexparser writes it)."""
+    from bibtexparser.bibdatabase import BibDatabase
+    from bibtexparser.bwriter import BibTexWriter
+
+    db = BibDatabase()
+    for p in papers:
+        year = p.published.year if p.published else 2000 + int(p.arxiv_id[:2]) if p.arxiv_id[:4].isdigit() else None
+        entry = {"ENTRYTYPE": "misc", "ID": "arxiv" + p.arxiv_id.replace("/", "_").replace(".", "_"),
+                 "title": "{" + p.title + "}", "author": " and ".join(p.authors) or "Anonymous",
+                 "eprint": p.arxiv_id, "archiveprefix": "arXiv", "url": p.abs_url}
+        if year:
+            entry["year"] = str(year)
+        if p.primary_category:
+            entry["primaryclass"] = p.primary_category
+        if p.doi:
+            entry["doi"] = p.doi
+        db.entries.append(entry)
+    writer = BibTexWriter()
+    writer.indent = "  "
+    return writer.write(db)

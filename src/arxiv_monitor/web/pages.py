@@ -1,0 +1,201 @@
+"""The reading room's pages, rendered on the server from the store: the same functions serve
+the web app (``app.py``) and write the static site (``site.py``); only the links differ.
+
+* home: the latest day, with links to earlier and later days and a calendar of days;
+* day: the day as the HTML report lays it out, filtered by topic, type, code, analysis;
+* paper: what the report shows, why it was (not) kept, the rating buttons, the full-text
+  sections the analysis read, and every version's analysis;
+* search: FTS5 over every stored paper, with filters and highlighted snippets;
+* reading list: the papers rated good, exported as BibTeX.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from .. import i18n, views
+from ..config import Config
+from ..errors import MonitorError
+from ..models import DayReport, ReportEntry
+from ..render import context, environment
+from ..report import entry_of, published_report
+from ..store import Store
+
+
+@dataclass
+class Links:
+    """Where pages are: the web app's paths, or the static site's files (relative to the
+    page being written, which is ``depth`` folders below the site's root)."""
+
+    static: bool = False
+    depth: int = 0
+
+    def _root(self) -> str:
+        return "../" * self.depth if self.static else "/"
+
+    def home(self) -> str:
+        return self._root() + ("index.html" if self.static else "")
+
+    def day(self, day: str) -> str:
+        return f"{self._root()}day/{day}" + (".html" if self.static else "")
+
+    def paper(self, arxiv_id: str) -> str:
+        safe = arxiv_id.replace("/", "_")
+        return f"{self._root()}paper/{safe}" + (".html" if self.static else "")
+
+    def search(self) -> str:
+        return self._root() + ("search.html" if self.static else "search")
+
+    def reading_list(self) -> str:
+        return self._root() + ("reading-list.html" if self.static else "reading-list")
+
+    def bibtex(self) -> str:
+        return self._root() + "reading-list.bib"
+
+    def feed(self, name: str = "all") -> str:
+        return f"{self._root()}feeds/{name}.xml"
+
+    def asset(self, name: str) -> str:
+        return f"{self._root()}static/{name}"
+
+
+@dataclass
+class Page:
+    """What a page template needs besides its own data."""
+
+    config: Config
+    links: Links
+    csrf: str = ""  # the web app's CSRF token; empty on the static site (no forms that post)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def lang(self) -> str:
+        return self.config.language
+
+
+def _render(template: str, page: Page, **values: Any) -> str:
+    env = environment(page.lang, autoescape=True)
+    return env.get_template(f"web/{template}").render(
+        links=page.links, csrf=page.csrf, static=page.links.static, title=values.pop("title", "arxiv-monitor"),
+        topics=[(t.id, t.label) for t in page.config.topic_list], **values)
+
+
+def calendar_months(counts: list[tuple[str, int, int]], lang: str) -> list[dict[str, Any]]:
+    """Month grids of the stored days, newest month first: weeks of (day, kept count) cells."""
+    by_day = {d: kept for d, kept, _ in counts}
+    months = sorted({d[:7] for d in by_day}, reverse=True)
+    out = []
+    for month in months:
+        year, number = int(month[:4]), int(month[5:])
+        weeks = [[(f"{year:04d}-{number:02d}-{d:02d}" if d else "", by_day.get(f"{year:04d}-{number:02d}-{d:02d}"))
+                  for d in week] for week in calendar.Calendar().monthdayscalendar(year, number)]
+        name = f"{year}年{number}月" if i18n.lang_of(lang) == 0 else f"{calendar.month_name[number]} {year}"
+        out.append({"name": name, "weeks": weeks})
+    return out
+
+
+def _neighbours(days: list[str], day: str) -> tuple[str | None, str | None]:
+    """(the earlier day, the later day) around ``day`` among stored days (newest first)."""
+    if day not in days:
+        return None, None
+    i = days.index(day)
+    return (days[i + 1] if i + 1 < len(days) else None), (days[i - 1] if i > 0 else None)
+
+
+FILTERS = ("topic", "type", "code", "status")
+
+
+@dataclass
+class Stored:
+    """A paper's decisions as its latest day stored them (the static site does not re-rank)."""
+
+    decisions: list[Any]
+
+
+def filtered(report: DayReport, wanted: dict[str, str]) -> DayReport:
+    """The day's report with only the entries the filters keep."""
+    def keep(e: ReportEntry) -> bool:
+        if wanted.get("topic") and not any(d.topic == wanted["topic"] and d.kept for d in e.topics):
+            return False
+        if wanted.get("type") and e.announce_type != wanted["type"]:
+            return False
+        if wanted.get("code") == "1" and not e.code_url:
+            return False
+        status = "none" if e.analysis is None else ("ok" if e.analysis.ok else "failed")
+        return not wanted.get("status") or status == wanted["status"]
+    if not any(wanted.get(k) for k in FILTERS):
+        return report
+    report.entries = [e for e in report.entries if keep(e)]
+    return report
+
+
+def day_page(store: Store, page: Page, day: str | None = None, wanted: dict[str, str] | None = None) -> str:
+    """A day (the latest, when ``day`` is None, as the home page) laid out like the report."""
+    counts = store.days.counts()
+    days = [d for d, _, _ in counts]
+    if not days:
+        return _render("empty.html.j2", page, title="arxiv-monitor")
+    day = day or days[0]
+    if day not in days:
+        raise LookupError(day)
+    report = filtered(published_report(page.config, store, day), wanted or {})
+    body = context(report)
+    body["paper_href"] = lambda e: page.links.paper(e.paper.arxiv_id)
+    earlier, later = _neighbours(days, day)
+    return _render("day.html.j2", page, title=i18n.t("report.title", page.lang, date=day), day_body=body,
+                   earlier=earlier, later=later, months=calendar_months(counts, page.lang),
+                   wanted=wanted or {}, types=views.TYPES, home=page.extra.get("home", False))
+
+
+def paper_page(store: Store, page: Page, arxiv_id: str, explanation: Any = None) -> str:
+    """One paper: its report block, why it was (not) kept, ratings, full text, all analyses."""
+    listed = store.days.listings_of(arxiv_id)
+    paper = store.papers.latest(arxiv_id)
+    if paper is None:
+        raise LookupError(arxiv_id)
+    entry = entry_of(page.config, store, listed[0][1]) if listed else None
+    stored = store.fulltexts.get(paper)
+    versions = []
+    for version in range(paper.version, 0, -1):
+        for a in store.analyses.for_paper(paper, version):
+            versions.append({"version": version, "analysis": a,
+                             "html": Markup(views.sections_html(a, page.lang)) if a.ok else None,
+                             "title": views.analysis_title(a, page.lang)})
+    ratings = store.ratings.of_paper(arxiv_id)
+    if explanation is None and listed:  # the decisions of the latest day that listed it
+        explanation = Stored(listed[0][1].decisions)
+    return _render("paper.html.j2", page, title=paper.title, paper=paper, e=entry, n=1,
+                   days=[d for d, _ in listed], explanation=explanation, ratings=ratings,
+                   sections=stored.text.sections if stored else [], versions=versions,
+                   paper_href=None)
+
+
+def search_page(store: Store, page: Page, params: dict[str, str]) -> str:
+    q = (params.get("q") or "").strip()
+    hits = store.search.query(q, params.get("from") or None, params.get("to") or None,
+                              params.get("topic") or None, params.get("category") or None,
+                              params.get("author") or None, params.get("code") == "1",
+                              "date" if params.get("sort") == "date" else "relevance") if q else []
+    return _render("search.html.j2", page, title=i18n.t("web.search", page.lang), q=q, hits=hits,
+                   params=params, searched=bool(q))
+
+
+def reading_list_page(store: Store, page: Page) -> str:
+    papers = [p for i in store.ratings.good() if (p := store.papers.latest(i)) is not None]
+    return _render("list.html.j2", page, title=i18n.t("web.reading_list", page.lang), papers=papers)
+
+
+def simple_page(page: Page, template: str, **values: Any) -> str:
+    return _render(template, page, **values)
+
+
+def require_day(value: str) -> str:
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise MonitorError(f"not a day: {value!r}") from None
