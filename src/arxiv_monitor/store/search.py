@@ -22,7 +22,7 @@ from typing import Any
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{CJK}]+")
-BROAD = 20_000  # matches beyond which a query is ranked newest papers first (see Search._ranked)
+BROAD = 10_000  # matches beyond which a query is ranked newest papers first (see Search._ranked)
 _TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+")  # a run of Chinese, or a word (letters and digits)
 
 
