@@ -112,6 +112,8 @@ def test_ratings_post_with_csrf_and_feed_the_topic(room, home):
 
         (entry,) = bibtexparser.loads(bib.text).entries
         assert entry["eprint"] == VLA.arxiv_id and entry["archiveprefix"] == "arXiv" and "Lovelace" in entry["author"]
+        assert entry["title"].strip("{}") == VLA.title and entry["year"].isdigit()
+        assert entry["url"].startswith(f"https://arxiv.org/abs/{VLA.arxiv_id}")
 
 
 def test_atom_feeds_for_all_and_each_topic(room):
