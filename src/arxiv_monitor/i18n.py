@@ -8,6 +8,7 @@ of that language write it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     # report header and overview
@@ -182,6 +183,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
 }
 
 
+@functools.lru_cache(maxsize=64)
 def lang_of(language: str) -> int:
     """0 for Chinese, 1 for every other language (the labels exist in zh and en)."""
     return 0 if (language or "zh").lower().split("-")[0] == "zh" else 1

@@ -94,7 +94,9 @@ def etree_local(tag: object) -> str:
 
 def math_html(text: str) -> Markup:
     """``text`` escaped for HTML, with each ``$…$`` shown as MathML (or as written, if it does not convert)."""
-    flat = re.sub(r"\s+", " ", text or "").strip()
+    flat = " ".join((text or "").split())  # white space runs made one space (str.split: as \s+ does)
+    if "$" not in flat:
+        return Markup(escape(flat))
     out, last = [], 0
     for m in MATH.finditer(flat):
         out.append(str(escape(flat[last:m.start()])))
