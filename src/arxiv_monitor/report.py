@@ -75,8 +75,7 @@ def entry_of(config: Config, store: Store, item: Listing) -> ReportEntry:
 
 
 def _source(store: Store, item: Listing) -> str | None:
-    text = store.fulltexts.get(item.paper)
-    return text.text.source if text else None
+    return store.fulltexts.source_of(item.paper)  # not the text itself: a day page lists 100 papers
 
 
 def _choose(rows: list[Analysis], backend: str) -> tuple[Analysis | None, Analysis | None]:

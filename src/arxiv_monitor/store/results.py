@@ -34,6 +34,12 @@ class FullTexts:
         return StoredText(FullText(row["source"], sections, row["error"], from_cache=True,
                                    links=json.loads(row["links"])), row["status"], row["attempts"])
 
+    def source_of(self, paper: Paper) -> str | None:
+        """Where the paper version's stored text came from ("html", "pdf", ...), without reading it."""
+        row = self.db.execute("SELECT source FROM fulltexts WHERE arxiv_id=? AND version=?",
+                              (paper.arxiv_id, paper.version)).fetchone()
+        return row[0] if row else None
+
     def save(self, paper: Paper, text: FullText, status: str) -> int:
         """Store a full text with status ``ok``, ``missing`` (404s) or ``failed`` (retry);
         return how many attempts this version has had."""
