@@ -86,6 +86,7 @@ def test_pages_answer_with_the_day_the_paper_and_search(room, home):
         assert WED.title in day.text and VLA.title not in day.text.split("<main>")[1]
         assert c.get("/day/2026-02-03").status_code == 404
         paper = c.get(f"/paper/{WED.arxiv_id}").text
+        assert c.get(f"/paper/{WED.arxiv_id}.html").text == paper  # the form digests link to
         assert UNIQUE in paper and "Results" in paper and "v1 · " in paper  # full text and every version
         hits = c.get("/search", params={"q": "鲁棒性蒸馏"}).text
         assert f'href="/paper/{WED.arxiv_id}"' in hits and "<mark>" in hits and VLA.title not in hits

@@ -66,3 +66,13 @@ class ArxivId:
         """Same bare id, and the same version where both name one."""
         return self.bare == other.bare and (self.version is None or other.version is None
                                             or self.version == other.version)
+
+
+def page_name(arxiv_id: str) -> str:
+    """A paper's name in the reading room's paths and files: its id without a slash (hep-th_9901001)."""
+    return arxiv_id.replace("/", "_")
+
+
+def from_page_name(name: str) -> str:
+    """The arXiv id a reading-room page is named for, with or without the static site's ".html"."""
+    return name.removesuffix(".html").replace("_", "/")

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .ids import ArxivId
+from .ids import ArxivId, page_name
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
@@ -317,7 +317,7 @@ class DayReport:
         """The paper's page in the reading room (static site or web app), or its arXiv page."""
         if not self.site:
             return paper.abs_url
-        return f"{self.site.rstrip('/')}/paper/{paper.arxiv_id.replace('/', '_')}.html"
+        return f"{self.site.rstrip('/')}/paper/{page_name(paper.arxiv_id)}.html"  # the web app takes .html too
 
     @property
     def quality(self) -> tuple[int, int]:

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,7 @@ from pathlib import Path
 from .config import Config
 from .errors import MonitorError
 from .files import write_atomic
+from .ids import page_name
 from .store import Store, open_store
 from .web import feeds, pages
 
@@ -130,40 +132,53 @@ def build(config: Config, out: Path, full: bool = False) -> Built:
     looks only at the papers with a row written since then (less a margin for runs that were
     writing meanwhile). Another version of the templates or settings, or ``--full``, rebuilds all.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    manifest_path = out / MANIFEST
-    try:
-        manifest = {} if full else json.loads(manifest_path.read_text("utf-8"))
-    except (OSError, ValueError):
-        manifest = {}
-    started = dt.datetime.now(dt.timezone.utc)
-    version = _digest(f"{_templates()}|{config.language}|{config.site_url}|{sorted(t.id for t in config.topic_list)}")
-    if manifest.get("@version") != version:
-        manifest = {}
-    built, present = Built(), _files(out)
-    fresh = {"@version": version, "@built": (started - MARGIN).isoformat(timespec="seconds")}
-
-    def put(rel: str, key: str, render, extra: str = "") -> None:
-        fresh[rel] = digest = _digest(key) + extra
-        if manifest.get(rel) == digest and rel in present:
-            built.skipped += 1
-            return
-        write_atomic(out / rel, render(), durable=False)  # the manifest, written last, is what a rerun trusts
-        built.written += 1
-
+    site = _Site(config, out, full)
     with open_store(config) as store:
-        days = store.days.all()
-        if not days:
+        if not store.days.all():
             raise MonitorError("No day is stored yet: run `arxiv-monitor run` first, then build the site.")
-        paper_keys, day_keys = _paper_keys(store, manifest.get("@built")), _day_keys(store)
-        for rel, digest in manifest.items():  # the papers nothing was written for since: as they were
-            if rel.startswith("paper/") and rel not in fresh:
-                fresh[rel] = digest
-        dirty = set()
+        site.write_pages(store)
+    site.write_assets()
+    site.index_shards()
+    site.finish()
+    return site.built
+
+
+class _Site:
+    """One build: the last manifest, the new one, and the files written."""
+
+    def __init__(self, config: Config, out: Path, full: bool):
+        self.config, self.out = config, out
+        out.mkdir(parents=True, exist_ok=True)
+        try:
+            manifest = {} if full else json.loads((out / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        started = dt.datetime.now(dt.timezone.utc)
+        version = _digest(f"{_templates()}|{config.language}|{config.site_url}|"
+                          f"{sorted(t.id for t in config.topic_list)}")
+        self.manifest = manifest if manifest.get("@version") == version else {}
+        self.fresh = {"@version": version, "@built": (started - MARGIN).isoformat(timespec="seconds")}
+        self.built, self.present, self.dirty = Built(), _files(out), set()
+
+    def put(self, rel: str, key: str, render: Callable[[], str], extra: str = "") -> None:
+        """Write ``rel`` unless its key is the one it was written with."""
+        self.fresh[rel] = digest = _digest(key) + extra
+        if self.manifest.get(rel) == digest and rel in self.present:
+            self.built.skipped += 1
+            return
+        write_atomic(self.out / rel, render(), durable=False)  # the manifest, written last, is what a rerun trusts
+        self.built.written += 1
+
+    def write_pages(self, store: Store) -> None:
+        config, put = self.config, self.put
+        paper_keys, day_keys = _paper_keys(store, self.manifest.get("@built")), _day_keys(store)
+        for rel, digest in self.manifest.items():  # the papers nothing was written for since: as they were
+            if rel.startswith("paper/") and rel not in self.fresh:
+                self.fresh[rel] = digest
         for arxiv_id, (key, indexed) in paper_keys.items():
-            rel = f"paper/{arxiv_id.replace('/', '_')}.html"
-            if manifest.get(rel, "").partition("/")[2] != _digest(indexed):
-                dirty.add(shard_of(arxiv_id))
+            rel = f"paper/{page_name(arxiv_id)}.html"
+            if self.manifest.get(rel, "").partition("/")[2] != _digest(indexed):
+                self.dirty.add(shard_of(arxiv_id))
             put(rel, key, lambda i=arxiv_id: _paper(config, store, i), "/" + _digest(indexed))
         for day, key in day_keys.items():
             put(f"day/{day}.html", key, lambda d=day: pages.day_page(
@@ -174,34 +189,40 @@ def build(config: Config, out: Path, full: bool = False) -> Built:
         static = pages.Page(config, pages.Links(static=True))
         put("search.html", "", lambda: pages.search_page(store, static, {}))
         put("reading-list.html", lists, lambda: pages.reading_list_page(store, static))
-        put("reading-list.bib", lists, lambda: feeds.bibtex(
-            [p for i in store.ratings.good() if (p := store.papers.latest(i)) is not None]))
+        put("reading-list.bib", lists, lambda: feeds.bibtex(pages.good_papers(store)))
         base = config.site.base_url.rstrip("/")
-        link = (lambda i: f"{base}/paper/{i.replace('/', '_')}.html") if base else None
+        link = (lambda i: f"{base}/paper/{page_name(i)}.html") if base else None
         for name in ["all", *[t.id for t in config.topic_list]]:
             put(f"feeds/{name}.xml", lists, lambda n=name: feeds.atom(config, store, None if n == "all" else n, link))
-    folder = resources.files("arxiv_monitor").joinpath("static")
-    for asset in ASSETS:
-        put(f"static/{asset}", folder.joinpath(asset).read_text("utf-8"), lambda a=asset: folder.joinpath(a).read_text("utf-8"))
-    # A shard is indexed again when what its pages hold for search changed (a new paper, version or
-    # analysis), not for a rating or a day that only changes a page's other parts.
-    shards = sorted({shard_of(rel[6:]) for rel in fresh if rel.startswith("paper/")})  # paper/<id>.html
-    for shard in shards:
-        if shard in dirty or not (out / "pagefind" / shard / "pagefind.js").exists():
-            _index(out, shard)
-            built.indexed.append(shard)
-    folders = (out / "pagefind").iterdir() if (out / "pagefind").is_dir() else []
-    for stale in folders:  # shards with no pages left, or an older layout's
-        if stale.is_dir() and stale.name not in shards:
-            shutil.rmtree(stale)
-    put("static/shards.json", json.dumps(shards), lambda: json.dumps(sorted(shards, reverse=True)))
-    if built.indexed:  # the search UI, the same in every shard's bundle
-        for name in ("pagefind-ui.js", "pagefind-ui.css"):
-            shutil.copyfile(out / "pagefind" / built.indexed[-1] / name, out / "pagefind" / name)
-    if built.written:
-        os.sync()  # the pages reach the disk before the manifest that vouches for them
-    write_atomic(manifest_path, json.dumps(fresh, indent=0).encode())
-    return built
+
+    def write_assets(self) -> None:
+        folder = resources.files("arxiv_monitor").joinpath("static")
+        for asset in ASSETS:
+            text = folder.joinpath(asset).read_text("utf-8")
+            self.put(f"static/{asset}", text, lambda t=text: t)
+
+    def index_shards(self) -> None:
+        """Index again each shard whose pages' searchable text changed (a new paper, version or
+        analysis; not a rating or a day, which change only a page's other parts)."""
+        out = self.out
+        shards = sorted({shard_of(rel[6:]) for rel in self.fresh if rel.startswith("paper/")})  # paper/<id>.html
+        for shard in shards:
+            if shard in self.dirty or not (out / "pagefind" / shard / "pagefind.js").exists():
+                _index(out, shard)
+                self.built.indexed.append(shard)
+        folders = (out / "pagefind").iterdir() if (out / "pagefind").is_dir() else []
+        for stale in folders:  # shards with no pages left, or an older layout's
+            if stale.is_dir() and stale.name not in shards:
+                shutil.rmtree(stale)
+        self.put("static/shards.json", json.dumps(shards), lambda: json.dumps(sorted(shards, reverse=True)))
+        if self.built.indexed:  # the search UI, the same in every shard's bundle
+            for name in ("pagefind-ui.js", "pagefind-ui.css"):
+                shutil.copyfile(out / "pagefind" / self.built.indexed[-1] / name, out / "pagefind" / name)
+
+    def finish(self) -> None:
+        if self.built.written:
+            os.sync()  # the pages reach the disk before the manifest that vouches for them
+        write_atomic(self.out / MANIFEST, json.dumps(self.fresh, indent=0).encode())
 
 
 def _paper(config: Config, store: Store, arxiv_id: str) -> str:

@@ -31,6 +31,7 @@ from starlette.staticfiles import StaticFiles
 from .. import commands, i18n
 from ..config import Config
 from ..errors import ConfigError, MonitorError
+from ..ids import from_page_name
 from ..store import open_store
 from . import feeds, pages
 
@@ -106,104 +107,110 @@ def _csrf_ok(request: Request, form: Any) -> bool:
 REFUSED = "This form is out of date or did not come from this site: reload the page and try again."
 
 
-def create_app(config: Config, health: Any = None) -> Starlette:
-    """The web app for ``config``; ``health()`` answers /healthz (the service's state)."""
-    lang = config.language
+def _safe_next(target: str) -> str:
+    """Where to go after signing in: a path of this site, never another site ("//x", "/\\x")."""
+    return target if re.fullmatch(r"/(?![/\\])[^\s\\]*", target) else "/"
 
-    def page(request: Request) -> pages.Page:
+
+class Room:
+    """The reading room's pages, one method per route, over the store of ``config``."""
+
+    def __init__(self, config: Config, health: Any = None):
+        self.config, self.health, self.lang = config, health, config.language
+
+    def page(self, request: Request) -> pages.Page:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         request.state.csrf = csrf
-        return pages.Page(config, pages.Links(), csrf)
+        return pages.Page(self.config, pages.Links(), csrf)
 
-    def html(body: str, status: int = 200) -> HTMLResponse:
-        return HTMLResponse(body, status)
+    def missing(self, request: Request, what: str) -> HTMLResponse:
+        return HTMLResponse(pages.simple_page(self.page(request), "message.html.j2", title="404",
+                                              heading=i18n.t("web.not_found", self.lang), message=what), 404)
 
-    def missing(request: Request, what: str) -> HTMLResponse:
-        return html(pages.simple_page(page(request), "message.html.j2", title="404",
-                                      heading=i18n.t("web.not_found", lang), message=what), 404)
+    async def home(self, request: Request) -> Response:
+        with open_store(self.config) as store:
+            return HTMLResponse(pages.day_page(store, self.page(request), None, dict(request.query_params)))
 
-    async def home(request: Request) -> Response:
-        with open_store(config) as store:
-            return html(pages.day_page(store, page(request), None, dict(request.query_params)))
-
-    async def day(request: Request) -> Response:
+    async def day(self, request: Request) -> Response:
         try:
             value = pages.require_day(request.path_params["day"])
-            with open_store(config) as store:
-                return html(pages.day_page(store, page(request), value, dict(request.query_params)))
+            with open_store(self.config) as store:
+                return HTMLResponse(pages.day_page(store, self.page(request), value, dict(request.query_params)))
         except (LookupError, MonitorError):
-            return missing(request, request.path_params["day"])
+            return self.missing(request, request.path_params["day"])
 
-    async def paper(request: Request) -> Response:
-        arxiv_id = request.path_params["pid"].replace("_", "/")
+    async def paper(self, request: Request) -> Response:
+        arxiv_id = from_page_name(request.path_params["pid"])
         try:
-            explanation = commands.explain(config, arxiv_id)
+            explanation = commands.explain(self.config, arxiv_id)
         except MonitorError:
-            return missing(request, arxiv_id)
-        with open_store(config) as store:
-            return html(pages.paper_page(store, page(request), explanation.paper.arxiv_id, explanation))
+            return self.missing(request, arxiv_id)
+        with open_store(self.config) as store:
+            return HTMLResponse(pages.paper_page(store, self.page(request), explanation.paper.arxiv_id, explanation))
 
-    async def rate(request: Request) -> Response:
-        arxiv_id = request.path_params["pid"].replace("_", "/")
+    async def rate(self, request: Request) -> Response:
+        arxiv_id = from_page_name(request.path_params["pid"])
         form = await request.form()
         if not _csrf_ok(request, form):
             return PlainTextResponse(REFUSED, 403)
         try:
-            commands.rate(config, arxiv_id, str(form.get("verdict", "")), str(form.get("topic") or "") or None)
+            commands.rate(self.config, arxiv_id, str(form.get("verdict", "")), str(form.get("topic") or "") or None)
         except MonitorError as exc:
             return PlainTextResponse(str(exc), 400)
-        return RedirectResponse(f"/paper/{arxiv_id.replace('/', '_')}#explain", 303)
+        return RedirectResponse(pages.Links().paper(arxiv_id) + "#explain", 303)
 
-    async def search(request: Request) -> Response:
-        with open_store(config) as store:
-            return html(pages.search_page(store, page(request), dict(request.query_params)))
+    async def search(self, request: Request) -> Response:
+        with open_store(self.config) as store:
+            return HTMLResponse(pages.search_page(store, self.page(request), dict(request.query_params)))
 
-    async def reading_list(request: Request) -> Response:
-        with open_store(config) as store:
-            return html(pages.reading_list_page(store, page(request)))
+    async def reading_list(self, request: Request) -> Response:
+        with open_store(self.config) as store:
+            return HTMLResponse(pages.reading_list_page(store, self.page(request)))
 
-    async def bibtex(request: Request) -> Response:
-        with open_store(config) as store:
-            papers = [p for i in store.ratings.good() if (p := store.papers.latest(i)) is not None]
-        return Response(feeds.bibtex(papers), media_type="application/x-bibtex; charset=utf-8",
+    async def bibtex(self, request: Request) -> Response:
+        with open_store(self.config) as store:
+            body = feeds.bibtex(pages.good_papers(store))
+        return Response(body, media_type="application/x-bibtex; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="reading-list.bib"'})
 
-    async def feed(request: Request) -> Response:
+    async def feed(self, request: Request) -> Response:
         name = request.path_params["name"]
-        known = {t.id for t in config.topic_list}
-        if name != "all" and name not in known:
-            return missing(request, name)
+        if name != "all" and name not in {t.id for t in self.config.topic_list}:
+            return self.missing(request, name)
         base = str(request.base_url).rstrip("/")
-        with open_store(config) as store:
-            body = feeds.atom(config, store, None if name == "all" else name,
-                              lambda i: f"{base}/paper/{i.replace('/', '_')}")
+        with open_store(self.config) as store:
+            body = feeds.atom(self.config, store, None if name == "all" else name,
+                              lambda i: base + pages.Links().paper(i))
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
-    async def login(request: Request) -> Response:
-        token = config.web.token.get_secret_value()
-        nxt = request.query_params.get("next", "/")
+    async def login(self, request: Request) -> Response:
+        token = self.config.web.token.get_secret_value()
+        nxt, failed = request.query_params.get("next", "/"), False
         if request.method == "POST":
             form = await request.form()
             nxt = str(form.get("next") or "/")
             if token and hmac.compare_digest(str(form.get("token", "")), token):
-                response = RedirectResponse(nxt if re.fullmatch(r"/(?![/\\])[^\s\\]*", nxt) else "/", 303)
-                response.set_cookie(AUTH_COOKIE, Guard(None, config).session, httponly=True, samesite="strict")
+                response = RedirectResponse(_safe_next(nxt), 303)
+                response.set_cookie(AUTH_COOKIE, Guard(None, self.config).session, httponly=True, samesite="strict")
                 return response
-            return html(pages.simple_page(page(request), "login.html.j2", title=i18n.t("web.login", lang),
-                                          next=nxt, failed=True), 401)
-        return html(pages.simple_page(page(request), "login.html.j2", title=i18n.t("web.login", lang),
-                                      next=nxt, failed=False))
+            failed = True
+        return HTMLResponse(pages.simple_page(self.page(request), "login.html.j2", next=nxt, failed=failed,
+                                              title=i18n.t("web.login", self.lang)), 401 if failed else 200)
 
-    async def healthz(request: Request) -> Response:
-        state = health() if health else {"status": "ok"}
+    async def healthz(self, request: Request) -> Response:
+        state = self.health() if self.health else {"status": "ok"}
         failed = (state.get("last_run") or {}).get("status") == "failed"
         return JSONResponse(state, 503 if failed else 200)
 
-    routes = [Route("/", home), Route("/day/{day}", day), Route("/paper/{pid:path}", paper),
-              Route("/rate/{pid:path}", rate, methods=["POST"]), Route("/search", search),
-              Route("/reading-list", reading_list), Route("/reading-list.bib", bibtex),
-              Route("/feeds/{name}.xml", feed), Route("/login", login, methods=["GET", "POST"]),
-              Route("/healthz", healthz),
+
+def create_app(config: Config, health: Any = None) -> Starlette:
+    """The web app for ``config``; ``health()`` answers /healthz (the service's state)."""
+    room = Room(config, health)
+    routes = [Route("/", room.home), Route("/day/{day}", room.day), Route("/paper/{pid:path}", room.paper),
+              Route("/rate/{pid:path}", room.rate, methods=["POST"]), Route("/search", room.search),
+              Route("/reading-list", room.reading_list), Route("/reading-list.bib", room.bibtex),
+              Route("/feeds/{name}.xml", room.feed), Route("/login", room.login, methods=["GET", "POST"]),
+              Route("/healthz", room.healthz),
               Mount("/static", StaticFiles(packages=[("arxiv_monitor", "static")]), name="static")]
     return Starlette(routes=routes, middleware=[Middleware(Guard, config=config)])
 

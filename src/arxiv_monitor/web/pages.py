@@ -21,6 +21,7 @@ from markupsafe import Markup
 from .. import i18n, views
 from ..config import Config
 from ..errors import MonitorError
+from ..ids import page_name
 from ..models import DayReport, ReportEntry
 from ..render import context, environment
 from ..report import entry_of, published_report
@@ -45,8 +46,7 @@ class Links:
         return f"{self._root()}day/{day}" + (".html" if self.static else "")
 
     def paper(self, arxiv_id: str) -> str:
-        safe = arxiv_id.replace("/", "_")
-        return f"{self._root()}paper/{safe}" + (".html" if self.static else "")
+        return f"{self._root()}paper/{page_name(arxiv_id)}" + (".html" if self.static else "")
 
     def search(self) -> str:
         return self._root() + ("search.html" if self.static else "search")
@@ -185,9 +185,13 @@ def search_page(store: Store, page: Page, params: dict[str, str]) -> str:
                    params=params, searched=bool(q))
 
 
+def good_papers(store: Store) -> list[Any]:
+    """The reading list: the papers rated good, the latest rating first."""
+    return [p for i in store.ratings.good() if (p := store.papers.latest(i)) is not None]
+
+
 def reading_list_page(store: Store, page: Page) -> str:
-    papers = [p for i in store.ratings.good() if (p := store.papers.latest(i)) is not None]
-    return _render("list.html.j2", page, title=i18n.t("web.reading_list", page.lang), papers=papers)
+    return _render("list.html.j2", page, title=i18n.t("web.reading_list", page.lang), papers=good_papers(store))
 
 
 def simple_page(page: Page, template: str, **values: Any) -> str:
