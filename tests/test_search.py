@@ -132,3 +132,11 @@ def test_any_query_text_is_searched_never_an_error(tmp_path_factory, q):
 
 
 _SHARED: dict = {}
+
+
+def test_snippets_are_escaped_text_with_only_the_marks_as_markup(tmp_path):
+    store = filled(tmp_path / "db.sqlite")
+    store.analyses.save(B, analysis('流量<img src=x onerror="alert(1)">预测 <script>x</script>'))
+    (hit,) = store.search.query("onerror")
+    assert "<img" not in hit.snippet and "<script" not in hit.snippet
+    assert "&lt;img src=x <mark>onerror</mark>=&quot;alert(1)&quot;&gt;" in hit.snippet
