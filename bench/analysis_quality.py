@@ -29,11 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from arxiv_monitor.analyze import SECTION_KEYS, analyze_all  # noqa: E402
-from arxiv_monitor.backends.extractive import NOT_STATED, ExtractiveAnalyzer  # noqa: E402
-from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer  # noqa: E402
-from arxiv_monitor.models import Analysis, FullText, Paper, Section  # noqa: E402
-from arxiv_monitor.quality import purity  # noqa: E402
+from arxiv_monitor.analysis.base import SECTION_KEYS, analyze_all  # noqa: E402
+from arxiv_monitor.analysis.extractive import NOT_STATED, ExtractiveAnalyzer  # noqa: E402
+from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer  # noqa: E402
+from arxiv_monitor.core.models import Analysis, FullText, Paper, Section  # noqa: E402
+from arxiv_monitor.trust.quality import purity  # noqa: E402
 from tests.fakes import FakeLLM, ok  # noqa: E402
 
 

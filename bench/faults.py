@@ -50,7 +50,7 @@ def dead_endpoint_day(exe: str, papers: int) -> tuple[int, float, int, str]:
 def preflight_cost(repeat: int = 20) -> dict[str, float]:
     """Milliseconds the start-up check takes, per configuration."""
     from arxiv_monitor.checks import preflight
-    from arxiv_monitor.config import Config
+    from arxiv_monitor.core.config import Config
 
     out = {}
     with FakeLLM() as llm:

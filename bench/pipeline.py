@@ -35,12 +35,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from arxiv_monitor import pipeline  # noqa: E402
-from arxiv_monitor.config import load_config  # noqa: E402
-from arxiv_monitor.models import Listing, Paper, RunStats  # noqa: E402
-from arxiv_monitor.net import PoliteClient  # noqa: E402
-from arxiv_monitor.rank import SemanticRanker  # noqa: E402
+from arxiv_monitor.core.config import load_config  # noqa: E402
+from arxiv_monitor.core.models import Listing, Paper, RunStats  # noqa: E402
+from arxiv_monitor.core.net import PoliteClient  # noqa: E402
+from arxiv_monitor.relevance.rank import SemanticRanker  # noqa: E402
 from arxiv_monitor.store import Store  # noqa: E402
-from arxiv_monitor.topics import default_topics  # noqa: E402
+from arxiv_monitor.core.topics import default_topics  # noqa: E402
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, rss  # noqa: E402
 from tests.fakes import FakeLLM, GoldenServer, Reply, good_analysis, ok  # noqa: E402
 

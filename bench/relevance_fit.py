@@ -29,11 +29,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from arxiv_monitor import calibrate, relevance  # noqa: E402
-from arxiv_monitor.evaluate import load_labels, prf  # noqa: E402
-from arxiv_monitor.rank import SemanticRanker, TfidfRanker  # noqa: E402
+from arxiv_monitor.relevance import decide as relevance  # noqa: E402
+from arxiv_monitor.relevance import calibrate
+from arxiv_monitor.relevance.evaluate import load_labels, prf  # noqa: E402
+from arxiv_monitor.relevance.rank import SemanticRanker, TfidfRanker  # noqa: E402
 from arxiv_monitor.store import Store  # noqa: E402
-from arxiv_monitor.topics import default_topics, keyword_verdict  # noqa: E402
+from arxiv_monitor.core.topics import default_topics, keyword_verdict  # noqa: E402
 
 OUT = ROOT / "src" / "arxiv_monitor" / "data" / "relevance-calibration.json"
 

@@ -35,9 +35,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from arxiv_monitor import site  # noqa: E402
-from arxiv_monitor.config import load_config  # noqa: E402
-from arxiv_monitor.models import (Analysis, KeywordHit, KeywordVerdict, Listing, Paper,  # noqa: E402
+from arxiv_monitor.web import site  # noqa: E402
+from arxiv_monitor.core.config import load_config  # noqa: E402
+from arxiv_monitor.core.models import (Analysis, KeywordHit, KeywordVerdict, Listing, Paper,  # noqa: E402
                                   TopicDecision)
 from arxiv_monitor.store import Shown, Store  # noqa: E402
 from arxiv_monitor.store.schema import MIGRATIONS  # noqa: E402

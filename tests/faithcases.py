@@ -18,8 +18,8 @@ import random
 import re
 from dataclasses import dataclass
 
-from arxiv_monitor.claims import NAME, _english, context_words
-from arxiv_monitor.evidence import Number, PaperIndex, Unit
+from arxiv_monitor.trust.claims import NAME, _english, context_words
+from arxiv_monitor.trust.evidence import Number, PaperIndex, Unit
 
 CN_DIGITS = "零一二三四五六七八九"
 METRIC_CN = {"accuracy": "准确率", "success": "成功率", "precision": "精确率", "recall": "召回率",

@@ -5,13 +5,13 @@ import json
 
 import pytest
 
-from arxiv_monitor.analyze import analyze_all, backend_class, fit_to_budget
-from arxiv_monitor.replies import SECTION_KEYS, AnalysisReply, ReplyError
-from arxiv_monitor.tokens import estimate_tokens
-from arxiv_monitor.backends.extractive import ExtractiveAnalyzer, sentences
-from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer
-from arxiv_monitor.errors import LLMUnavailable
-from arxiv_monitor.models import FullText, Paper, Section
+from arxiv_monitor.analysis.base import analyze_all, backend_class, fit_to_budget
+from arxiv_monitor.analysis.replies import SECTION_KEYS, AnalysisReply, ReplyError
+from arxiv_monitor.analysis.tokens import estimate_tokens
+from arxiv_monitor.analysis.extractive import ExtractiveAnalyzer, sentences
+from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer
+from arxiv_monitor.core.errors import LLMUnavailable
+from arxiv_monitor.core.models import FullText, Paper, Section
 from tests.fakes import USAGE, FakeLLM, Reply, good_analysis, ok, status
 
 PAPER = Paper("2601.22586", 1, "WED-Net", "We propose WED-Net for traffic. It works well.")

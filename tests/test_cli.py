@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from arxiv_monitor import pipeline
-from arxiv_monitor.config import load_config
-from arxiv_monitor.errors import ConfigError, FeedError, RunLocked
+from arxiv_monitor.core.config import load_config
+from arxiv_monitor.core.errors import ConfigError, FeedError, RunLocked
 from arxiv_monitor.store import Store
 from tests.arxiv_data import FakePaper, latexml_html, make_pdf, rss
 from tests.fakes import Reply, ok

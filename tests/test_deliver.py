@@ -17,8 +17,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from arxiv_monitor.chat import feishu_sign, pack, wecom_payloads
-from arxiv_monitor.models import DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry, TopicDecision
+from arxiv_monitor.delivery.chat import feishu_sign, pack, wecom_payloads
+from arxiv_monitor.core.models import DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry, TopicDecision
 from tests.fakes import GoldenServer, Reply
 from tests.helpers import free_port, invoke, serve_day, write_feed
 

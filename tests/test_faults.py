@@ -265,7 +265,7 @@ def _main(monkeypatch, capsys, *args: str) -> tuple[int, str]:
 
 def test_13c_a_full_disk_and_a_read_only_database_are_one_line_each(tmp_path, home, arxiv, monkeypatch, capsys):
     serve_day(arxiv)
-    import arxiv_monitor.files as files
+    import arxiv_monitor.core.files as files
 
     real_fsync = files.os.fsync
 

@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from arxiv_monitor.errors import FeedError
-from arxiv_monitor.fetch import enrich, merge_batches, parse_feed, read_feed_files, split_authors
-from arxiv_monitor.texmath import detex, plain
-from arxiv_monitor.net import PoliteClient
+from arxiv_monitor.core.errors import FeedError
+from arxiv_monitor.sources.arxiv.feed import enrich, merge_batches, parse_feed, read_feed_files, split_authors
+from arxiv_monitor.core.tex import detex, plain
+from arxiv_monitor.core.net import PoliteClient
 from tests.arxiv_data import FakePaper, api_atom, atom, rss
 from tests.fakes import GoldenServer, Reply
 
@@ -100,7 +100,7 @@ def test_a_feed_cut_off_is_refused_whole(where):
 
 
 def test_online_feed_is_fetched_conditionally(tmp_path):
-    from arxiv_monitor.fetch import fetch_feed
+    from arxiv_monitor.sources.arxiv.feed import fetch_feed
 
     routes = {"/rss/cs.AI+cs.LG": [Reply(200, rss([P1]), {"ETag": '"v1"'}), Reply(304)]}
     with GoldenServer(routes) as server, PoliteClient("t", interval=0) as client:
@@ -127,7 +127,7 @@ def test_atom_feed_and_doi_are_read():
 
 
 def test_a_cut_online_feed_is_retried_and_never_cached(tmp_path):
-    from arxiv_monitor.fetch import fetch_feed
+    from arxiv_monitor.sources.arxiv.feed import fetch_feed
 
     whole = rss([P1, P2])
     cut = whole[: whole.index("A replaced paper")]
@@ -141,7 +141,7 @@ def test_a_cut_online_feed_is_retried_and_never_cached(tmp_path):
 
 
 def test_an_always_cut_online_feed_is_an_error_and_leaves_no_cache(tmp_path):
-    from arxiv_monitor.fetch import fetch_feed
+    from arxiv_monitor.sources.arxiv.feed import fetch_feed
 
     whole = rss([P1, P2])
     routes = {"/rss/cs.AI": Reply(200, whole[:-40], {"ETag": '"v1"'})}

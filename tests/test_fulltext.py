@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from arxiv_monitor import html_text, pdf_text
-from arxiv_monitor.fulltext import FullTextFetcher, html_sections, pdf_sections
-from arxiv_monitor.models import Paper
-from arxiv_monitor.net import PoliteClient
+from arxiv_monitor.fulltext import html as html_text, pdf as pdf_text
+from arxiv_monitor.fulltext.download import FullTextFetcher, html_sections, pdf_sections
+from arxiv_monitor.core.models import Paper
+from arxiv_monitor.core.net import PoliteClient
 from tests.arxiv_data import latexml_html, make_pdf
 from tests.fakes import GoldenServer, Reply
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer, _sections_reply
-from arxiv_monitor.errors import LLMUnavailable
-from arxiv_monitor.models import FullText, Paper, Section
-from arxiv_monitor.replies import (SECTION_KEYS, AnalysisReply, JudgeReply, OverviewReply, RepairReply, ReplyError,
+from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer, _sections_reply
+from arxiv_monitor.core.errors import LLMUnavailable
+from arxiv_monitor.core.models import FullText, Paper, Section
+from arxiv_monitor.analysis.replies import (SECTION_KEYS, AnalysisReply, JudgeReply, OverviewReply, RepairReply, ReplyError,
                                    json_body)
 from tests.arxiv_data import FakePaper
 from tests.fakes import FakeLLM, Reply, ok, overview_reply, status
@@ -120,7 +120,7 @@ def test_a_dead_endpoint_is_given_up_after_a_few_requests(failure):
     results = []
 
     async def go(url):
-        from arxiv_monitor.analyze import analyze_all
+        from arxiv_monitor.analysis.base import analyze_all
 
         a = OpenAIAnalyzer(base_url=url, api_key="k", model="m", max_retries=3)
         a.llm.backoff = 0.01

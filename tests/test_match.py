@@ -2,9 +2,9 @@
 
 import pytest
 
-from arxiv_monitor.match import compile_keyword, find, is_acronym, snippet
-from arxiv_monitor.models import Paper
-from arxiv_monitor.topics import TopicConfig, keyword_verdict
+from arxiv_monitor.relevance.match import compile_keyword, find, is_acronym, snippet
+from arxiv_monitor.core.models import Paper
+from arxiv_monitor.core.topics import TopicConfig, keyword_verdict
 
 
 @pytest.mark.parametrize("keyword,text", [

@@ -2,8 +2,8 @@
 
 import pytest
 
-from arxiv_monitor.errors import FetchError, HostUnreachable
-from arxiv_monitor.net import PoliteClient, retry_after_seconds
+from arxiv_monitor.core.errors import FetchError, HostUnreachable
+from arxiv_monitor.core.net import PoliteClient, retry_after_seconds
 from tests.fakes import GoldenServer, Reply
 
 

@@ -9,13 +9,13 @@ import os
 import numpy as np
 import pytest
 
-from arxiv_monitor.config import Config, load_config
-from arxiv_monitor.errors import MonitorError
-from arxiv_monitor.evaluate import evaluate, load_labels
-from arxiv_monitor.models import Listing, Paper
-from arxiv_monitor.rank import KeywordRanker, SemanticRanker, TfidfRanker
-from arxiv_monitor.relevance import Context, decide, select
-from arxiv_monitor.topics import TopicConfig, keyword_verdict
+from arxiv_monitor.core.config import Config, load_config
+from arxiv_monitor.core.errors import MonitorError
+from arxiv_monitor.relevance.evaluate import evaluate, load_labels
+from arxiv_monitor.core.models import Listing, Paper
+from arxiv_monitor.relevance.rank import KeywordRanker, SemanticRanker, TfidfRanker
+from arxiv_monitor.relevance.decide import Context, decide, select
+from arxiv_monitor.core.topics import TopicConfig, keyword_verdict
 from tests.helpers import invoke, rows, serve_day, write_feed
 
 ROBOT = Paper("1", 1, "OpenVLA-2: a Vision-Language-Action policy", "We train a VLA for robot arms.",
@@ -89,7 +89,7 @@ def test_semantic_match_without_keywords_and_embedding_cache(tmp_path):
 
 def test_probability_means_the_same_for_every_topic_scale():
     """Two topics whose raw similarities differ by a shift and a stretch decide alike."""
-    from arxiv_monitor.calibrate import scale
+    from arxiv_monitor.relevance.calibrate import scale
 
     rng = np.random.default_rng(0)
     background, strong = rng.normal(0.2, 0.05, 500), rng.normal(0.5, 0.05, 20)
@@ -244,7 +244,7 @@ def test_bundled_minilm_runs_on_onnx_runtime_without_torch():
     import subprocess
     import sys
 
-    code = ("import sys; from arxiv_monitor.rank import SemanticRanker; from arxiv_monitor.models import Paper\n"
+    code = ("import sys; from arxiv_monitor.relevance.rank import SemanticRanker; from arxiv_monitor.core.models import Paper\n"
             "v = SemanticRanker().embed_papers([Paper('1', 1, 'OpenVLA', 'a robot policy')])\n"
             "assert v.shape == (1, 384) and abs((v ** 2).sum() - 1) < 1e-4\n"
             "assert 'torch' not in sys.modules and 'sentence_transformers' not in sys.modules\n")
@@ -256,7 +256,7 @@ def test_bundled_minilm_runs_on_onnx_runtime_without_torch():
 
 
 def test_long_texts_are_cut_at_the_trained_length_and_batched_by_length():
-    from arxiv_monitor.embed import OnnxMiniLM
+    from arxiv_monitor.relevance.embed import OnnxMiniLM
 
     model = OnnxMiniLM()
     short, long = "robot policy", "robot policy " + "traffic " * 2000
@@ -269,7 +269,7 @@ def test_long_texts_are_cut_at_the_trained_length_and_batched_by_length():
 @pytest.mark.skipif(not importlib.util.find_spec("sentence_transformers"),
                     reason="pip install -e '.[sentence-transformers]' to compare with the torch runtime")
 def test_onnx_int8_embeddings_agree_with_the_torch_runtime():
-    from arxiv_monitor.embed import OnnxMiniLM, sentence_transformers_embedder
+    from arxiv_monitor.relevance.embed import OnnxMiniLM, sentence_transformers_embedder
 
     texts = [ROBOT.title + ". " + ROBOT.abstract, TRAFFIC.title + ". " + TRAFFIC.abstract, VLM.abstract]
     cosine = (OnnxMiniLM()(texts) * sentence_transformers_embedder("")(texts)).sum(axis=1)
@@ -310,8 +310,8 @@ def test_llm_judge_scores_borderline_papers(tmp_path, home, arxiv, llm, monkeypa
 def test_judge_reply_naming_unasked_ids_is_rejected():
     import asyncio
 
-    from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer
-    from arxiv_monitor.errors import AnalysisError
+    from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer
+    from arxiv_monitor.core.errors import AnalysisError
     from tests.fakes import FakeLLM, ok
 
     bad = ok(json.dumps({"results": [{"id": "9999.99999", "topic": "VLA", "score": 9, "reason": "x"}]}))
@@ -333,7 +333,7 @@ def test_judge_reply_naming_unasked_ids_is_rejected():
 
 @pytest.mark.parametrize("kind", ["semantic", "tfidf"])
 def test_ratings_train_the_topic_calibration(tmp_path, kind):
-    from arxiv_monitor import feedback
+    from arxiv_monitor.relevance import feedback
     from arxiv_monitor.store import Store
 
     store = Store(tmp_path / "db.sqlite")
@@ -370,7 +370,7 @@ def test_example_papers_are_fetched_once_and_used(tmp_path, home, arxiv, monkeyp
     cfg.relevance.ranker = "semantic"
     store = Store(cfg.db_path)
     monkeypatch.setattr(pipeline, "make_ranker", lambda c, s, *_: SemanticRanker("fake", s, FakeEmbedder()))
-    from arxiv_monitor.net import PoliteClient
+    from arxiv_monitor.core.net import PoliteClient
 
     with PoliteClient("t", interval=0) as client:
         listed = pipeline.stage_match(cfg, store, [Listing(ROBOT), Listing(TRAFFIC)], client)

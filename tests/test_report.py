@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arxiv_monitor.models import (Analysis, DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry,
+from arxiv_monitor.core.models import (Analysis, DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry,
                                   TopicDecision)
-from arxiv_monitor.render import json_schema, math_html, render_html, render_markdown, report_data
-from arxiv_monitor import views
-from arxiv_monitor.report import write_report
+from arxiv_monitor.report.render import json_schema, math_html, render_html, render_markdown, report_data
+from arxiv_monitor.report import views
+from arxiv_monitor.report.assemble import write_report
 
 HOSTILE = Paper(
     "2602.09999", 1,
@@ -99,9 +99,9 @@ def test_english_labels_follow_the_language_setting(tmp_path, home, arxiv, monke
     the chat digest speak English; the labels never fall back to Chinese."""
     import re as re_mod
 
-    from arxiv_monitor import chat, deliver
-    from arxiv_monitor.config import EmailConfig, load_config
-    from arxiv_monitor.report import published_report
+    from arxiv_monitor.delivery import chat, send as deliver
+    from arxiv_monitor.core.config import EmailConfig, load_config
+    from arxiv_monitor.report.assemble import published_report
     from arxiv_monitor.store import open_store
     from tests.helpers import invoke, serve_day, write_feed
 
@@ -124,9 +124,9 @@ def test_english_labels_follow_the_language_setting(tmp_path, home, arxiv, monke
 
 
 def test_digests_link_each_paper_to_its_page_with_its_tldr(tmp_path, home, arxiv, monkeypatch):
-    from arxiv_monitor import chat
-    from arxiv_monitor.config import load_config
-    from arxiv_monitor.report import published_report
+    from arxiv_monitor.delivery import chat
+    from arxiv_monitor.core.config import load_config
+    from arxiv_monitor.report.assemble import published_report
     from arxiv_monitor.store import open_store
     from tests.helpers import VLA, invoke, serve_day, write_feed
 

@@ -13,8 +13,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from arxiv_monitor.backfill import fetch_day, submission_window, window_query
-from arxiv_monitor.net import PoliteClient
+from arxiv_monitor.sources.arxiv.catchup import fetch_day, submission_window, window_query
+from arxiv_monitor.core.net import PoliteClient
 from arxiv_monitor.serve import next_run
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, rss
 from tests.fakes import GoldenServer, Reply

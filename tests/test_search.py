@@ -5,7 +5,7 @@ import sqlite3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arxiv_monitor.models import Analysis, KeywordVerdict, Listing, Paper, TopicDecision
+from arxiv_monitor.core.models import Analysis, KeywordVerdict, Listing, Paper, TopicDecision
 from arxiv_monitor.store import Store
 from arxiv_monitor.store.schema import MIGRATIONS
 from arxiv_monitor.store.search import search_text

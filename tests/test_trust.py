@@ -8,18 +8,18 @@ import json
 import pymupdf
 import pytest
 
-from arxiv_monitor.analyze import fit_to_budget
-from arxiv_monitor.backends.openai_backend import OpenAIAnalyzer
-from arxiv_monitor.errors import ConfigError
-from arxiv_monitor.claims import extract
-from arxiv_monitor.faithful import MARKER, check, mark
-from arxiv_monitor.fulltext import pdf_sections
-from arxiv_monitor.models import FullText, Paper, Section
-from arxiv_monitor.prompts import PROMPT_OVERHEAD
-from arxiv_monitor.replies import OverviewReply, ReplyError
-from arxiv_monitor.quality import degenerate, drifted_sections
-from arxiv_monitor.sections import kind_of
-from arxiv_monitor.tokens import estimate_tokens
+from arxiv_monitor.analysis.base import fit_to_budget
+from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer
+from arxiv_monitor.core.errors import ConfigError
+from arxiv_monitor.trust.claims import extract
+from arxiv_monitor.trust.faithful import MARKER, check, mark
+from arxiv_monitor.fulltext.download import pdf_sections
+from arxiv_monitor.core.models import FullText, Paper, Section
+from arxiv_monitor.analysis.prompts import PROMPT_OVERHEAD
+from arxiv_monitor.analysis.replies import OverviewReply, ReplyError
+from arxiv_monitor.trust.quality import degenerate, drifted_sections
+from arxiv_monitor.fulltext.sections import kind_of
+from arxiv_monitor.analysis.tokens import estimate_tokens
 from tests.fakes import USAGE, FakeLLM, ok
 from tests.helpers import WED, invoke, rows, serve_day, write_feed
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from arxiv_monitor.config import load_config
-from arxiv_monitor.models import Analysis
+from arxiv_monitor.core.config import load_config
+from arxiv_monitor.core.models import Analysis
 from arxiv_monitor.store import open_store
 from tests.arxiv_data import FakePaper
 from tests.fakes import good_analysis, ok

@@ -1,5 +1,5 @@
 """``python -m arxiv_monitor``: the same as the ``arxiv-monitor`` command."""
 
-from .cli import main
+from arxiv_monitor.cli import main
 
 main()

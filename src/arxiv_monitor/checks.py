@@ -18,11 +18,11 @@ import logging
 import os
 from urllib.parse import urlsplit
 
-from .analyze import backend_class
-from .config import Config, unset_env
-from .errors import ConfigError
-from .match import compile_keyword
-from .topics import display_keyword
+from arxiv_monitor.analysis.base import backend_class
+from arxiv_monitor.core.config import Config, unset_env
+from arxiv_monitor.core.errors import ConfigError
+from arxiv_monitor.relevance.match import compile_keyword
+from arxiv_monitor.core.topics import display_keyword
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def preflight(config: Config) -> list[str]:
 
 
 def _check_openai(config: Config) -> list[str]:
-    from . import prompts
+    from arxiv_monitor.analysis import prompts
 
     llm = config.llm
     if llm.base_url:

@@ -21,8 +21,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
-from .errors import MonitorError, redact, redact_logs
+from arxiv_monitor import __version__
+from arxiv_monitor.core.errors import MonitorError, redact, redact_logs
 
 
 
@@ -82,7 +82,7 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step
 
 def _config(path: Optional[Path]):
     """Load the configuration, and mask its secrets in everything logged from now on."""
-    from .config import load_config
+    from arxiv_monitor.core.config import load_config
 
     cfg = load_config(path)
     _SECRETS[:] = cfg.secrets()
@@ -130,13 +130,13 @@ def init(
     config: ConfigOpt = None,
 ) -> None:
     """Write a commented config file with the defaults."""
-    from .config import config_file, default_home
+    from arxiv_monitor.core.config import config_file, default_home
 
     path = config or config_file(default_home())
     if path.exists() and not force:
         raise MonitorError(f"{path} exists already; use --force to overwrite it.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(resources.files("arxiv_monitor").joinpath("templates", "config.toml").read_text("utf-8"))
+    path.write_text(resources.files("arxiv_monitor.core").joinpath("config.toml").read_text("utf-8"))
     console.print(f"Wrote {path}")
 
 
@@ -219,7 +219,7 @@ def serve(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = True,
 ) -> None:
     """Run the daily job on the configured cron schedule, with /healthz, until SIGTERM."""
-    from .serve import serve as serve_forever
+    from arxiv_monitor.serve import serve as serve_forever
 
     _setup_logging(verbose)
     cfg = _config(config)
@@ -233,7 +233,7 @@ def web(
     config: ConfigOpt = None,
 ) -> None:
     """The reading room alone: browse, search and rate every stored day at http://127.0.0.1:8000/."""
-    from .web.app import run
+    from arxiv_monitor.web.app import run
 
     _setup_logging(False)
     cfg = _config(config)
@@ -248,7 +248,7 @@ def site(
     config: ConfigOpt = None,
 ) -> None:
     """Write the reading room as a static site (GitHub Pages), with client-side search."""
-    from .site import build
+    from arxiv_monitor.web.site import build
 
     cfg = _config(config)
     folder = out_dir or (Path(cfg.site.out_dir).expanduser() if cfg.site.out_dir else cfg.home_path / "site")
@@ -289,7 +289,7 @@ def read(
     """Show what an analysis of a paper is based on: its sections, what goes to the LLM, its code link."""
     import json as json_mod
 
-    from .reading import read as read_paper
+    from arxiv_monitor.analysis.inputs import read as read_paper
 
     found = read_paper(_config(config), target)
     if as_json:
@@ -315,7 +315,7 @@ def verify(
     """Check an analysis against its paper: every number and name, with the paper's evidence."""
     import json as json_mod
 
-    from .verify import verify as run_verify
+    from arxiv_monitor.trust.verify import verify as run_verify
 
     found = run_verify(_config(config), paper, analysis)
     if as_json:

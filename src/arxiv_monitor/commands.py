@@ -10,17 +10,20 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import backfill, deliver, evaluate, feedback, relevance
-from .checks import preflight
-from .config import Config
-from .errors import MonitorError
-from .ids import ArxivId
-from .models import Listing, Paper, RunStats, TopicDecision
-from .pipeline import (NoProgress, Progress, make_client, process_day, stage_deliver, stage_overview,
+from arxiv_monitor.sources.arxiv import catchup as backfill
+from arxiv_monitor.delivery import send as deliver
+from arxiv_monitor.relevance import evaluate, feedback
+from arxiv_monitor.relevance import decide as relevance
+from arxiv_monitor.checks import preflight
+from arxiv_monitor.core.config import Config
+from arxiv_monitor.core.errors import MonitorError
+from arxiv_monitor.core.ids import ArxivId
+from arxiv_monitor.core.models import Listing, Paper, RunStats, TopicDecision
+from arxiv_monitor.pipeline import (NoProgress, Progress, make_client, process_day, stage_deliver, stage_overview,
                        stage_read_and_analyze)
-from .rank import make_ranker
-from .report import build_day_report, degradation, publish, published_report, write_report
-from .store import PaperRow, Store, open_store
+from arxiv_monitor.relevance.rank import make_ranker
+from arxiv_monitor.report.assemble import build_day_report, degradation, publish, published_report, write_report
+from arxiv_monitor.store import PaperRow, Store, open_store
 
 
 def run_backfill(config: Config, first: dt.date, last: dt.date, force: bool = False,

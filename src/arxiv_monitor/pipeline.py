@@ -17,19 +17,23 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
-from . import backfill, deliver, feedback, fetch, overview, relevance
-from .analyze import AnalysisRun, backend_class, make_analyzer, needs_analysis, opened, overview_of
-from .codelink import find_code_url
-from .checks import preflight
-from .config import Config
-from .errors import AnalysisError, FeedError, LLMUnavailable
-from .fulltext import FullTextFetcher
-from .models import Analysis, DayReport, FeedBatch, FullText, Listing, Paper, RunStats
-from .net import PoliteClient
-from .rank import make_ranker
-from .report import build_day_report, cost_note, degradation, publish, published_report, write_report
-from .store import Store, open_store
-from .topics import topic_keywords
+from arxiv_monitor.sources.arxiv import catchup as backfill, feed as fetch
+from arxiv_monitor.delivery import send as deliver
+from arxiv_monitor.relevance import feedback
+from arxiv_monitor.relevance import decide as relevance
+from arxiv_monitor.analysis import overview
+from arxiv_monitor.analysis.base import AnalysisRun, backend_class, make_analyzer, needs_analysis, opened, overview_of
+from arxiv_monitor.fulltext.codelink import find_code_url
+from arxiv_monitor.checks import preflight
+from arxiv_monitor.core.config import Config
+from arxiv_monitor.core.errors import AnalysisError, FeedError, LLMUnavailable
+from arxiv_monitor.fulltext.download import FullTextFetcher
+from arxiv_monitor.core.models import Analysis, DayReport, FeedBatch, FullText, Listing, Paper, RunStats
+from arxiv_monitor.core.net import PoliteClient
+from arxiv_monitor.relevance.rank import make_ranker
+from arxiv_monitor.report.assemble import build_day_report, cost_note, degradation, publish, published_report, write_report
+from arxiv_monitor.store import Store, open_store
+from arxiv_monitor.core.topics import topic_keywords
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from .config import Config
-from .errors import MonitorError
-from .models import RunStats
+from arxiv_monitor.core.config import Config
+from arxiv_monitor.core.errors import MonitorError
+from arxiv_monitor.core.models import RunStats
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def _reading_room(config: Config, health: Health) -> Any:
     """The web app (``web/app.py``) beside the schedule, in a thread; it also answers /healthz."""
     import uvicorn
 
-    from .web.app import check_bind, create_app
+    from arxiv_monitor.web.app import check_bind, create_app
 
     check_bind(config, config.web.host)
     server = uvicorn.Server(uvicorn.Config(create_app(config, health.snapshot), host=config.web.host,

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.table import Table
 
-from .models import RunStats, TopicDecision
+from arxiv_monitor.core.models import RunStats, TopicDecision
 
 
 class RichProgress:

@@ -14,15 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import MonitorError, RunLocked
-from .ledger import Deliveries, Embeddings, Endpoints, Libraries, Ratings, Runs
-from .search import Search, search_text
-from .papers import Days, Papers
-from .results import Analyses, FullTexts, Overviews
-from .schema import MIGRATIONS, now
+from arxiv_monitor.core.errors import MonitorError, RunLocked
+from arxiv_monitor.store.ledger import Deliveries, Embeddings, Endpoints, Libraries, Ratings, Runs
+from arxiv_monitor.store.search import Search, search_text
+from arxiv_monitor.store.papers import Days, Papers
+from arxiv_monitor.store.results import Analyses, FullTexts, Overviews
+from arxiv_monitor.store.schema import MIGRATIONS, now
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from arxiv_monitor.core.config import Config
 
 TABLES = {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries",
           "overviews", "embeddings", "ratings", "llm_endpoints"}

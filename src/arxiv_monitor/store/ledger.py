@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import now
+from arxiv_monitor.store.schema import now
 
 
 @dataclass

@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import now
-from ..models import Listing, Paper, TopicDecision
+from arxiv_monitor.store.schema import now
+from arxiv_monitor.core.models import Listing, Paper, TopicDecision
 
 
 def paper_from_row(row: Any) -> Paper:

@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .schema import now
-from ..models import Analysis, FullText, Overview, Paper, Section
+from arxiv_monitor.store.schema import now
+from arxiv_monitor.core.models import Analysis, FullText, Overview, Paper, Section
 
 
 @dataclass

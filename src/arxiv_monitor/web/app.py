@@ -28,12 +28,13 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import commands, i18n
-from ..config import Config
-from ..errors import ConfigError, MonitorError
-from ..ids import from_page_name
-from ..store import open_store
-from . import feeds, pages
+from arxiv_monitor import commands
+from arxiv_monitor.core import i18n
+from arxiv_monitor.core.config import Config
+from arxiv_monitor.core.errors import ConfigError, MonitorError
+from arxiv_monitor.core.ids import from_page_name
+from arxiv_monitor.store import open_store
+from arxiv_monitor.web import feeds, pages
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -211,7 +212,7 @@ def create_app(config: Config, health: Any = None) -> Starlette:
               Route("/reading-list", room.reading_list), Route("/reading-list.bib", room.bibtex),
               Route("/feeds/{name}.xml", room.feed), Route("/login", room.login, methods=["GET", "POST"]),
               Route("/healthz", room.healthz),
-              Mount("/static", StaticFiles(packages=[("arxiv_monitor", "static")]), name="static")]
+              Mount("/static", StaticFiles(packages=[("arxiv_monitor.web", "static"), ("arxiv_monitor.report", "static")]), name="static")]
     return Starlette(routes=routes, middleware=[Middleware(Guard, config=config)])
 
 

@@ -11,11 +11,12 @@ import datetime as dt
 
 from lxml import etree
 
-from .. import __version__, views
-from ..config import Config
-from ..models import Paper
-from ..report import entry_of
-from ..store import Store
+from arxiv_monitor import __version__
+from arxiv_monitor.report import views
+from arxiv_monitor.core.config import Config
+from arxiv_monitor.core.models import Paper
+from arxiv_monitor.report.assemble import entry_of
+from arxiv_monitor.store import Store
 
 ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 100

@@ -12,20 +12,23 @@ the web app (``app.py``) and write the static site (``site.py``); only the links
 from __future__ import annotations
 
 import calendar
+import functools
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import jinja2
 from markupsafe import Markup
 
-from .. import i18n, views
-from ..config import Config
-from ..errors import MonitorError
-from ..ids import page_name
-from ..models import DayReport, ReportEntry
-from ..render import context, environment
-from ..report import entry_of, published_report
-from ..store import Store
+from arxiv_monitor.core import i18n
+from arxiv_monitor.report import views
+from arxiv_monitor.core.config import Config
+from arxiv_monitor.core.errors import MonitorError
+from arxiv_monitor.core.ids import page_name
+from arxiv_monitor.core.models import DayReport, ReportEntry
+from arxiv_monitor.report.render import context, environment
+from arxiv_monitor.report.assemble import entry_of, published_report
+from arxiv_monitor.store import Store
 
 
 @dataclass
@@ -78,8 +81,16 @@ class Page:
         return self.config.language
 
 
+@functools.lru_cache(maxsize=8)
+def web_environment(lang: str) -> jinja2.Environment:
+    """The report's HTML environment, with the reading room's own templates under ``web/``."""
+    base = environment(lang, autoescape=True)
+    web = jinja2.PrefixLoader({"web": jinja2.PackageLoader("arxiv_monitor.web", "templates")})
+    return base.overlay(loader=jinja2.ChoiceLoader([web, base.loader]))
+
+
 def _render(template: str, page: Page, **values: Any) -> str:
-    env = environment(page.lang, autoescape=True)
+    env = web_environment(page.lang)
     return env.get_template(f"web/{template}").render(
         links=page.links, csrf=page.csrf, static=page.links.static, title=values.pop("title", "arxiv-monitor"),
         topics=[(t.id, t.label) for t in page.config.topic_list], **values)

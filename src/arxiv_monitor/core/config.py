@@ -1,0 +1,226 @@
+"""Configuration: a TOML file, overridden by environment variables.
+
+The file is ``$ARXIV_MONITOR_CONFIG`` or ``<home>/config.toml``; the home
+directory is ``$ARXIV_MONITOR_HOME`` or the platform's user data directory.
+Every setting ``section.key`` can be overridden by the environment variable
+``ARXIV_MONITOR_SECTION_KEY`` (top-level keys: ``ARXIV_MONITOR_KEY``).
+Lists in the environment are comma-separated. ``OPENAI_API_KEY`` and
+``OPENAI_BASE_URL`` are honoured when the arxiv-monitor variables are unset.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+
+from arxiv_monitor import __version__
+from arxiv_monitor.core.errors import ConfigError
+from arxiv_monitor.core.models import ANNOUNCE_TYPES
+from arxiv_monitor.core.settings import (ArxivConfig, DeliveryConfig, EmailConfig, LLMConfig, PathsConfig, RelevanceConfig,  # noqa: F401
+                       ScheduleConfig, SiteConfig, WebConfig, WebhookConfig, _from_env, _Section, i18n_keywords,
+                       unset_env)
+from arxiv_monitor.core.topics import TopicConfig, default_topics
+
+DEFAULT_CATEGORIES = ["cs.AI", "cs.LG", "cs.RO", "cs.CV"]
+ENV_PREFIX = "ARXIV_MONITOR_"
+
+
+class Config(_Section):
+    """The whole configuration."""
+
+    home: str = ""
+    categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
+    keywords: list[str] = Field(default_factory=list)  # a flat keyword list: one topic
+    announce_types: list[str] = Field(default_factory=lambda: list(ANNOUNCE_TYPES))
+    reanalyze_replacements: bool = False
+    language: str = "zh"
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+    arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    topics: list[TopicConfig] = Field(default_factory=list)
+    relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
+    email: EmailConfig = Field(default_factory=EmailConfig)
+    webhooks: list[WebhookConfig] = Field(default_factory=list)
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+    site: SiteConfig = Field(default_factory=SiteConfig)
+
+    @field_validator("announce_types")
+    @classmethod
+    def _known_types(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v not in ANNOUNCE_TYPES]
+        if bad:
+            raise ValueError(f"unknown announce type(s) {bad}; choose from {list(ANNOUNCE_TYPES)}")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _some_categories(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one category is needed")
+        return value
+
+    # -- derived paths ------------------------------------------------------
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home).expanduser()
+
+    def _path(self, value: str, default: str) -> Path:
+        return Path(value).expanduser() if value else self.home_path / default
+
+    @property
+    def db_path(self) -> Path:
+        return self._path(self.paths.database, "arxiv-monitor.db")
+
+    @property
+    def cache_path(self) -> Path:
+        return self._path(self.paths.cache_dir, "cache")
+
+    @property
+    def reports_path(self) -> Path:
+        return self._path(self.paths.reports_dir, "reports")
+
+    @property
+    def topic_list(self) -> list[TopicConfig]:
+        """The topics: configured ones, else the flat keyword list as one topic, else the defaults."""
+        if self.topics:
+            return self.topics
+        if self.keywords:
+            return [TopicConfig(id="keywords", name=i18n_keywords(self.language), any=list(self.keywords), rank=False)]
+        return default_topics(self.language)
+
+    @property
+    def backend_name(self) -> str:
+        if self.llm.backend not in ("", "auto"):
+            return self.llm.backend
+        configured = self.llm.base_url or self.llm.api_key.get_secret_value()
+        return "openai" if configured else "extractive"
+
+    @property
+    def user_agent(self) -> str:
+        contact = f"; mailto:{self.arxiv.contact}" if self.arxiv.contact else ""
+        return (
+            f"arxiv-monitor/{__version__} (daily arXiv digest; "
+            f"+https://pypi.org/project/arxiv-monitor/{contact})"
+        )
+
+    @property
+    def site_url(self) -> str:
+        """Where each paper's page can be read (the static site, else the web app), or ''."""
+        return self.site.base_url or self.web.public_url
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for redaction from logs and messages."""
+        values = [self.llm.api_key.get_secret_value(), self.email.password.get_secret_value()]
+        for hook in self.webhooks:
+            values += [hook.url.get_secret_value(), hook.secret.get_secret_value()]
+        values += [_from_env(t.library.key.get_secret_value()) for t in self.topics if t.library]
+        values.append(self.web.token.get_secret_value())
+        return [v for v in values if v and isinstance(v, str) and not v.startswith("env:")]
+
+    def unavailable_targets(self) -> dict[str, str]:
+        """Delivery targets whose secret names an unset environment variable: name -> variable."""
+        out = {}
+        if self.email.enabled and (name := unset_env(self.email.password)):
+            out["email"] = name
+        for hook in self.webhooks:
+            if name := unset_env(hook.url) or unset_env(hook.secret):
+                out[hook.name] = name
+        return out
+
+
+def default_home() -> Path:
+    """The home directory: ``$ARXIV_MONITOR_HOME`` or the user data directory."""
+    env = os.environ.get(ENV_PREFIX + "HOME")
+    return Path(env).expanduser() if env else Path(platformdirs.user_data_dir("arxiv-monitor"))
+
+
+def config_file(home: Path | None = None) -> Path:
+    """The config file: ``$ARXIV_MONITOR_CONFIG`` or ``<home>/config.toml``."""
+    env = os.environ.get(ENV_PREFIX + "CONFIG")
+    return Path(env).expanduser() if env else (home or default_home()) / "config.toml"
+
+
+def _env_value(field: Any, value: str) -> Any:
+    if "list" in str(field.annotation):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+def _env_overrides() -> dict[str, Any]:
+    """Collect overrides from the environment as a nested dict."""
+    out: dict[str, Any] = {}
+    sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig, "email": EmailConfig,
+                "delivery": DeliveryConfig, "schedule": ScheduleConfig, "relevance": RelevanceConfig,
+                "web": WebConfig, "site": SiteConfig}
+    for name, field in Config.model_fields.items():
+        if name in sections:
+            for key, sub in sections[name].model_fields.items():
+                value = os.environ.get(f"{ENV_PREFIX}{name.upper()}_{key.upper()}")
+                if value is not None:
+                    out.setdefault(name, {})[key] = _env_value(sub, value)
+        elif name not in ("home", "webhooks", "topics"):
+            value = os.environ.get(ENV_PREFIX + name.upper())
+            if value is not None:
+                out[name] = _env_value(field, value)
+    llm = out.setdefault("llm", {})
+    if "api_key" not in llm and os.environ.get("OPENAI_API_KEY"):
+        llm["api_key"] = os.environ["OPENAI_API_KEY"]
+    if "base_url" not in llm and os.environ.get("OPENAI_BASE_URL"):
+        llm["base_url"] = os.environ["OPENAI_BASE_URL"]
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _describe(error: ValidationError, path: Path) -> str:
+    lines = [f"Invalid configuration (file {path}, or an {ENV_PREFIX}* variable):"]
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load the config file (if any), then apply the environment.
+
+    A file named explicitly (``--config`` or ``$ARXIV_MONITOR_CONFIG``) must
+    exist; the default ``<home>/config.toml`` may be absent (defaults apply).
+    """
+    home = default_home()
+    named_by = "--config" if path is not None else (
+        f"${ENV_PREFIX}CONFIG" if os.environ.get(ENV_PREFIX + "CONFIG") else "")
+    path = path or config_file(home)
+    data: dict[str, Any] = {}
+    if named_by and not path.is_file():
+        raise ConfigError(f"The config file {path} (named by {named_by}) does not exist: check the path, "
+                          "or run `arxiv-monitor init --config PATH` to write one.")
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Cannot parse config file {path}: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"Cannot read config file {path}: {exc.strerror}") from exc
+    data = _merge(data, _env_overrides())
+    if os.environ.get(ENV_PREFIX + "HOME") or not data.get("home"):
+        data["home"] = str(home)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None

@@ -1,0 +1,189 @@
+"""Topics: what a topic is, its keyword rules, and the default topics.
+
+A topic's keyword rules use the match module's rules, plus three forms:
+``title:kw`` matches the title only; ``kw@0.5`` is a weak keyword, whose hit
+counts only when the paper's relevance score is at least 0.5; and an ``all``
+entry ``a|b|c`` is met when any of its alternatives matches. Without ``@``,
+a hit in the title always counts, and a hit only in the abstract needs the
+topic's ``keyword_floor``. A paper passes a topic's keywords when
+an ``any`` keyword (or an author) matches, every ``all`` entry is met, no
+``none`` keyword matches, and, if the topic names categories, the paper is
+in one of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from arxiv_monitor.relevance.match import find, snippet
+from arxiv_monitor.core.models import KeywordHit, KeywordVerdict, Paper
+
+
+class LibrarySource(BaseModel):
+    """Where a topic takes its example papers from: a Zotero library (web API or Zotero 7's
+    local API) or an export file (BibTeX, CSL-JSON, RIS)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = ""  # a .bib, .json (CSL-JSON) or .ris export
+    zotero: str = ""  # "user:123456", "group:98765", or "local" (the Zotero 7 app on this machine)
+    collection: str = ""  # a collection key (e.g. "ABCD2345"); default: the whole library
+    key: SecretStr = SecretStr("env:ZOTERO_API_KEY")  # web API key; "env:NAME" reads the environment
+    url: str = ""  # the API base; default https://api.zotero.org, or http://127.0.0.1:23119/api
+    limit: int = Field(200, ge=1, le=5000)  # the most recently added items
+
+    @model_validator(mode="after")
+    def _one_source(self) -> LibrarySource:
+        if bool(self.file) == bool(self.zotero):
+            raise ValueError("a topic library names either file = \"…\" or zotero = \"user:ID\" / "
+                             "\"group:ID\" / \"local\"")
+        if self.zotero and not re.fullmatch(r"(user|group):\d+|local", self.zotero):
+            raise ValueError(f"zotero = {self.zotero!r}: write \"user:123456\" or \"group:98765\" (the "
+                             "numeric id on zotero.org/settings/keys or the group's page), or \"local\"")
+        return self
+
+    @property
+    def name(self) -> str:
+        """How the library is named in messages and in the store (no secrets)."""
+        if self.file:
+            return f"file:{self.file}"
+        return f"zotero:{self.zotero}" + (f"/collection:{self.collection}" if self.collection else "")
+
+
+class TopicConfig(BaseModel):
+    """A named research topic: keyword rules, people, categories and a description."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: str
+    name: str = ""
+    any: list[str] = Field(default_factory=list)  # keywords; "title:kw" matches the title only
+    all: list[str] = Field(default_factory=list)  # every entry must match; "a|b" means either
+    none: list[str] = Field(default_factory=list)  # negative keywords
+    authors: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    description: str = ""  # free text; each line is embedded as one prototype
+    examples: list[str] = Field(default_factory=list)  # arXiv ids of papers on the topic
+    library: LibrarySource | None = None  # more examples: the user's own papers on the topic
+    cutoff: float | None = Field(None, ge=0, le=1)  # probability that keeps a paper (default 0.5)
+    rank: bool = True  # false: the keywords decide alone, with no similarity ranking
+    # Raw-similarity thresholds of versions before calibrated probabilities: accepted, ignored.
+    threshold: float | None = None
+    keyword_floor: float | None = None
+    tfidf_threshold: float | None = None
+    tfidf_floor: float | None = None
+
+    @property
+    def legacy_thresholds(self) -> list[str]:
+        """The old raw-similarity settings this topic still sets (they no longer apply)."""
+        return [k for k in ("threshold", "keyword_floor", "tfidf_threshold", "tfidf_floor")
+                if getattr(self, k) is not None]
+
+    def signature(self) -> str:
+        """Changes when anything that decides relevance changes (for shipped calibrations)."""
+        import hashlib
+        import json
+
+        data = [self.id, self.any, self.all, self.none, self.authors, self.categories, self.description,
+                self.examples]
+        return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+def split_floor(keyword: str) -> tuple[str, float | None]:
+    """``"kw@0.5"`` -> ``("kw", 0.5)``; a keyword without ``@`` has no own floor."""
+    word, sep, floor = keyword.rpartition("@")
+    try:
+        return (word, float(floor)) if sep else (keyword, None)
+    except ValueError:
+        return keyword, None
+
+
+def display_keyword(keyword: str) -> str:
+    """A keyword as a reader sees it: without ``title:`` and ``@floor``."""
+    return split_floor(keyword)[0].removeprefix("title:")
+
+
+def topic_keywords(topics: list[TopicConfig]) -> list[str]:
+    """The keywords of all topics, as the report header lists them, without repeats."""
+    return list(dict.fromkeys(display_keyword(k) for t in topics for k in t.any))
+
+
+def hit_floor(hit: KeywordHit, topic_floor: float) -> float:
+    """The score a hit needs: its own ``@`` floor, else none in the title, else the topic's."""
+    own = split_floor(hit.keyword)[1]
+    if own is not None:
+        return own
+    return -1.0 if hit.field == "title" else topic_floor
+
+
+def find_keyword(paper: Paper, keyword: str) -> KeywordHit | None:
+    """Where ``keyword`` (optionally ``title:``-scoped or ``@``-weak) matches the paper."""
+    fields = ("title",) if keyword.startswith("title:") else ("title", "abstract")
+    word = display_keyword(keyword)
+    for name in fields:
+        text = getattr(paper, name) or ""
+        found = find(word, text)
+        if found:
+            return KeywordHit(keyword, name, snippet(text, found.start(), found.end()), found.group(0))
+    return None
+
+
+def keyword_verdict(paper: Paper, topic: TopicConfig) -> KeywordVerdict:
+    """Apply one topic's keyword rules to one paper."""
+    verdict = KeywordVerdict()
+    verdict.hits = [h for k in topic.any if (h := find_keyword(paper, k))]
+    verdict.none_hits = [h for k in topic.none if (h := find_keyword(paper, k))]
+    verdict.missing_all = [entry for entry in topic.all
+                           if not any(find_keyword(paper, alt.strip()) for alt in entry.split("|"))]
+    names = [a.lower() for a in paper.authors]
+    verdict.author_hits = [a for a in topic.authors if any(a.lower() in n for n in names)]
+    if topic.categories:
+        verdict.category_ok = bool(set(topic.categories) & set(paper.categories))
+    return verdict
+
+
+def default_topics(language: str = "zh") -> list[TopicConfig]:
+    """The two topics of the report users know, with their descriptions (named in Chinese, or
+    in English for every other report language)."""
+    zh = (language or "zh").lower().startswith("zh")
+    return [
+        TopicConfig(
+            id="VLA", name="Vision-Language-Action 模型" if zh else "Vision-language-action models",
+            any=["Vision Language Action", "vla", "OpenVLA", "title:world action model",
+                 "title:generalist robot policy", "title:generalist robot policies"],
+            description="\n".join([
+                "A vision-language-action (VLA) model that maps camera images and a language instruction to robot actions.",
+                "Generalist robot policy for manipulation built on a pretrained vision-language model.",
+                "Improving VLA models: fine-tuning, reinforcement learning, efficiency, robustness and safety.",
+                "Vision-language-action model for autonomous driving that outputs trajectories.",
+                "Benchmark for evaluating vision-language-action robot policies.",
+            ]),
+        ),
+        TopicConfig(
+            id="TRAFFIC_ST", name="交通与时空预测" if zh else "Traffic and spatio-temporal forecasting",
+            any=["Multivariate Time Series Forecasting", "spatio-temporal prediction", "traffic prediction",
+                 "time series forecasting", "traffic forecasting", "traffic flow prediction",
+                 "spatio-temporal forecasting", "spatial-temporal forecasting", "spatiotemporal forecasting",
+                 "mobility prediction", "next location prediction", "next POI prediction",
+                 "flow prediction", "demand prediction", "demand forecasting", "precipitation nowcasting",
+                 "nowcasting", "weather forecasting", "air quality forecasting", "air quality prediction",
+                 "time series foundation model", "title:forecasting@0.5", "title:prediction@0.5"],
+            none=["title:anomaly detection", "title:classification", "title:imputation",
+                  "title:trajectory prediction", "title:motion forecasting", "title:occupancy",
+                  "title:video prediction", "title:question answering"],
+            description="\n".join([
+                "Traffic forecasting: predicting traffic flow, speed and congestion on road sensor networks.",
+                "Multivariate time series forecasting with deep learning models.",
+                "Time series foundation models and large language models for forecasting.",
+                "Spatio-temporal forecasting of urban mobility, crowd flow, bike sharing and taxi demand.",
+                "Human mobility prediction and next location prediction.",
+                "Weather forecasting, precipitation nowcasting and air quality forecasting.",
+            ]),
+        ),
+    ]

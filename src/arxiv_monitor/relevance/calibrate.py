@@ -1,0 +1,169 @@
+"""Calibrated relevance: the probability that a paper is relevant to a topic.
+
+A raw cosine similarity means different things for different topics (0.45 is
+high for one, low for another), so it is turned into evidence that means the
+same thing for every topic, fitted per topic without labels:
+
+* ``u``, the similarity normalised by the topic's own scale: 0 at the mean
+  score of the background (the day's papers and the papers seen before), 1 at
+  the typical score of the papers the topic's keywords name in their titles
+  (its strong positives; without enough of them, its example papers and
+  description lines, or three standard deviations above the background);
+* the keyword evidence: a keyword in the title, one only in the abstract, a
+  weak (``kw@x``) keyword, an author.
+
+A logistic model turns that evidence into a probability. Its topic-agnostic
+weights (``prior``) were fitted once on the labelled dev set, pooled over
+both default topics, and are the same for every topic; with enough labels
+(the user's ratings, or the labelled set shipped for the default topics) a
+topic gets its own model, trained on the paper embeddings and the same
+evidence (``fit``). The default decision is "probability ≥ 0.5"; a topic's
+``cutoff`` overrides it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from arxiv_monitor.core.models import KeywordVerdict
+from arxiv_monitor.core.topics import split_floor
+
+FEATURES = ["u", "title_keyword", "abstract_keyword", "weak_keyword", "author"]
+MIN_ANCHORS = 5
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict[str, Any]:
+    """``data/relevance-calibration.json``, written by ``bench/relevance_fit.py`` from the labelled set."""
+    path = resources.files("arxiv_monitor.relevance").joinpath("data", "relevance-calibration.json")
+    return json.loads(path.read_text("utf-8"))
+
+
+def prior(kind: str = "semantic", coverage: float = 1.0) -> Calibration:
+    """The topic-agnostic calibration for a ranker kind (fitted on both default topics pooled),
+    for a topic whose keywords name ``coverage`` of the papers its similarity ranks high."""
+    weights = _shipped()["prior"].get(kind) or _shipped()["prior"]["semantic"]
+    alone = weights["similarity"]
+    return Calibration("prior", list(weights["coef"]), float(weights["intercept"]),
+                       similarity=[float(alone["coef"]), float(alone["intercept"])], coverage=coverage)
+
+
+@dataclass
+class Scale:
+    """A topic's similarity scale: the background mean and the strong-positive anchor, and
+    how much of what the similarity ranks high its keywords name."""
+
+    mean: float
+    anchor: float
+    source: str  # where the anchor came from: "title keywords", "examples", "spread"
+    coverage: float = 1.0  # of the papers at or above the anchor, the share a keyword names
+
+    def u(self, scores: np.ndarray) -> np.ndarray:
+        return (np.asarray(scores) - self.mean) / max(self.anchor - self.mean, 1e-3)
+
+
+def scale(background: np.ndarray, strong: np.ndarray, prototype_scores: np.ndarray | None = None) -> Scale:
+    """The scale of one topic from its background scores and the scores of its strong positives
+    (title keyword hits); ``prototype_scores`` (examples, description lines, each against the
+    others) stand in when there are too few of those."""
+    background = np.asarray(background, dtype=float)
+    mean = float(background.mean()) if background.size else 0.0
+    spread = float(background.std()) if background.size > 1 else 0.1
+    if np.asarray(strong).size >= MIN_ANCHORS:
+        return Scale(mean, float(np.median(strong)), "title keywords")
+    if prototype_scores is not None and np.asarray(prototype_scores).size:
+        return Scale(mean, max(float(np.median(prototype_scores)), mean + spread), "examples")
+    return Scale(mean, mean + 3 * spread, "spread")
+
+
+def coverage(topic_scale: Scale, scores: np.ndarray, named: np.ndarray) -> float:
+    """Of the papers the similarity puts at or above the anchor, the share a keyword names
+    (``named``: a keyword in the title or abstract); 0 when none is that close."""
+    close = topic_scale.u(scores) >= 1.0
+    return float(np.asarray(named)[close].mean()) if close.any() else 0.0
+
+
+def evidence(verdict: KeywordVerdict) -> list[float]:
+    """The keyword features of one decision (a vetoed or incomplete match counts nothing)."""
+    if verdict.none_hits or verdict.missing_all or not verdict.category_ok:
+        return [0.0, 0.0, 0.0, 0.0]
+    strong = [h for h in verdict.hits if split_floor(h.keyword)[1] is None]
+    weak = [h for h in verdict.hits if split_floor(h.keyword)[1] is not None]
+    title = any(h.field == "title" for h in strong)
+    return [float(title), float(bool(strong) and not title), float(bool(weak)), float(bool(verdict.author_hits))]
+
+
+@dataclass
+class Calibration:
+    """A topic's probability model: the prior's weights, or its own (with embedding weights)."""
+
+    kind: str  # "prior" (topic-agnostic), "shipped" (a default topic's, from the labelled set) or "ratings"
+    coef: list[float]
+    intercept: float
+    embedding_coef: list[float] = field(default_factory=list)  # trained only
+    labels: int = 0  # labels it was trained on
+    similarity: list[float] = field(default_factory=list)  # prior only: (coef, intercept) of u alone
+    coverage: float = 1.0  # prior only: the weight of the full model against similarity alone
+
+    def probability(self, features: np.ndarray, embeddings: np.ndarray | None = None) -> np.ndarray:
+        """P(relevant). The prior blends its model of all the evidence with its model of the
+        similarity alone, by the topic's keyword coverage: a topic whose keywords name few of
+        its close papers (or that has none) is decided more by similarity."""
+        X = np.asarray(features, dtype=float)
+        z = X @ np.asarray(self.coef) + self.intercept
+        if self.embedding_coef and embeddings is not None and embeddings.shape[0]:
+            z = z + np.asarray(embeddings @ np.asarray(self.embedding_coef)).ravel()
+        p = _sigmoid(z)
+        if self.similarity and self.coverage < 1.0:
+            alone = _sigmoid(X[:, 0] * self.similarity[0] + self.similarity[1])
+            p = self.coverage * p + (1 - self.coverage) * alone
+        return p
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fit(features: np.ndarray, labels: list[int], embeddings: np.ndarray | None = None,
+        c: float | None = None, balanced: bool = False) -> Calibration:
+    """A topic's own model from labels (ratings): logistic regression on the evidence and,
+    when given, the paper embeddings (L2-regularised with inverse strength ``c``)."""
+    from sklearn.linear_model import LogisticRegression
+
+    X: Any = np.asarray(features, dtype=float)
+    if embeddings is not None:  # dense (sentence embeddings) or sparse (hashed TF-IDF words)
+        from scipy import sparse
+
+        X = sparse.hstack([sparse.csr_matrix(X), embeddings]).tocsr() if sparse.issparse(embeddings) \
+            else np.hstack([X, np.asarray(embeddings, dtype=float)])
+    c = c if c is not None else (3.0 if embeddings is not None else 1.0)  # as cross-validated on the dev set
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None).fit(X, labels)
+    coef = model.coef_[0].tolist()
+    k = np.asarray(features).shape[1]
+    return Calibration("ratings", coef[:k], float(model.intercept_[0]), coef[k:] if embeddings is not None else [],
+                       len(labels))
+
+
+def shipped(topic_id: str, signature: str, model: str) -> Calibration | None:
+    """The calibration shipped for a default topic (trained on its labelled set), when the
+    topic is unchanged and ranked with the model it was trained for."""
+    data = _shipped()
+    entry = data.get("topics", {}).get(topic_id)
+    if not entry or entry.get("signature") != signature or data.get("model") != model:
+        return None
+    return Calibration(**{**entry["calibration"], "kind": "shipped"})
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))

@@ -1,0 +1,148 @@
+"""Stage 2: which papers are relevant to which topics, and why.
+
+For each (paper, topic): the topic's keyword verdict (``topics.py``), the
+ranker's raw similarity (``rank.py``) and, from both, a calibrated
+probability of relevance (``calibrate.py``). A paper is kept for a topic when
+
+* no negative keyword matches, every ``all`` entry is met and the categories
+  fit, and
+* a keyword of the topic is in its title, or its probability reaches the
+  topic's cut-off (0.5 unless ``cutoff`` says otherwise).
+
+With no ranker (``relevance.ranker = "keywords"``) the keywords decide alone.
+Every decision keeps its evidence, so ``arxiv-monitor explain`` can show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from arxiv_monitor.relevance import calibrate
+from arxiv_monitor.relevance.calibrate import Calibration, Scale, evidence, scale
+from arxiv_monitor.core.models import KeywordVerdict, Listing, Paper, TopicDecision, best_topic
+from arxiv_monitor.relevance.rank import Ranker
+from arxiv_monitor.core.topics import TopicConfig, keyword_verdict
+
+DEFAULT_CUTOFF = 0.5
+
+
+@dataclass
+class Context:
+    """What one batch's decisions are made with."""
+
+    ranker: Ranker
+    topics: list[TopicConfig]
+    examples: dict[str, Paper] = field(default_factory=dict)
+    background: list[Paper] = field(default_factory=list)  # papers seen before, besides the batch
+    calibrations: dict[str, Calibration] = field(default_factory=dict)  # trained, by topic id
+    prototype_scores: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def cutoff(topic: TopicConfig) -> float:
+    return topic.cutoff if topic.cutoff is not None else DEFAULT_CUTOFF
+
+
+def scales(ctx: Context, papers: list[Paper], scores: np.ndarray) -> list[Scale]:
+    """Each topic's similarity scale, from the batch and the background."""
+    extra = [p for p in ctx.background if p.arxiv_id not in {q.arxiv_id for q in papers}]
+    everything = papers + extra
+    all_scores = np.vstack([scores, ctx.ranker.scores(extra, ctx.topics, ctx.examples)]) if extra else scores
+    out = []
+    for j, topic in enumerate(ctx.topics):
+        found = np.array([evidence(keyword_verdict(p, topic))[:2] for p in everything]).reshape(-1, 2)
+        one = scale(all_scores[:, j], all_scores[found[:, 0] > 0, j], ctx.prototype_scores.get(topic.id))
+        one.coverage = calibrate.coverage(one, all_scores[:, j], found.sum(axis=1) > 0)
+        out.append(one)
+    return out
+
+
+def decide(papers: list[Paper], ctx: Context, mode: str = "combined") -> list[list[TopicDecision]]:
+    """Every topic's decision on every paper. ``mode`` (for evaluation): ``combined``,
+    ``keywords`` (the keyword rules alone) or ``semantic`` (the probability from the
+    similarity alone)."""
+    if not papers:
+        return []
+    topics, ranker = ctx.topics, ctx.ranker
+    scores = ranker.scores(papers, topics, ctx.examples)
+    verdicts = [[keyword_verdict(p, t) for t in topics] for p in papers]
+    out: list[list[TopicDecision]] = [[] for _ in papers]
+    ranked = ranker.kind != "keywords" and any(t.rank for t in topics)
+    topic_scales = scales(ctx, papers, scores) if ranked else []
+    embeddings = ranker.embed_papers(papers) if any(c.embedding_coef for c in ctx.calibrations.values()) else None
+    for j, topic in enumerate(topics):
+        if not ranked or not topic.rank:  # the keywords decide alone
+            for i in range(len(papers)):
+                kept = "keywords" if verdicts[i][j].passes and mode != "semantic" else None
+                out[i].append(TopicDecision(topic.id, topic.label, 0.0, cutoff(topic), "keywords", kept,
+                                            verdicts[i][j]))
+            continue
+        cal = ctx.calibrations.get(topic.id) or calibrate.prior(ranker.kind, topic_scales[j].coverage)
+        if mode == "semantic":  # the similarity alone, whatever the topic's calibration
+            cal = calibrate.prior(ranker.kind, coverage=0.0)
+        feats = features(topic_scales[j], scores[:, j], [v[j] for v in verdicts])
+        if mode == "semantic":
+            feats[:, 1:] = 0.0
+        probs = cal.probability(feats, embeddings if cal.embedding_coef else None)
+        for i in range(len(papers)):
+            out[i].append(_decision(topic, verdicts[i][j], float(scores[i, j]), float(probs[i]), ranker, cal, mode))
+    return out
+
+
+def features(topic_scale: Scale, scores: np.ndarray, verdicts: list[KeywordVerdict]) -> np.ndarray:
+    """The evidence matrix of one topic: normalised similarity, then the keyword features."""
+    u = topic_scale.u(scores)
+    return np.array([[u[i], *evidence(v)] for i, v in enumerate(verdicts)], dtype=float).reshape(len(verdicts), 5)
+
+
+def _decision(topic: TopicConfig, verdict: KeywordVerdict, score: float, probability: float, ranker: Ranker,
+              cal: Calibration, mode: str) -> TopicDecision:
+    blocked = bool(verdict.none_hits or verdict.missing_all or not verdict.category_ok)
+    title_hit = evidence(verdict)[0] > 0
+    named = bool(verdict.hits or verdict.author_hits)
+    kept_by = None
+    if mode == "keywords":
+        kept_by = "keywords" if verdict.passes else None
+    elif not blocked and ((title_hit and mode == "combined") or probability >= cutoff(topic)):
+        kept_by = "keywords" if named and mode == "combined" else "semantic"
+    return TopicDecision(topic.id, topic.label, round(score, 4), cutoff(topic), ranker.name, kept_by, verdict,
+                         probability=round(probability, 4),
+                         adjusted_by=cal.labels if cal.kind == "ratings" else 0, calibration=cal.kind)
+
+
+def borderline(d: TopicDecision, margin: float) -> bool:
+    """Near the cut-off: a case for the judge."""
+    value = d.probability if d.probability is not None else d.score
+    return abs(value - d.threshold) <= margin
+
+
+def apply_judge(d: TopicDecision, score: float, reason: str, keep: float) -> None:
+    """Record the judge's verdict; it decides the paper for this topic."""
+    d.judge, d.judge_reason = score, reason
+    if score >= keep:
+        d.kept_by = d.kept_by or "judge"
+    elif d.kept_by != "keywords" or not any(h.field == "title" for h in d.hits):
+        d.kept_by = None  # a title keyword hit is never overruled
+
+
+def select(listings: list[Listing], ctx: Context, judge: Any = None) -> list[Listing]:
+    """Every listing with every topic's decision: kept ones first, grouped by best topic
+    and ordered by probability within it, then the rest in feed order.
+
+    ``judge(listings)`` may revise decisions in place before the ordering.
+    """
+    papers = [item.paper for item in listings]
+    for item, decisions in zip(listings, decide(papers, ctx)):
+        item.decisions = decisions
+    if judge is not None:
+        judge(listings)
+    order = {t.id: n for n, t in enumerate(ctx.topics)}
+
+    def key(item: Listing) -> tuple:
+        top = best_topic(item.decisions)
+        if top is None:
+            return (1, 0, 0.0)
+        return (0, order[top.topic], -(top.probability if top.probability is not None else top.score))
+    return sorted(listings, key=key)

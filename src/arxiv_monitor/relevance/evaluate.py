@@ -1,0 +1,133 @@
+"""``arxiv-monitor eval relevance``: precision, recall and F1 on labelled papers.
+
+* By mode: the keyword rules alone, the ranker's calibrated probability alone,
+  and the two combined (what a run does).
+* ``--cv K``: K-fold cross-validation of a topic's own calibration: trained on
+  the labels of K-1 folds (as ratings would train it), measured on the last.
+* ``--sweep``: the combined figures over probability cut-offs, to choose one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from arxiv_monitor.relevance import calibrate
+from arxiv_monitor.relevance import decide as relevance
+from arxiv_monitor.core.errors import MonitorError
+from arxiv_monitor.core.models import Paper
+from arxiv_monitor.relevance.rank import Ranker
+from arxiv_monitor.core.topics import TopicConfig, keyword_verdict
+
+SWEEP = [round(0.1 * k, 1) for k in range(1, 10)]
+
+
+@dataclass
+class Labelled:
+    """One labelled paper: 0/1 per topic id."""
+
+    paper: Paper
+    labels: dict[str, int]
+
+
+def load_labels(path: Path) -> list[Labelled]:
+    """LABELS.jsonl: one paper a line, with id, title, abstract, categories and labels."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise MonitorError(f"Cannot read the label file {path}: {exc.strerror}") from None
+    records = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            paper = Paper(str(data["id"]), 1, data["title"], " ".join(data.get("abstract", "").split()),
+                          data.get("authors", []), data.get("categories", []))
+            labels = {k: int(v) for k, v in data.get("labels", {}).items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise MonitorError(f"{path} line {n}: not a labelled paper ({exc}); each line needs "
+                               "id, title, abstract, categories and labels") from None
+        records.append(Labelled(paper, labels))
+    return records
+
+
+def check_topics(records: list[Labelled], topics: list[TopicConfig], path: Path
+                 ) -> tuple[list[TopicConfig], list[str]]:
+    """The configured topics the label file labels, and warnings about the others; stop when
+    there are none (every figure would be 0)."""
+    labelled = sorted({k for r in records for k in r.labels})
+    configured = [t.id for t in topics]
+    if not set(labelled) & set(configured):
+        raise MonitorError(f"{path} labels the topics {', '.join(labelled) or '(none)'}, but the "
+                           f"configured topics are {', '.join(configured)}: every figure would be 0. "
+                           "Use a config whose [[topics]] ids match the labels.")
+    warnings = []
+    if extra := [t for t in configured if t not in labelled]:
+        warnings.append(f"{path} has no labels for {', '.join(extra)}: not evaluated")
+    if unknown := [t for t in labelled if t not in configured]:
+        warnings.append(f"{path} labels {', '.join(unknown)}, which the config does not define: not evaluated")
+    return [t for t in topics if t.id in labelled], warnings
+
+
+def prf(pred: list[bool], gold: list[int]) -> dict[str, float]:
+    """Precision, recall, F1 and the confusion counts."""
+    tp = sum(bool(p) and bool(g) for p, g in zip(pred, gold))
+    fp = sum(bool(p) and not g for p, g in zip(pred, gold))
+    fn = sum(bool(g) and not p for p, g in zip(pred, gold))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def _kept(decisions: list[list], j: int) -> list[bool]:
+    return [row[j].kept for row in decisions]
+
+
+def evaluate(records: list[Labelled], ctx: relevance.Context, cv: int = 0,
+             sweep: bool = False) -> dict[str, dict[str, dict[str, float]]]:
+    """Figures per topic and mode (``keywords``, ``semantic``, ``combined``; ``cv`` and
+    ``cutoff 0.x`` rows when asked). The label file's papers are their own background."""
+    papers = [r.paper for r in records]
+    ctx.background = []
+    modes = ["keywords"] if ctx.ranker.kind == "keywords" else ["keywords", "semantic", "combined"]
+    runs = {mode: relevance.decide(papers, ctx, mode) for mode in modes}
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for j, topic in enumerate(ctx.topics):
+        gold = [r.labels.get(topic.id, 0) for r in records]
+        out[topic.id] = {mode: prf(_kept(runs[mode], j), gold) for mode in modes}
+        if sweep and ctx.ranker.kind != "keywords":
+            for cut in SWEEP:
+                one = relevance.Context(ctx.ranker, [topic.model_copy(update={"cutoff": cut})], ctx.examples,
+                                        [], ctx.calibrations, ctx.prototype_scores)
+                out[topic.id][f"cutoff {cut}"] = prf(_kept(relevance.decide(papers, one), 0), gold)
+        if cv and ctx.ranker.kind != "keywords":
+            out[topic.id][f"cv {cv}-fold"] = prf(cross_validate(papers, gold, ctx, topic, cv), gold)
+    return out
+
+
+def cross_validate(papers: list[Paper], gold: list[int], ctx: relevance.Context, topic: TopicConfig,
+                   folds: int) -> list[bool]:
+    """Kept or not, for each paper, by a calibration trained on the other folds' labels."""
+    one = relevance.Context(ctx.ranker, [topic], ctx.examples, list(papers), {}, ctx.prototype_scores)
+    scores = ctx.ranker.scores(papers, [topic], ctx.examples)
+    scale = relevance.scales(one, papers, scores)[0]
+    feats = relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
+    embeddings = ctx.ranker.embed_papers(papers) if ctx.ranker.kind != "keywords" else None
+    fold = np.random.RandomState(0).permutation(len(papers)) % folds
+    kept = [False] * len(papers)
+    y = np.asarray(gold)
+    for k in range(folds):
+        train, test = np.where(fold != k)[0], np.where(fold == k)[0]
+        if len(set(y[train])) < 2:
+            continue
+        trained = calibrate.fit(feats[train], y[train].tolist(), embeddings[train] if embeddings is not None else None)
+        one.calibrations = {topic.id: trained}
+        for i, row in zip(test, relevance.decide([papers[i] for i in test], one)):
+            kept[i] = row[0].kept
+    return kept
