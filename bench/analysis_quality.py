@@ -29,9 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from arxiv_monitor.analysis.base import SECTION_KEYS, analyze_all  # noqa: E402
+from arxiv_monitor.analysis.base import AnalysisRun  # noqa: E402
 from arxiv_monitor.analysis.extractive import NOT_STATED, ExtractiveAnalyzer  # noqa: E402
 from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer  # noqa: E402
+from arxiv_monitor.analysis.replies import SECTION_KEYS  # noqa: E402
 from arxiv_monitor.core.models import Analysis, FullText, Paper, Section  # noqa: E402
 from arxiv_monitor.trust.quality import purity  # noqa: E402
 from tests.fakes import FakeLLM, ok  # noqa: E402
@@ -100,8 +101,11 @@ def quality(results: list[Analysis], language: str, texts: list[str]) -> dict[st
 async def run_backend(analyzer, items, concurrency: int) -> tuple[list[Analysis], float]:
     results: dict[str, Analysis] = {}
     start = time.perf_counter()
-    await analyze_all(items, analyzer, concurrency, lambda p, r: results.__setitem__(p.arxiv_id, r))
-    return [results[p.arxiv_id] for p, _ in items], time.perf_counter() - start
+    run = AnalysisRun(analyzer, concurrency, lambda p, r: results.__setitem__(p.id, r))  # the production path
+    for paper, text in items:
+        run.submit(paper, text)
+    await run.finish()
+    return [results[p.id] for p, _ in items], time.perf_counter() - start
 
 
 def main() -> None:

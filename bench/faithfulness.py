@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from arxiv_monitor.trust.evidence import PaperIndex  # noqa: E402
 from arxiv_monitor.trust.faithful import check  # noqa: E402
-from arxiv_monitor.analysis.inputs import read_file  # noqa: E402
+from arxiv_monitor.fulltext.download import read_file  # noqa: E402
 from tests.faithcases import Case, cases  # noqa: E402
 
 NOISE = 25

@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib.util
 import os
 import random
@@ -36,8 +35,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from arxiv_monitor import pipeline  # noqa: E402
 from arxiv_monitor.core.config import load_config  # noqa: E402
-from arxiv_monitor.core.models import Listing, Paper, RunStats  # noqa: E402
-from arxiv_monitor.core.net import PoliteClient  # noqa: E402
+from arxiv_monitor.components import Parts  # noqa: E402
+from arxiv_monitor.core.models import Listing, Paper  # noqa: E402
 from arxiv_monitor.relevance.rank import SemanticRanker  # noqa: E402
 from arxiv_monitor.store import Store  # noqa: E402
 from arxiv_monitor.core.topics import default_topics  # noqa: E402
@@ -112,20 +111,20 @@ def overlap(pace: float, latency: float, papers: int = 20, concurrency: int = 4)
         for name, backend, cached_texts in (("downloads alone", "extractive", False),
                                             ("analyses alone", "openai", True),
                                             ("overlapped", "openai", False)):
-            config = load_config()
-            config.llm.backend = backend
-            config.paths.database = str(Path(tmp) / f"{name}.db")
-            config.paths.cache_dir = str(Path(tmp) / f"cache-{name}")
+            base = load_config()
+            config = base.model_copy(update={
+                "llm": base.llm.model_copy(update={"backend": backend}),
+                "arxiv": base.arxiv.model_copy(update={"request_interval": pace}),
+                "paths": base.paths.model_copy(update={"database": str(Path(tmp) / f"{name}.db"),
+                                                       "cache_dir": str(Path(tmp) / f"cache-{name}")})})
             store = Store(config.db_path)
-            with PoliteClient("bench", interval=pace) as client:
-                if cached_texts:  # the texts are in already: only the LLM stream runs
-                    fetch_cfg = config.model_copy(deep=True)
-                    fetch_cfg.llm.backend = "extractive"
-                    pipeline.stage_read_and_analyze(fetch_cfg, store, client, listings, pipeline.NoProgress(),
-                                                    RunStats())
+            if cached_texts:  # the texts are in already: only the LLM stream runs
+                fetch_cfg = config.model_copy(update={"llm": config.llm.model_copy(update={"backend": "extractive"})})
+                with Parts(fetch_cfg, store, pipeline.NoProgress()) as parts:
+                    pipeline.stage_read_and_analyze(parts, store, listings, pipeline.RunStats())
+            with Parts(config, store, pipeline.NoProgress()) as parts:
                 start = time.perf_counter()
-                pipeline.stage_read_and_analyze(config, store, client, listings, pipeline.NoProgress(),
-                                                RunStats(), force=True)
+                pipeline.stage_read_and_analyze(parts, store, listings, pipeline.RunStats(), force=True)
                 times[name] = time.perf_counter() - start
     slower = max(times["downloads alone"], times["analyses alone"])
     total = times["downloads alone"] + times["analyses alone"]

@@ -40,7 +40,6 @@ from arxiv_monitor.core.config import load_config  # noqa: E402
 from arxiv_monitor.core.models import (Analysis, KeywordHit, KeywordVerdict, Listing, Paper,  # noqa: E402
                                   TopicDecision)
 from arxiv_monitor.store import Shown, Store  # noqa: E402
-from arxiv_monitor.store.schema import MIGRATIONS  # noqa: E402
 from arxiv_monitor.web import pages  # noqa: E402
 
 EN = ("model learning robot traffic graph vision language action forecasting temporal network policy "
@@ -128,16 +127,19 @@ def store_day(store: Store, day: str, listings: list[Listing], analyses: list[An
     store.days.save(day, ["cs.AI", "cs.LG", "cs.RO", "cs.CV"], [], 800, listings)
     shown = {}
     for item, a in zip(listings, analyses):
-        shown[item.paper.arxiv_id] = Shown(store.analyses.save(item.paper, a), None, None)
+        shown[item.paper.id] = Shown(store.analyses.save(item.paper, a), None, None)
     store.days.publish(day, {"backend": "openai", "model": "gpt-4o-mini", "language": "zh",
                              "cost_note": "", "notices": []}, shown)
 
 
 def fill(store: Store, papers: int, last: dt.date, seed: int = 11) -> list[str]:
-    """Three years of days through the store's methods. The search index is built once at the end,
-    by the statements of its migration (m013), rather than twice per paper by its triggers."""
-    for trigger in ("search_paper_in", "search_paper_up", "search_analysis", "search_listed"):
-        store.db.execute(f"DROP TRIGGER {trigger}")
+    """Three years of days through the store's methods. The search index is built once at the end
+    (``store.search.bulk``), rather than twice per paper by its triggers."""
+    with store.search.bulk():
+        return _fill(store, papers, last, seed)
+
+
+def _fill(store: Store, papers: int, last: dt.date, seed: int) -> list[str]:
     rng = random.Random(seed)
     dates = days_back(-(-papers // PER_DAY), last)
     per_month: dict[str, int] = {}
@@ -148,14 +150,9 @@ def fill(store: Store, papers: int, last: dt.date, seed: int = 11) -> list[str]:
         per_month[month] = per_month.get(month, 0) + 1200
         store_day(store, day.isoformat(), listings, analyses)
         for item in rng.sample(listings, 2):
-            store.ratings.set(item.paper.arxiv_id, item.decisions[0].topic, rng.random() < 0.8)
+            store.ratings.set(item.paper.id, item.decisions[0].topic, rng.random() < 0.8)
         if n % 100 == 0:
             print(f"  filled {n * PER_DAY:,} papers ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
-    t = time.perf_counter()
-    with store.db:
-        for sql in dict(MIGRATIONS)["m013_search_words"]:
-            store.db.execute(sql)
-    print(f"  indexed for search in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     return [d.isoformat() for d in dates]
 
 
@@ -227,12 +224,12 @@ def main() -> None:
         days = fill(store, args.papers, last)
         print(f"filled the store: {args.papers:,} papers and analyses in {time.perf_counter() - started:.0f} s, "
               f"{db.stat().st_size / 1e6:.0f} MB", file=sys.stderr)
-    stored = store.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-    analysed = store.db.execute("SELECT COUNT(*) FROM analyses").fetchone()[0]
+    stored, analysed = store.count("papers"), store.count("analyses")
     print(f"store: {stored:,} papers, {analysed:,} analyses, {len(store.days.all())} days")
 
     rng = random.Random(3)
-    abstracts = [r[0] for r in store.db.execute("SELECT abstract FROM papers WHERE rowid % 997 = 1 LIMIT 100")]
+    sample = [item.paper for d in days[::max(1, len(days) // 100)] for item in store.days.listings(d)[:1]]
+    abstracts = [p.abstract for p in sample][:100]
     qs = queries(rng, abstracts)
 
     def search(q: str, params: dict):
@@ -257,7 +254,7 @@ def main() -> None:
     sample_days = rng.sample(days, 40)
     day_ms = [m for d in sample_days for m in timed(lambda d=d: pages.day_page(store, page, d), 1)]
     home_ms = timed(lambda: pages.day_page(store, page), 5)
-    ids = [r[0] for r in store.db.execute("SELECT arxiv_id FROM papers WHERE rowid % 1999 = 3 LIMIT 50")]
+    ids = [item.paper.id for d in rng.sample(days, 50) for item in store.days.listings(d)[3:4]]
     paper_ms = [m for i in ids for m in timed(lambda i=i: pages.paper_page(store, page, i), 1)]
     print(f"\n2. pages ({PER_DAY} papers a day): day page p50 {pct(day_ms, 50):.0f} ms, p95 {pct(day_ms, 95):.0f} ms "
           f"(target <= 100 ms); home {statistics.median(home_ms):.0f} ms; "
@@ -280,8 +277,9 @@ def main() -> None:
     unchanged = time.perf_counter() - t
     new_day = last + dt.timedelta(days=1 if last.weekday() < 4 else 3)
     store = Store(db)
-    month_ids = store.db.execute("SELECT MAX(CAST(substr(arxiv_id, 6) AS INTEGER)) FROM papers WHERE arxiv_id LIKE ?",
-                                 (new_day.strftime("%y%m") + ".%",)).fetchone()[0] or 0
+    month = new_day.strftime("%y%m") + "."
+    month_ids = max((int(item.paper.id[5:]) for d in store.days.all()[:40] for item in store.days.listings(d, False)
+                     if item.paper.id.startswith(month)), default=0)
     listings, analyses = make_day(random.Random(99), new_day, month_ids + 1, PER_DAY)
     store_day(store, new_day.isoformat(), listings, analyses)
     store.close()

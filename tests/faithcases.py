@@ -18,7 +18,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from arxiv_monitor.trust.claims import NAME, _english, context_words
+from arxiv_monitor.trust.claims import NAME, _english
 from arxiv_monitor.trust.evidence import Number, PaperIndex, Unit
 
 CN_DIGITS = "零一二三四五六七八九"

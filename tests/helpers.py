@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -46,14 +45,33 @@ def write_feed(tmp_path: Path, papers=PAPERS, name="feed.xml", **kw) -> Path:
     return path
 
 
+def arxiv_sources(client, api_url: str = "", **urls: str):
+    """The arXiv source alone, asking ``api_url`` (and the feed, HTML and PDF URLs given) through ``client``."""
+    from arxiv_monitor.sources.arxiv.source import ArxivSource
+    from arxiv_monitor.sources.base import Sources
+
+    return Sources([ArxivSource(client, ["new", "cross", "replace", "replace-cross"], ["cs.AI"], api_url=api_url,
+                                rss_url=urls.get("rss_url", ""), html_url=urls.get("html_url", ""),
+                                pdf_url=urls.get("pdf_url", ""))])
+
+
 def invoke(*args: str):
     """Run the CLI in-process; domain errors are raised (ARXIV_MONITOR_RAISE is set)."""
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
-def rows(home: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(home / "arxiv-monitor.db") as db:
-        return db.execute(sql).fetchall()
+def read(home: Path, fn):
+    """``fn(store)`` on the home's store: tests read what a run stored through the store's API."""
+    from arxiv_monitor.store import open_store
+
+    with open_store(home / "arxiv-monitor.db") as store:
+        return fn(store)
+
+
+def stored_text(home: Path, paper_id: str) -> tuple:
+    """(source, status, attempts, error) of the paper's stored full text (its only version)."""
+    ((_, _, t),) = [x for x in read(home, lambda s: s.fulltexts.list()) if x[0] == paper_id]
+    return t.text.source, t.status, t.attempts, t.text.error
 
 
 def free_port() -> int:

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from arxiv_monitor.analysis.base import analyze_all, backend_class, fit_to_budget
+from arxiv_monitor.analysis.base import AnalysisRun, Analyzer, analyzer_class
+from arxiv_monitor.analysis.budget import fit_to_budget
 from arxiv_monitor.analysis.replies import SECTION_KEYS, AnalysisReply, ReplyError
 from arxiv_monitor.analysis.tokens import estimate_tokens
 from arxiv_monitor.analysis.extractive import ExtractiveAnalyzer, sentences
@@ -36,7 +37,8 @@ def analyse(server: FakeLLM, **kw):
 
 
 def test_backends_are_registered_as_entry_points():
-    assert backend_class("openai") is OpenAIAnalyzer and backend_class("extractive") is ExtractiveAnalyzer
+    assert analyzer_class("openai") is OpenAIAnalyzer and analyzer_class("extractive") is ExtractiveAnalyzer
+    assert issubclass(OpenAIAnalyzer, Analyzer) and issubclass(ExtractiveAnalyzer, Analyzer)
 
 
 def test_good_json_answer():
@@ -62,7 +64,7 @@ def test_preamble_think_and_reasoning_content_are_dropped():
 
 def test_truncation_is_retried_with_larger_budget():
     with FakeLLM() as server:
-        server.script[PAPER.arxiv_id] = [ok('{"summary": "cut', finish="length"), ok()]
+        server.script[PAPER.id] = [ok('{"summary": "cut', finish="length"), ok()]
         result = analyse(server)
     assert result.ok
     assert [b["max_tokens"] for b in server.bodies] == [4096, 8192]
@@ -76,7 +78,7 @@ def test_truncation_twice_is_a_failure_never_a_success():
 
 def test_429_then_success():
     with FakeLLM() as server:
-        server.script[PAPER.arxiv_id] = [status(429, "slow down", {"Retry-After": "0"}), ok()]
+        server.script[PAPER.id] = [status(429, "slow down", {"Retry-After": "0"}), ok()]
         result = analyse(server)
     assert result.ok and len(server.bodies) == 2
 
@@ -121,8 +123,10 @@ def test_concurrency_is_bounded_and_used():
     async def go(server):
         a = analyzer(server)
         try:
-            return await analyze_all([(p, TEXT) for p in papers], a, 4,
-                                     lambda p, r: results.__setitem__(p.arxiv_id, r))
+            run = AnalysisRun(a, 4, lambda p, r: results.__setitem__(p.id, r))
+            for p in papers:
+                run.submit(p, TEXT)
+            return await run.finish()
         finally:
             await a.aclose()
 

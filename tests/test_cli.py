@@ -16,10 +16,10 @@ import pytest
 from arxiv_monitor import pipeline
 from arxiv_monitor.core.config import load_config
 from arxiv_monitor.core.errors import ConfigError, FeedError, RunLocked
-from arxiv_monitor.store import Store
+from arxiv_monitor.store import Store, StoreError
 from tests.arxiv_data import FakePaper, latexml_html, make_pdf, rss
 from tests.fakes import Reply, ok
-from tests.helpers import NOTEXT, PAPERS, PDFONLY, VLA, WED, invoke, rows, serve_day, write_feed
+from tests.helpers import NOTEXT, PAPERS, PDFONLY, VLA, WED, invoke, read, serve_day, write_feed
 
 
 def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm):
@@ -27,14 +27,14 @@ def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm):
     feed = write_feed(tmp_path)
     result = invoke("run", "--feed", str(feed))
     assert result.exit_code == 0, result.output
-    assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE day='2026-02-02' AND kept=1") == [(4,)]
-    assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE day='2026-02-02'") == [(5,)]  # all listed
-    statuses = dict(rows(home, "SELECT arxiv_id, status FROM analyses WHERE backend='openai'"))
+    assert read(home, lambda s: len(s.days.listings("2026-02-02"))) == 4
+    assert read(home, lambda s: len(s.days.listings("2026-02-02", kept_only=False))) == 5  # all listed
+    statuses = {a.paper_id: a.status for a in read(home, lambda s: s.analyses.list(backend="openai"))}
     assert statuses == {p.arxiv_id: "ok" for p in PAPERS[:4]}
-    sources = dict(rows(home, "SELECT arxiv_id, source FROM fulltexts"))
+    sources = {pid: t.text.source for pid, _, t in read(home, lambda s: s.fulltexts.list())}
     assert sources == {VLA.arxiv_id: "html", WED.arxiv_id: "html", PDFONLY.arxiv_id: "pdf",
                        NOTEXT.arxiv_id: "abstract"}
-    codes = dict(rows(home, "SELECT arxiv_id, code_url FROM papers"))
+    codes = read(home, lambda s: {p.arxiv_id: s.papers.latest(p.arxiv_id).code_url for p in PAPERS})
     assert codes[WED.arxiv_id] == "https://github.com/HQ-LV/WED-Net"
     assert codes[PDFONLY.arxiv_id] == "https://github.com/tp-lab/GraphTP"
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
@@ -46,10 +46,10 @@ def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm):
     assert again.exit_code == 0
     assert len(arxiv.requests) == before, "a rerun must download nothing"
     assert llm.analysis_calls() == 4, "a rerun must analyse nothing"
-    summary = json.loads(rows(home, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0][0])
+    summary = read(home, lambda s: s.runs.latest().stats)
     assert summary["downloaded"] == 0 and summary["analysed"] == 0
     assert summary["analyses_cached"] == 4
-    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'") == [(4,)]
+    assert len(read(home, lambda s: s.analyses.list(backend="openai"))) == 4
 
 
 def test_report_fixes_every_defect_of_the_excerpt(tmp_path, home, arxiv, llm):
@@ -95,9 +95,9 @@ def test_failed_analysis_shows_reason_and_extractive_then_retries(tmp_path, home
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "⚠️ AI分析失败" in report and "invalid reply" in report
     assert "### 抽取式分析（未使用大模型" in report
-    assert rows(home, f"SELECT status FROM analyses WHERE arxiv_id='{VLA.arxiv_id}' AND backend='openai'") == [("failed",)]
+    assert [a.status for a in read(home, lambda s: s.analyses.list("openai", paper_id=VLA.arxiv_id))] == ["failed"]
     invoke("run", "--feed", str(feed))
-    assert rows(home, f"SELECT status FROM analyses WHERE arxiv_id='{VLA.arxiv_id}' AND backend='openai'") == [("ok",)]
+    assert [a.status for a in read(home, lambda s: s.analyses.list("openai", paper_id=VLA.arxiv_id))] == ["ok"]
     assert "AI分析失败" not in (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
 
 
@@ -109,7 +109,7 @@ def test_bad_api_key_is_one_error_and_report_still_written(tmp_path, home, arxiv
     assert result.exit_code == 1
     assert result.output.count("rejected the API key") == 1
     assert llm.analysis_calls() == 1  # no request after the first rejection
-    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='failed'") == [(4,)]
+    assert len(read(home, lambda s: s.analyses.list(status="failed"))) == 4
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "sk-wrong-key-5678" not in report and "sk-wrong-key-5678" not in result.output
     assert report.count("### 抽取式分析") == 4
@@ -151,25 +151,25 @@ def test_killed_run_completes_on_rerun(tmp_path, home, arxiv, llm, monkeypatch):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'")[0][0] >= 1:
+            if len(read(home, lambda s: s.analyses.list(backend="openai"))) >= 1:
                 break
-        except sqlite3.OperationalError:
+        except (sqlite3.OperationalError, StoreError):
             pass  # the database is still being created
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    done = rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='openai'")[0][0]
+    done = len(read(home, lambda s: s.analyses.list(backend="openai")))
     assert 1 <= done < 4, "the kill must land midway"
     assert not (home / "reports" / "2026-02-02.md").exists()
     calls, before = llm.analysis_calls(), len(arxiv.requests)
-    stored = {r[0] for r in rows(home, "SELECT arxiv_id FROM fulltexts")}
+    stored = {pid for pid, _, _ in read(home, lambda s: s.fulltexts.list())}
     llm.latency = 0
     assert invoke("run", "--feed", str(feed)).exit_code == 0
     again = [r["path"] for r in arxiv.requests[before:] if r["path"].startswith(("/html/", "/pdf/"))]
     assert stored and not [p for p in again if any(i in p for i in stored)], "stored full texts were fetched again"
     assert llm.analysis_calls() - calls <= 4 - done + 1  # only the unfinished ones (one was in flight)
-    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='ok' AND backend='openai'") == [(4,)]
-    assert rows(home, "SELECT COUNT(*) FROM day_papers WHERE kept=1") == [(4,)]
+    assert len(read(home, lambda s: s.analyses.list("openai", "ok"))) == 4
+    assert read(home, lambda s: sum(len(s.days.listings(d)) for d in s.days.all())) == 4
     assert (home / "reports" / "2026-02-02.md").exists()
 
 
@@ -196,8 +196,8 @@ def test_online_feed_and_offline_hosts_finish_quickly(home, arxiv, monkeypatch):
     result = invoke("run")
     assert result.exit_code == 0, result.output
     assert "127.0.0.1:9 cannot be reached" in result.output
-    assert rows(home, "SELECT COUNT(*) FROM fulltexts WHERE status='failed'") == [(4,)]
-    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE status='ok'") == [(4,)]
+    assert sum(t.status == "failed" for _, _, t in read(home, lambda s: s.fulltexts.list())) == 4
+    assert len(read(home, lambda s: s.analyses.list(status="ok"))) == 4
 
 
 def test_two_runs_at_once_are_refused(tmp_path, home):
@@ -259,7 +259,7 @@ def test_preseeded_cache_run_needs_no_network(tmp_path, home):
     result = invoke("run", "--feed", str(write_feed(tmp_path)))
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started < 60  # offline: no minutes of backoff
-    sources = dict(rows(home, "SELECT arxiv_id, source FROM fulltexts"))
+    sources = {pid: t.text.source for pid, _, t in read(home, lambda s: s.fulltexts.list())}
     assert sources == {VLA.arxiv_id: "html", WED.arxiv_id: "html", PDFONLY.arxiv_id: "pdf",
                        NOTEXT.arxiv_id: "abstract"}
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
@@ -267,7 +267,7 @@ def test_preseeded_cache_run_needs_no_network(tmp_path, home):
     assert "oai:arXiv.org" not in report and "Announce Type" not in report
     again = invoke("run", "--feed", str(write_feed(tmp_path)))
     assert "Full texts downloaded" in again.output
-    summary = json.loads(rows(home, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0][0])
+    summary = read(home, lambda s: s.runs.latest().stats)
     assert summary["downloaded"] == 0 and summary["analysed"] == 0
 
 

@@ -17,7 +17,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from arxiv_monitor.delivery.chat import feishu_sign, pack, wecom_payloads
+from arxiv_monitor.delivery.digest import pack
+from arxiv_monitor.delivery.feishu import feishu_sign
+from arxiv_monitor.delivery.wecom import WeComChannel
 from arxiv_monitor.core.models import DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry, TopicDecision
 from tests.fakes import GoldenServer, Reply
 from tests.helpers import free_port, invoke, serve_day, write_feed
@@ -201,7 +203,7 @@ def _big_report(n: int) -> DayReport:
 
 
 def test_long_digests_are_split_within_limits():
-    payloads = wecom_payloads(_big_report(80))
+    payloads = WeComChannel("wecom", None).messages(_big_report(80), {}, update=False)
     assert len(payloads) > 1
     assert all(len(p["markdown"]["content"].encode()) <= 4096 for p in payloads)
     joined = "\n".join(p["markdown"]["content"] for p in payloads)

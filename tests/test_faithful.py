@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from arxiv_monitor.trust.claims import extract
 from arxiv_monitor.trust.faithful import MARKER, check
-from arxiv_monitor.analysis.inputs import read_file
+from arxiv_monitor.fulltext.download import read_file
 from tests.faithcases import cases
 from tests.helpers import cli, invoke
 
@@ -148,14 +148,14 @@ def test_verify_an_arxiv_id_and_clear_errors(tmp_path, home, arxiv):
     assert failed.returncode == 1 and "is not valid JSON" in failed.stderr and "Traceback" not in failed.stderr
     many = cli("verify", "--paper", str(CORPUS / "ieee" / "paper.pdf"), "--analysis", str(report),
                env={"ARXIV_MONITOR_HOME": str(home)})
-    assert many.returncode == 1 and "give the paper's arXiv id" in many.stderr
+    assert many.returncode == 1 and "give the paper's id" in many.stderr
 
 
 def test_the_html_report_shows_the_evidence_of_a_number(tmp_path, home, arxiv, llm):
     """A supported number carries its paper sentence (shown on hover or focus); a ⚠️ says what
     was looked for; the evidence is stored with the analysis."""
     from tests.fakes import good_analysis, ok
-    from tests.helpers import WED, rows, serve_day, write_feed
+    from tests.helpers import WED, read, serve_day, write_feed
 
     serve_day(arxiv)
     body = json.loads(good_analysis())
@@ -166,7 +166,6 @@ def test_the_html_report_shows_the_evidence_of_a_number(tmp_path, home, arxiv, l
     assert ('<span class="claim" tabindex="0" data-evidence="原文：WED-Net achieves an MAE of 3.21 and outperforms '
             'the best baseline by 6.5% on NYC.">3.21</span>') in html
     assert 'data-evidence="未在原文中找到：the number 2.87' in html and ".claim:hover::after" in html
-    stored = json.loads(rows(home, f"SELECT evidence FROM analyses WHERE arxiv_id='{WED.arxiv_id}' "
-                                   "AND backend='openai'")[0][0])
+    stored = read(home, lambda s: s.analyses.list("openai", paper_id=WED.arxiv_id))[0].evidence
     assert {e["text"]: e["supported"] for e in stored if e["section"] == "results"} == \
         {"NYC": True, "3.21": True, "6.5%": True, "CHI": True, "2.87": False}

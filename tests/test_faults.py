@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 
 from tests.arxiv_data import FakePaper, api_atom, make_pdf, rss
 from tests.fakes import GoldenServer, Reply, ok, status
-from tests.helpers import PAPERS, PDFONLY, VLA, WED, cli, cli_popen, many_papers, rows, serve_day, write_feed
+from tests.helpers import PAPERS, PDFONLY, VLA, WED, cli, cli_popen, many_papers, read, stored_text, serve_day, write_feed
 
 REPORT = "reports/2026-02-02.md"
 SECTION_KEYS = ["summary", "motivation", "contributions", "method", "experiments", "results", "limitations"]
@@ -46,7 +46,7 @@ def test_1_wrong_shapes_from_the_llm_never_sink_the_day(tmp_path, home, arxiv, l
         assert done.stderr.count("the LLM's replies were unusable") == 1
     report = (home / REPORT).read_text(encoding="utf-8")
     assert report.count("⚠️ AI分析失败") == 4 and report.count("### 抽取式分析") == 4
-    assert "未使用大模型：以下按匹配关键词分组列出当日论文" in report  # the overview fell back too
+    assert "大模型未能写出今日速览（the LLM endpoint is unavailable）：以下按主题分组列出当日论文" in report  # the overview fell back, and says why
     assert "大模型不可用" in report.split("## 报告概览")[0]
 
 
@@ -62,7 +62,7 @@ def test_2_a_dead_llm_endpoint_is_given_up_and_the_run_exits_1(tmp_path, home, a
     assert done.stderr.count("not used for the rest of this run") == 1
     assert len(llm.bodies) <= 6 + 4  # the breaker's six failures, plus those already in flight
     assert time.monotonic() - started < 60
-    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='extractive'") == [(12,)]
+    assert len(read(home, lambda s: s.analyses.list(backend="extractive"))) == 12
 
 
 def _slack_texts(hooks: GoldenServer) -> list[str]:
@@ -104,7 +104,7 @@ def test_4_a_feed_cut_in_half_is_refused(tmp_path, home):
     done = cli("run", "--feed", str(feed))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"{feed} is not a complete, well-formed feed" in done.stderr
-    assert not (home / "reports").exists() and rows(home, "SELECT COUNT(*) FROM days") == [(0,)]
+    assert not (home / "reports").exists() and read(home, lambda s: s.days.all()) == []
 
 
 def test_5_report_date_reproduces_the_published_report_whatever_the_environment(tmp_path, home, arxiv, llm,
@@ -138,7 +138,7 @@ def test_6_a_chat_digest_failing_partway_resends_only_the_rest(tmp_path, home, a
         cli("run", "--feed", str(feed))
         resent = [json.loads(r["body"])["markdown"]["content"] for r in hooks.requests[2:]]
     assert len(resent) == total - 1 and f"(2/{total})" in resent[0]  # part 1 is not sent twice
-    assert rows(home, "SELECT status, parts_sent FROM deliveries") == [("sent", total)]
+    assert (lambda r: (r.status, r.parts_sent))(read(home, lambda s: s.deliveries.record_of("2026-02-02", "wecom"))) == ("sent", total)
 
 
 def test_7_a_corrupt_download_is_fetched_again_next_run(tmp_path, home, arxiv):
@@ -147,11 +147,10 @@ def test_7_a_corrupt_download_is_fetched_again_next_run(tmp_path, home, arxiv):
     arxiv.routes[f"/pdf/{PDFONLY.arxiv_id}v1"] = Reply(200, good_pdf[:300])  # the transfer stopped early
     feed = write_feed(tmp_path)
     cli("run", "--feed", str(feed))
-    assert rows(home, f"SELECT source, status FROM fulltexts WHERE arxiv_id='{PDFONLY.arxiv_id}'") == [("abstract", "failed")]
+    assert stored_text(home, PDFONLY.arxiv_id)[:2] == ("abstract", "failed")
     arxiv.routes[f"/pdf/{PDFONLY.arxiv_id}v1"] = Reply(200, good_pdf)
     cli("run", "--feed", str(feed))
-    assert rows(home, f"SELECT source, status, attempts FROM fulltexts WHERE arxiv_id='{PDFONLY.arxiv_id}'") == [
-        ("pdf", "ok", 2)]
+    assert stored_text(home, PDFONLY.arxiv_id)[:3] == ("pdf", "ok", 2)
 
 
 def test_7b_a_download_that_stays_corrupt_is_given_up_after_three_runs(tmp_path, home, arxiv):
@@ -249,7 +248,7 @@ def test_13b_an_unwritable_reports_folder_is_named(tmp_path, home, arxiv):
     done = cli("run", "--feed", str(write_feed(tmp_path)))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"Cannot write {home / 'reports' / '2026-02-02.md'}" in done.stderr
-    assert rows(home, "SELECT COUNT(*) FROM analyses") == [(4,)]  # the work is stored; a rerun finishes it
+    assert len(read(home, lambda s: s.analyses.list())) == 4  # the work is stored; a rerun finishes it
 
 
 def _main(monkeypatch, capsys, *args: str) -> tuple[int, str]:
@@ -292,7 +291,7 @@ def test_14_downloads_are_capped(tmp_path, home, arxiv, monkeypatch):
     arxiv.routes[f"/pdf/{PDFONLY.arxiv_id}v1"] = Reply(200, b"%PDF-1.7 " + b"0" * 300_000)
     monkeypatch.setenv("ARXIV_MONITOR_ARXIV_MAX_DOWNLOAD_MB", "0.1")
     assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
-    error = rows(home, f"SELECT status, error FROM fulltexts WHERE arxiv_id='{PDFONLY.arxiv_id}'")[0]
+    error = (lambda t: (t[1], t[3]))(stored_text(home, PDFONLY.arxiv_id))
     assert error[0] == "missing" and "the download is 0.3 MB, larger than the 0.1 MB cap" in error[1]
     assert "arxiv.max_download_mb" in error[1]
     assert not list((home / "cache" / "pdf").glob(f"{PDFONLY.arxiv_id}*"))
@@ -371,4 +370,4 @@ def test_16d_a_killed_run_is_marked_killed(tmp_path, home, arxiv, llm):
     proc.wait()
     llm.latency = 0
     assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
-    assert rows(home, "SELECT status FROM runs ORDER BY id") == [("killed",), ("ok",)]
+    assert [r.status for r in read(home, lambda s: s.runs.all())] == ["killed", "ok"]

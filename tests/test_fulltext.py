@@ -12,6 +12,7 @@ from arxiv_monitor.core.models import Paper
 from arxiv_monitor.core.net import PoliteClient
 from tests.arxiv_data import latexml_html, make_pdf
 from tests.fakes import GoldenServer, Reply
+from tests.helpers import arxiv_sources
 
 PAPER = Paper("2601.22586", 2, "WED-Net: Weather", "An abstract about weather.")
 
@@ -51,7 +52,8 @@ def test_corrupt_pdf_is_a_clear_error():
 def fetcher(tmp_path, server=None, **kw):
     base = server.url if server else "http://127.0.0.1:9"
     client = PoliteClient("test", interval=0, backoff=0, max_retries=1)
-    return FullTextFetcher(client, tmp_path / "cache", f"{base}/html", f"{base}/pdf", **kw)
+    sources = arxiv_sources(client, html_url=f"{base}/html", pdf_url=f"{base}/pdf")
+    return FullTextFetcher(client, tmp_path / "cache", sources, **kw)
 
 
 def test_html_first_then_pdf_and_cache_is_reused(tmp_path):
@@ -142,7 +144,7 @@ def test_pdf_link_annotations_give_exact_urls():
 
 def test_read_shows_what_goes_to_the_llm(home, monkeypatch):
     from tests.corpus.measure import CORPUS
-    from tests.helpers import invoke
+    from tests.helpers import arxiv_sources, invoke
 
     monkeypatch.setenv("ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "1000")
     out = invoke("read", str(CORPUS / "ieee" / "paper.pdf"), "--json")

@@ -17,7 +17,7 @@ from arxiv_monitor.store import Store
 from arxiv_monitor.core.topics import LibrarySource, TopicConfig
 from tests.arxiv_data import FakePaper, api_atom
 from tests.fakes import FakeZotero, GoldenServer, Reply, zotero_item
-from tests.helpers import PAPERS, cli, invoke, rows, write_feed
+from tests.helpers import PAPERS, arxiv_sources, cli, invoke, read, write_feed
 
 LIBRARY = Path(__file__).parent / "data" / "library"
 DIFFUSION = FakePaper("2601.04242", "Protein Structure Prediction with Equivariant Diffusion",
@@ -108,9 +108,10 @@ def test_items_resolve_to_abstracts_from_arxiv_crossref_or_themselves(tmp_path):
     store = Store(tmp_path / "db.sqlite")
     with GoldenServer() as server, PoliteClient("t", interval=0) as client:
         arxiv_routes(server, [DIFFUSION, ENZYME])
-        items, skipped = resolve(read_file(LIBRARY / "zotero-export.bib"), store, client,
-                                 f"{server.url}/api/query", f"{server.url}/crossref")
-        again, _ = resolve(read_file(LIBRARY / "zotero-export.bib")[:1], store, client, f"{server.url}/api/query")
+        sources = arxiv_sources(client, f"{server.url}/api/query")
+        items, skipped = resolve(read_file(LIBRARY / "zotero-export.bib"), store, sources, client,
+                                 f"{server.url}/crossref")
+        again, _ = resolve(read_file(LIBRARY / "zotero-export.bib")[:1], store, sources, client)
     by_title = {i.title: i for i in items}
     assert skipped == 1 and "An item with neither abstract nor identifier" not in by_title
     assert by_title["Enzyme design with ProteinMPNN and molecular dynamics"].abstract.startswith("We design enzymes")
@@ -164,17 +165,18 @@ def test_seeded_examples_are_stored_and_read_once_a_day(tmp_path):
     topic = TopicConfig(id="BIO", library=LibrarySource(file=str(LIBRARY / "zotero-export.json")))
     with GoldenServer() as server, PoliteClient("t", interval=0) as client:
         arxiv_routes(server, [DIFFUSION])
-        topics, examples, warnings = seed([topic], {}, store, client, f"{server.url}/api/query",
-                                          f"{server.url}/crossref")
+        sources = arxiv_sources(client, f"{server.url}/api/query")
+        topics, examples, warnings = seed([topic], {}, store, sources, client, f"{server.url}/crossref")
         calls = len(server.requests)
-        seed([topic], {}, store, client, f"{server.url}/api/query", f"{server.url}/crossref")
+        seed([topic], {}, store, sources, client, f"{server.url}/crossref")
         assert len(server.requests) == calls  # the same day: the stored copy
     assert warnings == [] and topics[0].examples[0] == "2601.04242"
     assert examples.weights["2601.04242"] == 1.0 > examples.weights[topics[0].examples[-1]]
-    offline, examples2, _ = seed([topic], {}, store, None, "")
+    offline, examples2, _ = seed([topic], {}, store, None, None)
     assert offline[0].examples == topics[0].examples and set(examples2) == set(examples)
     broken = TopicConfig(id="BIO", library=LibrarySource(file=str(tmp_path / "gone.bib")))
-    _, _, problems = seed([broken], {}, store, PoliteClient("t", interval=0), "")
+    client = PoliteClient("t", interval=0)
+    _, _, problems = seed([broken], {}, store, arxiv_sources(client), client)
     assert "Cannot read the library file" in problems[0] and "without its library today" in problems[0]
 
 
@@ -189,7 +191,7 @@ def _day(tmp_path, arxiv, home, library_toml: str, env: dict | None = None) -> d
                  env={"ARXIV_MONITOR_HOME": str(home), "ARXIV_MONITOR_RELEVANCE_RANKER": "tfidf",
                       "ARXIV_MONITOR_RELEVANCE_CROSSREF_URL": f"{arxiv.url}/crossref", **(env or {})})
     assert result.returncode == 0, result.stderr
-    return {pid: json.loads(t)[0]["probability"] for pid, t in rows(home, "SELECT arxiv_id, topics FROM day_papers")}
+    return {item.paper.id: item.decisions[0].probability for item in read(home, lambda s: s.days.listings("2026-02-02", kept_only=False))}
 
 
 def _library_field_first(probability: dict[str, float]) -> None:
@@ -203,7 +205,7 @@ def _library_field_first(probability: dict[str, float]) -> None:
 def test_a_topic_seeded_from_a_bibtex_file_ranks_its_field_first(tmp_path, home, arxiv):
     probability = _day(tmp_path, arxiv, home, f'[topics.library]\nfile = "{LIBRARY / "zotero-export.bib"}"\n')
     _library_field_first(probability)
-    assert rows(home, "SELECT source, skipped FROM libraries") == [(f"file:{LIBRARY / 'zotero-export.bib'}", 1)]
+    assert read(home, lambda s: [(n, s.libraries.get(n)[1]) for n in s.libraries.sources()]) == [(f"file:{LIBRARY / 'zotero-export.bib'}", 1)]
     out = invoke("explain", FOLD.arxiv_id).output
     assert "My reading list [BIO]" in out and "probability:" in out
 
@@ -221,7 +223,7 @@ def test_a_topic_seeded_from_the_zotero_api_ranks_its_field_first(tmp_path, home
                            f'[topics.library]\nzotero = "user:123456"\nkey = "env:ZOTERO_KEY"\nurl = "{zotero.url}"\n',
                            env={"ZOTERO_KEY": "zkey-secret-123"})
     _library_field_first(probability)
-    stored = json.loads(rows(home, "SELECT items FROM libraries")[0][0])
+    stored = read(home, lambda s: s.libraries.get(s.libraries.sources()[0])[0])
     assert [i["id"] for i in stored] == ["2601.04242", "doi:10.1038/s41592-025-0001-x", "doi:10.1101/2024.05.01.591234"]
     with open(home / "arxiv-monitor.db", "rb") as db:
         assert b"zkey-secret-123" not in db.read()

@@ -17,7 +17,7 @@ from arxiv_monitor.analysis.replies import (SECTION_KEYS, AnalysisReply, JudgeRe
                                    json_body)
 from tests.arxiv_data import FakePaper
 from tests.fakes import FakeLLM, Reply, ok, overview_reply, status
-from tests.helpers import invoke, rows, write_feed
+from tests.helpers import invoke, read, write_feed
 
 PAPER = Paper("2601.22586", 1, "WED-Net", "We propose WED-Net for traffic.")
 TEXT = FullText("html", [Section("Abstract", PAPER.abstract)])
@@ -106,7 +106,7 @@ def test_a_200_whose_body_is_not_json_fails_the_paper_cleanly():
 def test_a_wrong_shape_is_asked_again_naming_the_problem():
     wrong = json.dumps({"analysis": {k: "内容" for k in SECTION_KEYS}})
     with FakeLLM() as server:
-        server.script[PAPER.arxiv_id] = [ok(wrong), ok()]
+        server.script[PAPER.id] = [ok(wrong), ok()]
         result = analyse(server)
     assert result.ok
     follow_up = server.bodies[1]["messages"][-1]["content"]
@@ -120,12 +120,15 @@ def test_a_dead_endpoint_is_given_up_after_a_few_requests(failure):
     results = []
 
     async def go(url):
-        from arxiv_monitor.analysis.base import analyze_all
+        from arxiv_monitor.analysis.base import AnalysisRun
 
         a = OpenAIAnalyzer(base_url=url, api_key="k", model="m", max_retries=3)
         a.llm.backoff = 0.01
         try:
-            return await analyze_all([(p, TEXT) for p in papers], a, 8, lambda p, r: results.append(r))
+            run = AnalysisRun(a, 8, lambda p, r: results.append(r))
+            for p in papers:
+                run.submit(p, TEXT)
+            return await run.finish()
         finally:
             await a.aclose()
 
@@ -153,7 +156,7 @@ def test_json_schema_then_json_object_then_text_and_the_mode_is_remembered(tmp_p
     invoke("run", "--feed", str(write_feed(tmp_path, day1)))
     kinds = [(b.get("response_format") or {}).get("type") for b in llm.bodies]
     assert kinds[:2] == ["json_schema", "json_object"] and set(kinds[2:]) == {"json_object"}
-    assert rows(home, "SELECT reply_mode FROM llm_endpoints") == [("json_object",)]
+    assert read(home, lambda s: s.endpoints.reply_mode(f"{llm.url}/v1", "fake-model")) == "json_object"
     before = len(llm.bodies)
     day2 = [FakePaper("2602.00002", "VLA-2: Vision-Language-Action Policies", "Another VLA for robots.")]
     invoke("run", "--feed", str(write_feed(tmp_path, day2, name="d2.xml", pub="Tue, 03 Feb 2026 00:00:00 -0500")))

@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from tests.helpers import WED, free_port, invoke, rows, serve_day, write_feed
+from tests.helpers import WED, free_port, invoke, read, serve_day, write_feed
 
 pytestmark = [
     pytest.mark.real_llm,
@@ -69,9 +69,9 @@ def test_junk_from_a_real_server_is_never_published(tmp_path, home, arxiv, llama
     result = invoke("run", "--feed", str(write_feed(tmp_path, [WED])))
     assert result.exit_code == 1, result.output  # the endpoint could not be used at all
     assert result.output.count("the LLM's replies were unusable") == 1 and "Traceback" not in result.output
-    status, error = rows(home, "SELECT status, error FROM analyses WHERE backend='openai'")[0]
+    status, error = (lambda a: (a.status, a.error))(read(home, lambda s: s.analyses.list(backend="openai"))[0])
     assert status == "failed" and error, "a base model's reply must not pass validation"
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "⚠️ AI分析失败" in report and "### 抽取式分析（未使用大模型" in report
     assert "### AI分析（" not in report
-    assert rows(home, "SELECT COUNT(*) FROM analyses WHERE backend='extractive' AND status='ok'") == [(1,)]
+    assert len(read(home, lambda s: s.analyses.list("extractive", "ok"))) == 1

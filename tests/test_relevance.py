@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 
 import numpy as np
 import pytest
@@ -15,8 +14,9 @@ from arxiv_monitor.relevance.evaluate import evaluate, load_labels
 from arxiv_monitor.core.models import Listing, Paper
 from arxiv_monitor.relevance.rank import KeywordRanker, SemanticRanker, TfidfRanker
 from arxiv_monitor.relevance.decide import Context, decide, select
-from arxiv_monitor.core.topics import TopicConfig, keyword_verdict
-from tests.helpers import invoke, rows, serve_day, write_feed
+from arxiv_monitor.core.topics import TopicConfig
+from arxiv_monitor.relevance.keywords import keyword_verdict
+from tests.helpers import invoke, read, serve_day, write_feed
 
 ROBOT = Paper("1", 1, "OpenVLA-2: a Vision-Language-Action policy", "We train a VLA for robot arms.",
               ["Ada Lovelace"], ["cs.RO"])
@@ -74,7 +74,7 @@ def test_semantic_match_without_keywords_and_embedding_cache(tmp_path):
     robots = topic(id="R", any=["manipulator"], description="robot policies\nrobots")
     day = [Listing(p) for p in (ROBOT, TRAFFIC, NETWORK, *robot_day())]
     listed = select(day, ctx(ranker, [robots]))
-    by_id = {item.paper.arxiv_id: item for item in listed}
+    by_id = {item.paper.id: item for item in listed}
     assert by_id["1"].best.kept_by == "semantic"  # no keyword, but far above the topic's scale
     assert not by_id["2"].kept and not by_id["3"].kept
     assert by_id["1"].decisions[0].probability > 0.5 > by_id["2"].decisions[0].probability
@@ -109,7 +109,7 @@ def test_title_keyword_keeps_abstract_mention_needs_probability_and_grouping():
     assert decisions[1][0].kept_by is None and decisions[1][0].hits  # a mention, but off-topic
     assert decisions[1][0].probability < 0.5
     listed = select([Listing(TRAFFIC), Listing(ROBOT)], ctx(ranker, [vla, traffic]))
-    assert [item.paper.arxiv_id for item in listed] == ["1", "2"]  # grouped in topic order
+    assert [item.paper.id for item in listed] == ["1", "2"]  # grouped in topic order
 
 
 def test_cutoff_overrides_the_default_and_keywords_ranker_ignores_scores():
@@ -195,7 +195,7 @@ def test_explain_and_rate(tmp_path, home, arxiv):
     out = invoke("explain", "2601.22586").output
     assert "spatio-temporal prediction (abstract: " in out and "kept: keywords" in out and "not kept" in out
     assert invoke("rate", "2601.22586", "good").exit_code == 0
-    assert rows(home, "SELECT arxiv_id, topic, rating FROM ratings") == [("2601.22586", "TRAFFIC_ST", 1)]
+    assert [(r.paper_id, r.topic, r.good) for r in read(home, lambda s: s.ratings.all())] == [("2601.22586", "TRAFFIC_ST", True)]
     with pytest.raises(MonitorError, match="Unknown topic"):
         invoke("rate", "2601.22586", "bad", "--topic", "NOPE")
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
@@ -206,14 +206,14 @@ def test_a_paper_that_was_not_kept_can_be_explained_and_rated(tmp_path, home, ar
     serve_day(arxiv)
     monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
     invoke("run", "--feed", str(write_feed(tmp_path)))
-    assert rows(home, "SELECT kept FROM day_papers WHERE arxiv_id='2602.00005'") == [(0,)]
-    stored = json.loads(rows(home, "SELECT topics FROM day_papers WHERE arxiv_id='2602.00005'")[0][0])
+    assert [item.kept for _, item in read(home, lambda s: s.days.listings_of("2602.00005"))] == [False]
+    stored = [d.to_dict() for d in read(home, lambda s: s.days.listings_of("2602.00005"))[0][1].decisions]
     assert {d["topic"] for d in stored} == {"VLA", "TRAFFIC_ST"} and all(d["probability"] < 0.5 for d in stored)
     out = invoke("explain", "2602.00005").output
     assert "listed 2026-02-02: not kept" in out and "probability:    0." in out
     assert "the prior calibration" in out
     assert invoke("rate", "2602.00005", "bad", "--topic", "VLA").exit_code == 0
-    assert rows(home, "SELECT arxiv_id, topic, rating FROM ratings") == [("2602.00005", "VLA", 0)]
+    assert [(r.paper_id, r.topic, r.good) for r in read(home, lambda s: s.ratings.all())] == [("2602.00005", "VLA", False)]
 
 
 def test_keyword_hits_judged_not_relevant_are_listed_at_the_end(tmp_path, home, arxiv, monkeypatch):
@@ -301,7 +301,7 @@ def test_llm_judge_scores_borderline_papers(tmp_path, home, arxiv, llm, monkeypa
     mention = FakePaper("2602.00004", "Scaling laws for image captioning with robots",
                         "Captioning for robot manipulation scenes; our captions could later help VLA policies.")
     invoke("run", "--feed", str(write_feed(tmp_path, PAPERS[:3] + [mention])))
-    kept = {r[0] for r in rows(home, "SELECT arxiv_id FROM day_papers WHERE kept=1")}
+    kept = {item.paper.id for item in read(home, lambda s: s.days.listings("2026-02-02"))}
     assert "2602.00004" not in kept and "2601.22586" in kept  # the judge dropped an abstract-only hit
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "大模型评分 8/10：与主题直接相关" in report
@@ -341,9 +341,9 @@ def test_ratings_train_the_topic_calibration(tmp_path, kind):
     bad = [Paper(f"2601.{i:05d}", 1, f"traffic {i}", "traffic roads", [], ["cs.LG"]) for i in range(10, 20)]
     store.papers.save(good + bad)
     for p in good:
-        store.ratings.set(p.arxiv_id, "R", True)
+        store.ratings.set(p.id, "R", True)
     for p in bad:
-        store.ratings.set(p.arxiv_id, "R", False)
+        store.ratings.set(p.id, "R", False)
     cfg = Config(topics=[TopicConfig(id="R", any=["nothing"], description="anything at all")])
     ranker = SemanticRanker("fake", store.embeddings, FakeEmbedder()) if kind == "semantic" else TfidfRanker()
     rated = feedback.context(cfg, store, ranker, batch=[ROBOT, TRAFFIC])
@@ -352,7 +352,7 @@ def test_ratings_train_the_topic_calibration(tmp_path, kind):
     taught, untaught = decide([ROBOT, TRAFFIC], rated), decide([ROBOT, TRAFFIC], plain)
     assert taught[0][0].kept and not taught[1][0].kept and not untaught[0][0].kept
     assert taught[0][0].adjusted_by == 20
-    cfg.relevance.feedback_min = 11
+    cfg = cfg.model_copy(update={"relevance": cfg.relevance.model_copy(update={"feedback_min": 11})})
     assert "R" not in feedback.context(cfg, store, ranker).calibrations  # not enough ratings yet
 
 
@@ -365,22 +365,24 @@ def test_example_papers_are_fetched_once_and_used(tmp_path, home, arxiv, monkeyp
     example = FakePaper("2406.09246", "OpenVLA: An Open-Source Vision-Language-Action Model",
                         "A robot policy trained on robot demonstrations.")
     arxiv.routes["/api/query"] = Reply(200, api_atom([example]))
-    cfg = load_config()
-    cfg.topics = [TopicConfig(id="R", any=["nothing"], description="unrelated words", examples=["2406.09246"])]
-    cfg.relevance.ranker = "semantic"
-    store = Store(cfg.db_path)
-    monkeypatch.setattr(pipeline, "make_ranker", lambda c, s, *_: SemanticRanker("fake", s, FakeEmbedder()))
-    from arxiv_monitor.core.net import PoliteClient
+    from arxiv_monitor.components import Parts
 
-    with PoliteClient("t", interval=0) as client:
-        listed = pipeline.stage_match(cfg, store, [Listing(ROBOT), Listing(TRAFFIC)], client)
-        pipeline.stage_match(cfg, store, [Listing(ROBOT), Listing(TRAFFIC)], client)
-        cfg.topics[0].examples = []
-        without = pipeline.stage_match(cfg, store, [Listing(ROBOT), Listing(TRAFFIC)], client)
+    topic = TopicConfig(id="R", any=["nothing"], description="unrelated words", examples=["2406.09246"])
+    cfg = load_config().model_copy(update={"topics": [topic]})
+    store = Store(cfg.db_path)
+
+    def match(config):
+        with Parts(config, store) as parts:
+            parts.ranker = SemanticRanker("fake", store.embeddings, FakeEmbedder())
+            return pipeline.stage_match(parts, store, [Listing(ROBOT), Listing(TRAFFIC)], pipeline.RunStats())
+
+    listed = match(cfg)
+    match(cfg)
+    without = match(cfg.model_copy(update={"topics": [topic.model_copy(update={"examples": []})]}))
     assert len(arxiv.requests) == 1  # fetched once, then stored
-    score = {item.paper.arxiv_id: item.decisions[0].score for item in listed}
+    score = {item.paper.id: item.decisions[0].score for item in listed}
     assert score["1"] > 0.99 > score["2"]  # the robot paper is as close as can be to the example
-    assert {i.paper.arxiv_id: i.decisions[0].score for i in without}["1"] < 0.8
+    assert {i.paper.id: i.decisions[0].score for i in without}["1"] < 0.8
 
 
 def test_report_says_which_ranker_ran(tmp_path, home, arxiv, monkeypatch):
@@ -403,15 +405,15 @@ def test_a_day_on_the_default_semantic_ranker(tmp_path, home, arxiv, monkeypatch
     assert result.exit_code == 0, result.output
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "- **相关度排序**: 语义相似度（semantic:all-MiniLM-L6-v2-int8）" in report
-    decisions = {pid: json.loads(t) for pid, t in rows(home, "SELECT arxiv_id, topics FROM day_papers")}
+    decisions = {item.paper.id: [d.to_dict() for d in item.decisions] for item in read(home, lambda s: s.days.listings("2026-02-02", kept_only=False))}
     assert len(decisions) == 5 and all(d["ranker"] == "semantic:all-MiniLM-L6-v2-int8" for ds in decisions.values() for d in ds)
     score = {pid: {d["topic"]: d["score"] for d in ds} for pid, ds in decisions.items()}
     assert score["2602.00001"]["VLA"] > score["2602.00005"]["VLA"] + 0.2  # OpenVLA-X vs organ segmentation
     assert score["2601.22586"]["TRAFFIC_ST"] > score["2602.00001"]["TRAFFIC_ST"] + 0.2
-    embedded = rows(home, "SELECT COUNT(*) FROM embeddings WHERE key NOT LIKE 'proto:%'")[0][0]
+    embedded = read(home, lambda s: s.embeddings.count(papers_only=True))
     assert embedded == 5  # every listed paper once
     again = invoke("run", "--feed", str(write_feed(tmp_path)))
-    assert again.exit_code == 0 and rows(home, "SELECT COUNT(*) FROM embeddings WHERE key NOT LIKE 'proto:%'")[0][0] == 5
+    assert again.exit_code == 0 and read(home, lambda s: s.embeddings.count(papers_only=True)) == 5
     import re as re_mod
 
     def embedded(output: str) -> int:

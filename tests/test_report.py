@@ -99,8 +99,9 @@ def test_english_labels_follow_the_language_setting(tmp_path, home, arxiv, monke
     the chat digest speak English; the labels never fall back to Chinese."""
     import re as re_mod
 
-    from arxiv_monitor.delivery import chat, send as deliver
     from arxiv_monitor.core.config import EmailConfig, load_config
+    from arxiv_monitor.delivery.email import subject
+    from arxiv_monitor.delivery.wecom import WeComChannel
     from arxiv_monitor.report.assemble import published_report
     from arxiv_monitor.store import open_store
     from tests.helpers import invoke, serve_day, write_feed
@@ -118,14 +119,14 @@ def test_english_labels_follow_the_language_setting(tmp_path, home, arxiv, monke
     config = load_config()
     with open_store(config) as store:
         report = published_report(config, store, "2026-02-02")
-    assert deliver.subject(EmailConfig(), report) == "arXiv digest 2026-02-02 (4 papers)"
-    content = chat.payloads("wecom", report)[0]["markdown"]["content"]
+    assert subject(EmailConfig(), report) == "arXiv digest 2026-02-02 (4 papers)"
+    content = WeComChannel("wecom", config).messages(report, {}, update=False)[0]["markdown"]["content"]
     assert content.startswith("### arXiv digest 2026-02-02") and "relevant papers" in content
 
 
 def test_digests_link_each_paper_to_its_page_with_its_tldr(tmp_path, home, arxiv, monkeypatch):
-    from arxiv_monitor.delivery import chat
     from arxiv_monitor.core.config import load_config
+    from arxiv_monitor.delivery.wecom import WeComChannel
     from arxiv_monitor.report.assemble import published_report
     from arxiv_monitor.store import open_store
     from tests.helpers import VLA, invoke, serve_day, write_feed
@@ -136,7 +137,7 @@ def test_digests_link_each_paper_to_its_page_with_its_tldr(tmp_path, home, arxiv
     config = load_config()
     with open_store(config) as store:
         report = published_report(config, store, "2026-02-02")
-    content = chat.payloads("wecom", report)[0]["markdown"]["content"]
+    content = WeComChannel("wecom", config).messages(report, {}, update=False)[0]["markdown"]["content"]
     assert f"[{VLA.title}](https://me.github.io/papers/paper/{VLA.arxiv_id}.html)" in content
     assert "\n   We present OpenVLA-X" in content  # the TL;DR under the title
     html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")

@@ -13,12 +13,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from arxiv_monitor.sources.arxiv.catchup import fetch_day, submission_window, window_query
+from arxiv_monitor.sources.arxiv.api import fetch_day, submission_window, window_query
 from arxiv_monitor.core.net import PoliteClient
 from arxiv_monitor.serve import next_run
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, rss
 from tests.fakes import GoldenServer, Reply
-from tests.helpers import free_port, invoke, rows
+from tests.helpers import free_port, invoke, read, stored_text
 
 MON = FakePaper("2602.01001", "Monday VLA: Vision-Language-Action Policies", "A VLA for robots.")
 TUE = FakePaper("2602.02002", "Tuesday Traffic Prediction Network", "We study traffic prediction.",
@@ -43,9 +43,9 @@ def test_fetch_day_pages_through_the_api():
         queries = [urllib.parse.parse_qs(r["query"]) for r in server.requests]
     assert [q["start"] for q in queries] == [["0"], ["2"]]
     assert "submittedDate:[" in queries[0]["search_query"][0]
-    assert [p.arxiv_id for p in batch.papers] == [MON.arxiv_id, TUE.arxiv_id, WED.arxiv_id]
+    assert [p.id for p in [i.paper for i in batch.listings]] == [MON.arxiv_id, TUE.arxiv_id, WED.arxiv_id]
     assert [item.announce_type for item in batch.listings] == ["new", "cross", "new"]
-    assert batch.papers[0].published == dt.date(2026, 2, 3)
+    assert [i.paper for i in batch.listings][0].published == dt.date(2026, 2, 3)
 
 
 def api_route(by_day: dict[str, list[FakePaper]], everything: list[FakePaper]):
@@ -73,7 +73,7 @@ def test_missed_day_is_caught_up_on_the_next_run(home, arxiv):
     reports = sorted(p.name for p in (home / "reports").glob("*.md"))
     assert reports == ["2026-02-02.md", "2026-02-03.md", "2026-02-04.md"]
     assert TUE.title in (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
-    assert rows(home, "SELECT day, arxiv_id FROM day_papers WHERE kept=1 ORDER BY day") == [
+    assert read(home, lambda s: [(d, i.paper.id) for d in sorted(s.days.all()) for i in s.days.listings(d)]) == [
         ("2026-02-02", MON.arxiv_id), ("2026-02-03", TUE.arxiv_id), ("2026-02-04", WED.arxiv_id)]
     assert "- **公告类型**: 交叉列出（cross）" in (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
 
@@ -85,7 +85,7 @@ def test_backfill_command(home, arxiv):
     assert result.exit_code == 0, result.output
     assert "Backfilled 4 day(s)" in result.output  # Tue..Fri; the weekend is skipped
     assert sorted(p.name for p in (home / "reports").glob("*.md")) == ["2026-02-03.md", "2026-02-04.md"]
-    assert rows(home, f"SELECT source FROM fulltexts WHERE arxiv_id='{TUE.arxiv_id}'") == [("html",)]
+    assert stored_text(home, TUE.arxiv_id)[0] == "html"
     again = invoke("backfill", "--from", "2026-02-03", "--to", "2026-02-04")
     assert "Backfilled 0 day(s)" in again.output
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from arxiv_monitor.core.models import Analysis, KeywordVerdict, Listing, Paper, TopicDecision
 from arxiv_monitor.store import Store
-from arxiv_monitor.store.schema import MIGRATIONS
+from arxiv_monitor.store.migrations import MIGRATIONS
 from arxiv_monitor.store.search import search_text
 
 A = Paper("2602.00001", 1, "Robust Distillation for RL Policies", "We distil policies for 3D scenes.",
@@ -36,25 +36,25 @@ def filled(path) -> Store:
 
 
 def ids(hits) -> list[str]:
-    return [h.arxiv_id for h in hits]
+    return [h.paper_id for h in hits]
 
 
 def test_terms_of_every_length_are_found_through_the_index(tmp_path):
     store = filled(tmp_path / "db.sqlite")
-    assert ids(store.search.query("鲁棒性蒸馏")) == [A.arxiv_id]  # a Chinese phrase: a phrase of pairs
-    assert ids(store.search.query("蒸馏")) == [A.arxiv_id]  # two characters: one pair
-    assert ids(store.search.query("交通")) == [B.arxiv_id]
-    assert ids(store.search.query("性蒸馏")) == [A.arxiv_id] and store.search.query("蒸性") == []
-    assert ids(store.search.query("RL")) == [A.arxiv_id]  # a two-letter word, any case
-    assert ids(store.search.query("3d")) == [A.arxiv_id]
-    assert ids(store.search.query("forecast")) == [B.arxiv_id]  # a word finds the words it begins
+    assert ids(store.search.query("鲁棒性蒸馏")) == [A.id]  # a Chinese phrase: a phrase of pairs
+    assert ids(store.search.query("蒸馏")) == [A.id]  # two characters: one pair
+    assert ids(store.search.query("交通")) == [B.id]
+    assert ids(store.search.query("性蒸馏")) == [A.id] and store.search.query("蒸性") == []
+    assert ids(store.search.query("RL")) == [A.id]  # a two-letter word, any case
+    assert ids(store.search.query("3d")) == [A.id]
+    assert ids(store.search.query("forecast")) == [B.id]  # a word finds the words it begins
     assert store.search.query('"forecast"') == []  # quoted: as written
-    assert ids(store.search.query('"urban flow"')) == [B.arxiv_id]
+    assert ids(store.search.query('"urban flow"')) == [B.id]
     assert store.search.query('"flow urban"') == []
-    assert ids(store.search.query("Turing")) == [B.arxiv_id]  # authors
+    assert ids(store.search.query("Turing")) == [B.id]  # authors
     assert ids(store.search.query("蒸馏 traffic")) == []  # every term must match
-    assert ids(store.search.query("剪")) == [] and ids(store.search.query("图")) == [B.arxiv_id]  # one character
-    assert ids(store.search.query("spatio-temporal")) == [B.arxiv_id]
+    assert ids(store.search.query("剪")) == [] and ids(store.search.query("图")) == [B.id]  # one character
+    assert ids(store.search.query("spatio-temporal")) == [B.id]
     hit = store.search.query("蒸馏")[0]
     assert "<mark>蒸馏</mark>" in hit.snippet and hit.day == "2026-02-02"
 
@@ -66,18 +66,18 @@ def test_chinese_is_indexed_as_overlapping_pairs():
 def test_filters_and_sorting(tmp_path):
     store = filled(tmp_path / "db.sqlite")
     both = "方法部分"
-    assert sorted(ids(store.search.query(both))) == [A.arxiv_id, B.arxiv_id]
-    assert ids(store.search.query(both, has_code=True)) == [B.arxiv_id]
-    assert ids(store.search.query(both, topic="VLA")) == [A.arxiv_id]
-    assert ids(store.search.query(both, topic="TRAFFIC_ST")) == [B.arxiv_id]  # "_" is not a wildcard
+    assert sorted(ids(store.search.query(both))) == [A.id, B.id]
+    assert ids(store.search.query(both, has_code=True)) == [B.id]
+    assert ids(store.search.query(both, topic="VLA")) == [A.id]
+    assert ids(store.search.query(both, topic="TRAFFIC_ST")) == [B.id]  # "_" is not a wildcard
     assert store.search.query(both, topic="TRAFFIC") == [] and store.search.query(both, topic="V%") == []
-    assert ids(store.search.query(both, category="cs.AI")) == [B.arxiv_id]
-    assert ids(store.search.query(both, author="lovelace")) == [A.arxiv_id]
-    assert ids(store.search.query(both, day_from="2026-02-03")) == [B.arxiv_id]
-    assert ids(store.search.query(both, day_to="2026-02-02")) == [A.arxiv_id]
-    assert ids(store.search.query(both, sort="date")) == [B.arxiv_id, A.arxiv_id]
-    assert ids(store.search.query("Robust policies")) == [A.arxiv_id]
-    assert ids(store.search.query("robust", sort="relevance", limit=1)) == [A.arxiv_id]
+    assert ids(store.search.query(both, category="cs.AI")) == [B.id]
+    assert ids(store.search.query(both, author="lovelace")) == [A.id]
+    assert ids(store.search.query(both, day_from="2026-02-03")) == [B.id]
+    assert ids(store.search.query(both, day_to="2026-02-02")) == [A.id]
+    assert ids(store.search.query(both, sort="date")) == [B.id, A.id]
+    assert ids(store.search.query("Robust policies")) == [A.id]
+    assert ids(store.search.query("robust", sort="relevance", limit=1)) == [A.id]
 
 
 def test_a_term_in_most_papers_is_ranked_newest_first_then_older(tmp_path, monkeypatch):
@@ -86,11 +86,11 @@ def test_a_term_in_most_papers_is_ranked_newest_first_then_older(tmp_path, monke
     store = filled(tmp_path / "db.sqlite")
     more = [Paper(f"2602.0{n:04d}", 1, f"Paper {n}", "Common words only.", ["X"], ["cs.LG"]) for n in range(10, 40)]
     store.papers.save(more)
-    everything = {p.arxiv_id for p in more}
+    everything = {p.id for p in more}
     monkeypatch.setattr(search, "BROAD", 8)
     first = ids(store.search.query("common", limit=12))
     assert set(first) <= everything and len(first) == 12
-    assert set(first[:8]) == {p.arxiv_id for p in more[-8:]}  # the newest eight, ranked, then the rest
+    assert set(first[:8]) == {p.id for p in more[-8:]}  # the newest eight, ranked, then the rest
     assert set(ids(store.search.query("common", limit=100))) == everything  # nothing lost
     assert ids(store.search.query("common", limit=5, offset=10)) == first[10:12] + ids(
         store.search.query("common", limit=15))[12:15]
@@ -98,11 +98,11 @@ def test_a_term_in_most_papers_is_ranked_newest_first_then_older(tmp_path, monke
 
 def test_the_index_follows_new_versions_and_analyses(tmp_path):
     store = filled(tmp_path / "db.sqlite")
-    store.papers.save([Paper(A.arxiv_id, 2, "Quantized Distillation", "New abstract.", ["Ada Lovelace"], ["cs.LG"])])
-    assert ids(store.search.query("Quantized")) == [A.arxiv_id]
+    store.papers.save([Paper(A.id, 2, "Quantized Distillation", "New abstract.", ["Ada Lovelace"], ["cs.LG"])])
+    assert ids(store.search.query("Quantized")) == [A.id]
     assert store.search.query("Robust Distillation") == []  # the old title left the index
     store.analyses.save(B, analysis("新的分析提到量化剪枝。"))
-    assert ids(store.search.query("剪枝")) == [B.arxiv_id]
+    assert ids(store.search.query("剪枝")) == [B.id]
     assert store.db.execute("SELECT COUNT(*) FROM search_index").fetchone()[0] == 2  # one row per paper
 
 
@@ -110,11 +110,10 @@ def test_a_store_from_before_m013_is_reindexed(tmp_path):
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-    names = [name for name, _ in MIGRATIONS]
-    for n, (name, statements) in enumerate(MIGRATIONS[:names.index("m013_search_words")], start=1):  # up to m012
-        for sql in statements:
-            db.execute(sql)
-        db.execute("INSERT INTO _migrations VALUES (?, ?, 'then')", (n, name))
+    names = [step.__name__ for step in MIGRATIONS]
+    for n, step in enumerate(MIGRATIONS[:names.index("m013_search_words")], start=1):  # up to m012
+        step(db)
+        db.execute("INSERT INTO _migrations VALUES (?, ?, 'then')", (n, step.__name__))
     db.execute("INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories, updated_at) "
                "VALUES ('2601.00001', 1, 'Old Paper About Grasping', 'x', '[]', '[]', 'then')")
     db.commit()
@@ -128,7 +127,7 @@ def test_a_store_from_before_m013_is_reindexed(tmp_path):
 def test_any_query_text_is_searched_never_an_error(tmp_path_factory, q):
     store = _SHARED.setdefault("store", filled(tmp_path_factory.mktemp("s") / "db.sqlite"))
     for hit in store.search.query(q):
-        assert hit.arxiv_id in (A.arxiv_id, B.arxiv_id)
+        assert hit.paper_id in (A.id, B.id)
 
 
 _SHARED: dict = {}

@@ -9,7 +9,7 @@ from arxiv_monitor.core.errors import RunLocked
 from arxiv_monitor.core.models import (Analysis, FullText, KeywordHit, KeywordVerdict, Listing, Paper, Section,
                                   TopicDecision)
 from arxiv_monitor.store import Store, StoreError, open_store
-from arxiv_monitor.store.schema import MIGRATIONS
+from arxiv_monitor.store.migrations import MIGRATIONS
 
 P = Paper("2601.22586", 1, "Title", "Abstract", ["A B"], ["cs.AI"])
 HIT = KeywordHit("vla", "title", "x VLA y", "VLA")
@@ -53,8 +53,11 @@ def test_concurrent_first_opens_apply_each_migration_once(tmp_path):
 def test_a_failing_migration_leaves_nothing_half_done(tmp_path, monkeypatch):
     path = tmp_path / "db.sqlite"
     Store(path).close()
-    broken = ("m999_broken", ["ALTER TABLE papers ADD COLUMN extra TEXT", "ALTER TABLE nowhere ADD COLUMN x"])
-    monkeypatch.setattr("arxiv_monitor.store.db.MIGRATIONS", MIGRATIONS + [broken])
+    def m999_broken(db):
+        db.execute("ALTER TABLE papers ADD COLUMN extra TEXT")
+        db.execute("ALTER TABLE nowhere ADD COLUMN x")
+
+    monkeypatch.setattr("arxiv_monitor.store.db.MIGRATIONS", MIGRATIONS + [m999_broken])
     with pytest.raises(StoreError, match="db.sqlite"):
         Store(path)
     with sqlite3.connect(path) as db:
@@ -84,9 +87,9 @@ def test_every_listing_is_kept_with_its_decision(tmp_path):
     other = Paper("2601.00002", 1, "Other", "Not on topic")
     s.papers.save([P, other])
     s.days.save("2026-02-02", ["cs.AI"], [], 2, [listing(), listing(other, kept=False, kind="new")])
-    assert [i.paper.arxiv_id for i in s.days.listings("2026-02-02")] == [P.arxiv_id]
+    assert [i.paper.id for i in s.days.listings("2026-02-02")] == [P.id]
     everything = s.days.listings("2026-02-02", kept_only=False)
-    assert [(i.paper.arxiv_id, i.kept) for i in everything] == [(P.arxiv_id, True), ("2601.00002", False)]
+    assert [(i.paper.id, i.kept) for i in everything] == [(P.id, True), ("2601.00002", False)]
     assert [day for day, _ in s.days.listings_of("2601.00002")] == ["2026-02-02"]
     assert [r.versioned_id for r in s.days.paper_rows()] == ["2601.22586v1"]
 
@@ -100,8 +103,8 @@ def test_old_flat_decisions_still_read(tmp_path):
             ' "none_hits": [], "missing_all": [], "author_hits": [], "category_ok": true, "judge": null,'
             ' "judge_reason": "", "adjusted_by": 0}]')
     s.db.execute("INSERT INTO days (day, categories, keywords, items, updated_at) VALUES ('2026-01-01', '[]', '[]', 1, 'x')")
-    s.db.execute("INSERT INTO day_papers (day, arxiv_id, version, announce_type, position, hits, topics)"
-                 " VALUES ('2026-01-01', ?, 1, 'new', 0, '[]', ?)", (P.arxiv_id, flat))
+    s.db.execute("INSERT INTO day_papers (day, paper_id, version, announce_type, position, hits, topics)"
+                 " VALUES ('2026-01-01', ?, 1, 'new', 0, '[]', ?)", (P.id, flat))
     s.db.commit()
     (item,) = s.days.listings("2026-01-01")
     assert item.best.kept_by == "keywords" and item.hits[0].matched == "VLA" and item.best.threshold == 0.6
@@ -111,26 +114,25 @@ def test_old_flat_decisions_still_read(tmp_path):
 def test_earlier_analysed_version(tmp_path):
     s = Store(tmp_path / "db.sqlite")
     s.analyses.save(P, Analysis("openai", "m", "p1", "zh", "ok", {"summary": "s"}))
-    v3 = Paper(P.arxiv_id, 3, "Title", "Abstract")
+    v3 = Paper(P.id, 3, "Title", "Abstract")
     assert s.analyses.earlier_version(v3) == 1
     assert s.analyses.earlier_version(P) is None
 
 
 def test_ratings_set_clear_and_read(tmp_path):
     s = Store(tmp_path / "db.sqlite")
-    s.ratings.set(P.arxiv_id, "VLA", True)
-    s.ratings.set(P.arxiv_id, "TRAFFIC_ST", False)
-    assert s.ratings.of_paper(P.arxiv_id) == {"VLA": True, "TRAFFIC_ST": False}
-    assert s.ratings.clear(P.arxiv_id, "VLA") and not s.ratings.clear(P.arxiv_id, "VLA")
+    s.ratings.set(P.id, "VLA", True)
+    s.ratings.set(P.id, "TRAFFIC_ST", False)
+    assert s.ratings.of_paper(P.id) == {"VLA": True, "TRAFFIC_ST": False}
+    assert s.ratings.clear(P.id, "VLA") and not s.ratings.clear(P.id, "VLA")
     assert [(r.topic, r.good) for r in s.ratings.all()] == [("TRAFFIC_ST", False)]
 
 
 def test_a_killed_run_is_marked_when_the_next_one_starts(tmp_path):
     s = Store(tmp_path / "db.sqlite")
-    first = s.runs.start()
     s.runs.start()
-    status = s.db.execute("SELECT status FROM runs WHERE id=?", (first,)).fetchone()[0]
-    assert status == "killed"
+    s.runs.start()
+    assert [r.status for r in s.runs.all()] == ["killed", "running"]
 
 
 def test_run_lock_refuses_a_second_holder(tmp_path):

@@ -8,7 +8,7 @@ import json
 import pymupdf
 import pytest
 
-from arxiv_monitor.analysis.base import fit_to_budget
+from arxiv_monitor.analysis.budget import fit_to_budget
 from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer
 from arxiv_monitor.core.errors import ConfigError
 from arxiv_monitor.trust.claims import extract
@@ -21,7 +21,7 @@ from arxiv_monitor.trust.quality import degenerate, drifted_sections
 from arxiv_monitor.fulltext.sections import kind_of
 from arxiv_monitor.analysis.tokens import estimate_tokens
 from tests.fakes import USAGE, FakeLLM, ok
-from tests.helpers import WED, invoke, rows, serve_day, write_feed
+from tests.helpers import WED, invoke, read, serve_day, write_feed
 
 KEYS = ["summary", "motivation", "contributions", "method", "experiments", "results", "limitations"]
 PAPER_TEXT = ("WED-Net reaches an MAE of 3.21 on NYC and an accuracy of 0.9815. We ran 29,000 "
@@ -80,7 +80,7 @@ def test_unfixed_claim_is_marked_in_the_report(tmp_path, home, arxiv, llm):
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert f"MAE 为 1.23{MARKER}" in report and "项未在原文中找到" in report
     assert "class=\"unsupported\"" in (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
-    stats = json.loads(rows(home, "SELECT stats FROM runs ORDER BY id DESC LIMIT 1")[0][0])
+    stats = read(home, lambda s: s.runs.latest().stats)
     assert stats["claims_unsupported"] == 4  # one per paper, after one re-ask each
     assert llm.analysis_calls() == 8
 
@@ -174,8 +174,11 @@ def test_overview_without_llm_is_a_labelled_grouped_list(tmp_path, home, arxiv):
     serve_day(arxiv)
     invoke("run", "--feed", str(write_feed(tmp_path)))
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
-    assert "未使用大模型：以下按匹配关键词分组列出当日论文" in report
-    assert "- **spatio-temporal prediction**（1 篇）: [2](#paper-2)" in report
+    assert "未使用大模型：以下按主题分组列出当日论文" in report
+    grouped = report.split("## 今日速览", 1)[1].split("## 目录", 1)[0]
+    assert "**交通与时空预测**（3 篇）" in grouped and "**Vision-Language-Action 模型**（1 篇）" in grouped
+    assert f"- [{WED.title}](#paper-2)" in grouped  # titles, not bare numbers
+    assert "title:" not in grouped and "@0.5" not in grouped  # no raw keyword syntax
 
 
 def test_prompt_change_needs_reanalyze(tmp_path, home, arxiv, llm, monkeypatch):
@@ -197,7 +200,7 @@ def test_prompt_change_needs_reanalyze(tmp_path, home, arxiv, llm, monkeypatch):
     assert result.exit_code == 0, result.output
     mine = [b for b in llm.bodies[before:] if b["messages"][1]["content"].startswith("Paper ")]
     assert len(mine) == 1 and mine[0]["messages"][1]["content"].startswith("Paper WED-Net")
-    models = rows(home, f"SELECT model FROM analyses WHERE arxiv_id='{WED.arxiv_id}' AND backend='openai' ORDER BY id")
+    models = [(a.model,) for a in read(home, lambda s: s.analyses.list("openai", paper_id=WED.arxiv_id))]
     assert models == [("fake-model",), ("another-model",)]
     before = len(llm.bodies)
     invoke("analyze", "--reanalyze", "--date", "2026-02-02")
@@ -223,7 +226,7 @@ def test_tokens_and_cost_are_recorded(tmp_path, home, arxiv, llm, monkeypatch):
     result = invoke("run", "--feed", str(write_feed(tmp_path)))
     papers, calls = llm.analysis_calls(), len(llm.bodies)  # one request per paper, plus the overview
     assert (papers, calls) == (4, 5)
-    stored = rows(home, "SELECT SUM(tokens_in), SUM(tokens_out) FROM analyses WHERE backend='openai'")
+    stored = (lambda xs: [(sum(a.tokens_in for a in xs), sum(a.tokens_out for a in xs))])(read(home, lambda s: s.analyses.list(backend="openai")))
     assert stored == [(papers * USAGE[0], papers * USAGE[1])]
     tokens_in, tokens_out = calls * USAGE[0], calls * USAGE[1]
     cost = (tokens_in * 2.0 + tokens_out * 8.0) / 1_000_000

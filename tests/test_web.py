@@ -22,7 +22,7 @@ from arxiv_monitor.core.models import Analysis
 from arxiv_monitor.store import open_store
 from tests.arxiv_data import FakePaper
 from tests.fakes import good_analysis, ok
-from tests.helpers import PAPERS, VLA, WED, cli, cli_popen, free_port, invoke, rows, serve_day, write_feed
+from tests.helpers import PAPERS, VLA, WED, cli, cli_popen, free_port, invoke, read, serve_day, write_feed
 
 UNIQUE = "独一无二的短语：鲁棒性蒸馏"  # appears only in the analysis of WED-Net
 HOSTILE = FakePaper("2602.00009", 'VLA <script>alert("x")</script><img src=x onerror=alert(2)> policies',
@@ -51,8 +51,7 @@ def reading_room(**web):
     from arxiv_monitor.web.app import create_app
 
     config = load_config()
-    for key, value in web.items():
-        setattr(config.web, key, value)
+    config = config.model_copy(update={"web": type(config.web).model_validate({**dict(config.web), **web})})
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -80,7 +79,7 @@ def test_pages_answer_with_the_day_the_paper_and_search(room, home):
         assert home.status_code == 200 and "arXiv论文监控报告 - 2026年02月02日" in home.text
         assert f'href="/paper/{VLA.arxiv_id}"' in home.text and 'href="/day/2026-02-02"' in home.text
         assert home.headers["content-security-policy"].startswith("default-src 'none'; script-src 'self'")
-        listed = rows(home_dir, "SELECT items FROM days WHERE day='2026-02-02'")[0][0]
+        listed = read(home_dir, lambda s: s.days.info("2026-02-02").items)
         assert f"（当日共 {listed} 篇；" in home.text  # the day's header, as the report shows it
         day = c.get("/day/2026-02-02", params={"topic": "TRAFFIC_ST"})
         assert WED.title in day.text and VLA.title not in day.text.split("<main>")[1]
@@ -99,13 +98,13 @@ def test_ratings_post_with_csrf_and_feed_the_topic(room, home):
         page = c.get(f"/paper/{VLA.arxiv_id}").text
         token = page.split('name="csrf" value="')[1].split('"')[0]
         refused = c.post(f"/rate/{VLA.arxiv_id}", data={"verdict": "good", "topic": "VLA"})
-        assert refused.status_code == 403 and rows(home, "SELECT * FROM ratings") == []
+        assert refused.status_code == 403 and read(home, lambda s: s.ratings.all()) == []
         foreign = c.post(f"/rate/{VLA.arxiv_id}", data={"verdict": "good", "topic": "VLA", "csrf": token},
                          headers={"Origin": "https://evil.example"})
         assert foreign.status_code == 403
         done = c.post(f"/rate/{VLA.arxiv_id}", data={"verdict": "good", "topic": "VLA", "csrf": token})
-        assert done.status_code == 303 and rows(home, "SELECT arxiv_id, topic, rating FROM ratings") == \
-            [(VLA.arxiv_id, "VLA", 1)]
+        assert done.status_code == 303 and [(r.paper_id, r.topic, r.good) for r in read(home, lambda s: s.ratings.all())] == \
+            [(VLA.arxiv_id, "VLA", True)]
         listed = c.get("/reading-list").text
         assert VLA.title in listed
         bib = c.get("/reading-list.bib")

@@ -47,11 +47,25 @@ terminal = _lazy("arxiv_monitor.terminal")
 def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - rich's Table, made where rich is loaded
     return terminal.table(*args, **kwargs)
 
+
 app = typer.Typer(
     help="Follow arXiv every announcement day: match your topics, read the papers, "
          "analyse them with an LLM and write a daily report.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        _result(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """Follow arXiv every announcement day: match your topics, read the papers, analyse them with
+    an LLM and write a daily report."""
 _SECRETS: list[str] = []  # the loaded configuration's secrets, masked in every message
 console = Console(stderr=True, soft_wrap=True)  # messages, progress and errors: never wrapped
 out = Console(width=None if sys.stdout.isatty() else 200)  # results: tables, explanations, JSON
@@ -154,16 +168,17 @@ def report(
 def analyze(
     reanalyze: Annotated[bool, typer.Option("--reanalyze", help="Analyse again even where a good analysis exists (after a prompt or model change).")] = False,
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="The papers of this stored day.")] = None,
-    arxiv_id: Annotated[Optional[str], typer.Option("--id", help="One stored paper (e.g. 2601.22586 or 2601.22586v2).")] = None,
+    paper_id: Annotated[Optional[str], typer.Option("--id", help="One stored paper, kept or not (e.g. 2601.22586, 2601.22586v2, biorxiv:10.1101/…).")] = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Analyse stored papers: those not yet analysed, or all of them with --reanalyze."""
     _, stats = _with_progress(verbose, config,
-                              lambda c, p: commands.reanalyze(c, date, arxiv_id, reanalyze, p))
+                              lambda c, p: commands.reanalyze(c, date, paper_id, reanalyze, p))
     console.print(f"Analyses made {stats.analysed}, failed {stats.analyses_failed}, "
                   f"kept {stats.analyses_cached}; tokens {stats.tokens_in} in / {stats.tokens_out} out. "
-                  f"Report: {stats.report}")
+                  + (f"Report: {stats.report}" if stats.report else "No day's report shows this paper: see it with "
+                     "`arxiv-monitor web` (its page), or `papers`."))
     for error in stats.errors:
         _note("error:", error, "red")
     if stats.errors:
@@ -223,7 +238,9 @@ def serve(
 
     _setup_logging(verbose)
     cfg = _config(config)
-    serve_forever(cfg, lambda: pipeline.run(_config(config)), run_now=run_now)
+    from arxiv_monitor.commands import explain
+
+    serve_forever(cfg, lambda: pipeline.run(_config(config)), run_now=run_now, explain=explain)
 
 
 @app.command()
@@ -233,12 +250,14 @@ def web(
     config: ConfigOpt = None,
 ) -> None:
     """The reading room alone: browse, search and rate every stored day at http://127.0.0.1:8000/."""
-    from arxiv_monitor.web.app import run
+    from arxiv_monitor.commands import explain
+    from arxiv_monitor.web.app import check_bind, run
 
     _setup_logging(False)
     cfg = _config(config)
+    check_bind(cfg, host or cfg.web.host)  # refused before it says where it listens
     console.print(f"Reading room on http://{host or cfg.web.host}:{port or cfg.web.port}/ (Ctrl-C stops it)")
-    run(cfg, host, port)
+    run(cfg, host, port, explain=explain)
 
 
 @app.command()
@@ -259,39 +278,38 @@ def site(
 
 @app.command()
 def explain(
-    arxiv_id: Annotated[str, typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.")],
+    paper_id: Annotated[str, typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.")],
     config: ConfigOpt = None,
 ) -> None:
     """Show, per topic, why a paper is kept or not: keywords, negatives, score, decision."""
-    _result(terminal.explanation(commands.explain(_config(config), arxiv_id)))
+    _result(terminal.explanation(commands.explain(_config(config), paper_id)))
 
 
 @app.command()
 def rate(
-    arxiv_id: Annotated[str, typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.")],
+    paper_id: Annotated[str, typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.")],
     verdict: Annotated[str, typer.Argument(help="good, bad, or clear (removes your rating).")],
     topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Topic id (default: the paper's best topic).")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Store your rating of a paper for a topic (used to tune that topic's ranking)."""
-    r = commands.rate(_config(config), arxiv_id, verdict, topic)
+    r = commands.rate(_config(config), paper_id, verdict, topic)
     done = "Cleared the rating of" if r.verdict == "clear" else "Rated"
-    console.print(f"{done} {r.paper.arxiv_id} {'' if r.verdict == 'clear' else r.verdict + ' '}for {r.topic} "
+    why = f" ({r.chosen}; say --topic to choose another)" if r.chosen else ""
+    console.print(f"{done} {r.paper.id} {'' if r.verdict == 'clear' else r.verdict + ' '}for {r.topic}{why} "
                   f"({r.good} good, {r.bad} bad so far).")
 
 
 @app.command()
 def read(
-    target: Annotated[str, typer.Argument(help="A PDF or HTML file, or an arXiv id (e.g. 2601.22586).")],
+    target: Annotated[str, typer.Argument(help="A PDF, HTML or JATS file, or a paper id (e.g. 2601.22586).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the sections (with their text) as JSON.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Show what an analysis of a paper is based on: its sections, what goes to the LLM, its code link."""
     import json as json_mod
 
-    from arxiv_monitor.analysis.inputs import read as read_paper
-
-    found = read_paper(_config(config), target)
+    found = commands.read(_config(config), target)
     if as_json:
         _result(json_mod.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -306,7 +324,7 @@ def read(
 
 @app.command()
 def verify(
-    paper: Annotated[str, typer.Option("--paper", help="The paper: a PDF, HTML or text file, or an arXiv id.")],
+    paper: Annotated[str, typer.Option("--paper", help="The paper: a PDF, HTML, JATS or text file, or a paper id.")],
     analysis: Annotated[Path, typer.Option("--analysis", help="JSON (section -> text, or a JSON report) or a "
                                                                "report's Markdown.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the claims as JSON.")] = False,
@@ -315,9 +333,7 @@ def verify(
     """Check an analysis against its paper: every number and name, with the paper's evidence."""
     import json as json_mod
 
-    from arxiv_monitor.trust.verify import verify as run_verify
-
-    found = run_verify(_config(config), paper, analysis)
+    found = commands.verify(_config(config), paper, analysis)
     if as_json:
         _result(json_mod.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -342,7 +358,7 @@ def eval_relevance(
 
     cfg = _config(config)
     if ranker:
-        cfg.relevance.ranker = ranker
+        cfg = cfg.model_copy(update={"relevance": cfg.relevance.model_copy(update={"ranker": ranker})})
     result = commands.eval_relevance(cfg, labels, cv, sweep)
     name, figures = result.ranker, result.figures
     for warning in result.warnings:
@@ -390,9 +406,42 @@ def version() -> None:
     _result(__version__)
 
 
+@app.command(name="plugins")
+def plugins_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plugins as JSON.")] = False,
+) -> None:
+    """List the loaded plugins (the built-in ones included) and the hooks each implements."""
+    import json as json_mod
+    from dataclasses import asdict
+
+    from arxiv_monitor.core import plugins
+
+    found, broken = plugins.loaded(), plugins.broken()
+    if as_json:
+        _result(json_mod.dumps({"plugins": [asdict(p) for p in found], "broken": broken}, indent=2))
+        return
+    table = Table("plugin", "package", "hooks", title="Plugins")
+    for p in found:
+        table.add_row(p.name, f"{p.package} {p.version}".strip() or "-", ", ".join(p.hooks))
+    out.print(table)
+    for name, why in broken.items():
+        _note(f"not loaded: {name}:", why)
+
+
+def _plugin_commands() -> None:
+    """Commands added by plugins (``register_commands``); a broken plugin is left out."""
+    from arxiv_monitor.core import plugins
+
+    try:
+        plugins.pm.hook.register_commands(cli=app)
+    except Exception as exc:  # noqa: BLE001 - a third party's code must not stop the CLI
+        logging.getLogger(__name__).warning("a plugin's commands could not be added: %s", exc)
+
+
 def main() -> None:
     """Console entry point: domain errors become one clean message."""
     try:
+        _plugin_commands()
         app()
     except MonitorError as exc:
         if os.environ.get("ARXIV_MONITOR_RAISE"):

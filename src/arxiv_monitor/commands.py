@@ -1,7 +1,7 @@
 """The commands beside the daily run, as library functions the CLI calls.
 
-Each opens the store with ``open_store`` and does its work through the
-pipeline's stages; none prints anything.
+Each opens the store and the parts it needs (``components.Parts``) and does its work
+through the pipeline's stages; none prints anything.
 """
 
 from __future__ import annotations
@@ -10,89 +10,80 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from arxiv_monitor.sources.arxiv import catchup as backfill
-from arxiv_monitor.delivery import send as deliver
-from arxiv_monitor.relevance import evaluate, feedback
-from arxiv_monitor.relevance import decide as relevance
+from arxiv_monitor.analysis.inputs import Reading
+from arxiv_monitor.analysis.inputs import read as read_inputs
 from arxiv_monitor.checks import preflight
+from arxiv_monitor.components import Parts
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
-from arxiv_monitor.core.ids import ArxivId
-from arxiv_monitor.core.models import Listing, Paper, RunStats, TopicDecision
-from arxiv_monitor.pipeline import (NoProgress, Progress, make_client, process_day, stage_deliver, stage_overview,
-                       stage_read_and_analyze)
+from arxiv_monitor.core.ids import PaperId
+from arxiv_monitor.core.models import Listing, Paper
+from arxiv_monitor.delivery.ledger import Delivery
+from arxiv_monitor.fulltext import load
+from arxiv_monitor.pipeline import (NoProgress, Progress, RunStats, finish_day, rebuild_days, stage_deliver,
+                                    stage_read_and_analyze)
+from arxiv_monitor.relevance import evaluate, feedback
+from arxiv_monitor.relevance.explain import Explanation
+from arxiv_monitor.relevance.explain import explain as explain_paper
 from arxiv_monitor.relevance.rank import make_ranker
-from arxiv_monitor.report.assemble import build_day_report, degradation, publish, published_report, write_report
+from arxiv_monitor.report.assemble import published_report, write_report
 from arxiv_monitor.store import PaperRow, Store, open_store
+from arxiv_monitor.trust.verify import Verification
+from arxiv_monitor.trust.verify import verify as verify_analysis
 
 
 def run_backfill(config: Config, first: dt.date, last: dt.date, force: bool = False,
                  progress: Progress | None = None) -> RunStats:
     """``arxiv-monitor backfill``: build the reports of past announcement days."""
     progress = progress or NoProgress()
-    stats = RunStats(warnings=preflight(config))
-    with open_store(config) as store, store.run_lock(), make_client(config) as client:
-        known = set(store.days.all())
-        for day in backfill.announcement_days(first, last):
-            if not force and day.isoformat() in known:
-                continue
-            progress.stage(f"Backfill {day}", 1)
-            batch = backfill.fetch_day(client, config.arxiv.api_url, config.categories, day,
-                                       config.announce_types)
-            stats.items += batch.items_read
-            if batch.listings:
-                day_stats = RunStats()
-                process_day(config, store, client, batch, progress, day_stats)
-                stats.matched += day_stats.matched
-                stats.analysed += day_stats.analysed
-                stats.errors += [e for e in day_stats.errors if e not in stats.errors]
-            stats.caught_up.append(day.isoformat())
-        stats.warnings += client.warnings
+    config, warnings = preflight(config)
+    stats = RunStats(warnings=warnings)
+    with open_store(config) as store, store.run_lock(), Parts(config, store, progress) as parts:
+        rebuild_days(parts, store, parts.sources.announcement_days(first, last), stats, force)
+        stats.warnings += parts.client.warnings
     return stats
 
 
-def redeliver(config: Config, day: str, target: str | None = None,
-              force: bool = False) -> list[deliver.Delivery]:
+def redeliver(config: Config, day: str, target: str | None = None, force: bool = False) -> list[Delivery]:
     """``arxiv-monitor deliver``: send a stored day's report again where needed."""
-    with open_store(config) as store:
+    with open_store(config) as store, Parts(config, store) as parts:
         if store.days.info(day) is None:
             raise MonitorError(f"No stored report for {day}")
-        return stage_deliver(config, store, published_report(config, store, day), target=target, force=force)
+        return stage_deliver(parts, store, published_report(config, store, day), target=target, force=force)
 
 
-def reanalyze(config: Config, day: str | None = None, arxiv_id: str | None = None,
+def reanalyze(config: Config, day: str | None = None, paper_id: str | None = None,
               force: bool = True, progress: Progress | None = None) -> RunStats:
-    """``arxiv-monitor analyze``: (re)analyse stored papers, then re-render their days."""
+    """``arxiv-monitor analyze``: (re)analyse stored papers, then publish their days again
+    (and deliver them where the repair is worth an update)."""
     progress = progress or NoProgress()
-    stats = RunStats(day=day, warnings=preflight(config))
-    with open_store(config) as store, store.run_lock(), make_client(config) as client:
-        selected, days = _stored_selection(store, day, arxiv_id)
-        stage_read_and_analyze(config, store, client, selected, progress, stats, force=force)
+    config, warnings = preflight(config)
+    stats = RunStats(day=day, warnings=warnings)
+    with open_store(config) as store, store.run_lock(), Parts(config, store, progress) as parts:
+        selected, days = _stored_selection(store, day, paper_id)
+        stage_read_and_analyze(parts, store, selected, stats, force=force)
         for d in days:
-            report = build_day_report(config, store, d)
-            stage_overview(config, store, report, stats)
-            report.notices = degradation(report, 0, stats.errors)
-            publish(store, report)
-            stats.report = str(write_report(report, config.reports_path)["md"])
+            finish_day(parts, store, d, stats)
     return stats
 
 
-def _stored_selection(store: Store, day: str | None, arxiv_id: str | None) -> tuple[list[Listing], list[str]]:
-    """The kept papers of ``day``, or the paper ``arxiv_id`` (of that day, when both are given)."""
+def _stored_selection(store: Store, day: str | None, paper_id: str | None) -> tuple[list[Listing], list[str]]:
+    """The kept papers of ``day``, or the paper ``paper_id`` (of that day, when both are
+    given) with the days whose reports show it. Any stored paper can be analysed, kept or
+    not (a paper rated good that the ranking dropped, say)."""
     if day and store.days.info(day) is None:
         raise MonitorError(f"No stored run for {day}")
-    if not arxiv_id:
+    if not paper_id:
         if not day:
-            raise MonitorError("Say which papers: --date D or --id ARXIV_ID")
+            raise MonitorError("Say which papers: --date D or --id PAPER_ID")
         return store.days.listings(day), [day]
-    wanted = parse_id(arxiv_id)
-    found = [(d, item) for d, item in store.days.listings_of(wanted.bare)
-             if item.kept and (day is None or d == day) and wanted.same_paper(item.paper.ident)]
-    if not found:
-        where = f" on {day}" if day else ""
-        raise MonitorError(f"Paper {arxiv_id} is not a kept paper of any stored day{where}")
-    latest = max(found, key=lambda t: t[1].paper.version)[1]
-    return [latest], sorted({d for d, item in found if item.paper.version == latest.paper.version})
+    paper = _stored_paper(store, paper_id)
+    listed = [(d, item) for d, item in store.days.listings_of(paper.id)
+              if (day is None or d == day) and item.paper.version == paper.version]
+    if day and not listed:
+        raise MonitorError(f"Paper {paper_id} is not listed on {day}")
+    item = listed[0][1] if listed else Listing(paper)
+    return [item], sorted({d for d, x in listed if x.kept})
 
 
 def rerender(config: Config, day: str | None = None) -> dict[str, Path]:
@@ -106,90 +97,58 @@ def rerender(config: Config, day: str | None = None) -> dict[str, Path]:
         return write_report(published_report(config, store, day), config.reports_path)
 
 
-def parse_id(text: str) -> ArxivId:
+def parse_id(text: str) -> PaperId:
     try:
-        return ArxivId.parse(text)
+        return PaperId.parse(text)
     except ValueError as exc:
         raise MonitorError(str(exc)) from None
 
 
-def _stored_paper(store: Store, arxiv_id: str) -> Paper:
-    wanted = parse_id(arxiv_id)
-    paper = store.papers.version(wanted.bare, wanted.version) if wanted.version else \
-        store.papers.latest(wanted.bare)
+def _stored_paper(store: Store, paper_id: str) -> Paper:
+    paper = store.papers.get(parse_id(paper_id))
     if paper is None:
-        raise MonitorError(f"Paper {arxiv_id} is not stored: run the day that lists it first "
+        raise MonitorError(f"Paper {paper_id} is not stored: run the day that lists it first "
                            "(every paper of a run day can be explained and rated)")
     return paper
 
 
-@dataclass
-class Explanation:
-    """Every topic's decision on a stored paper, and the user's ratings."""
-
-    paper: Paper
-    decisions: list[TopicDecision]
-    ratings: dict[str, bool]
-    days: dict[str, list[tuple[str, bool]]]  # per topic: the days that listed it, kept or not
-
-
-def explain(config: Config, arxiv_id: str) -> Explanation:
+def explain(config: Config, paper_id: str) -> Explanation:
     """``arxiv-monitor explain``: every topic's decision on a stored paper, with its evidence."""
+    with open_store(config) as store, Parts(config, store) as parts:
+        return explain_paper(config, store, parts.ranker, _stored_paper(store, paper_id), parts.judge)
+
+
+def rate(config: Config, paper_id: str, verdict: str, topic: str | None = None) -> feedback.RatingResult:
+    """``arxiv-monitor rate``: store (or clear) a rating of a paper for a topic (by default the
+    paper's best topic, which the result names)."""
     with open_store(config) as store:
-        paper = _stored_paper(store, arxiv_id)
-        ranker = make_ranker(config, store.embeddings)
-        item = Listing(paper)
-        ctx, _ = feedback.prepared(config, store, ranker, batch=[paper])
-        item.decisions = relevance.decide([paper], ctx)[0]
-        if config.relevance.judge != "off":
-            feedback.judge_runner(config)([item])
-        days: dict[str, list[tuple[str, bool]]] = {}
-        for day, listed in store.days.listings_of(paper.arxiv_id):
-            for d in listed.decisions:
-                days.setdefault(d.topic, []).append((day, d.kept))
-        return Explanation(paper, item.decisions, store.ratings.of_paper(paper.arxiv_id), days)
-
-
-@dataclass
-class RatingResult:
-    """What ``rate`` stored, and the topic's counts of ratings so far."""
-
-    paper: Paper
-    topic: str
-    verdict: str  # "good", "bad" or "clear"
-    good: int
-    bad: int
-
-
-def rate(config: Config, arxiv_id: str, verdict: str, topic: str | None = None) -> RatingResult:
-    """``arxiv-monitor rate``: store (or clear) a rating of a paper for a topic.
-
-    Without ``topic``, the rating goes to the topic the paper was listed
-    under on its latest day, else to the first topic.
-    """
-    if verdict not in ("good", "bad", "clear"):
-        raise MonitorError(f"The rating is `good`, `bad` or `clear`, not {verdict!r}.")
-    ids = [t.id for t in config.topic_list]
-    with open_store(config) as store:
-        paper = _stored_paper(store, arxiv_id)
-        if topic is None:
-            listed = [item.best for _, item in store.days.listings_of(paper.arxiv_id) if item.best]
-            topic = listed[0].topic if listed else ids[0]
-        if topic not in ids:
-            raise MonitorError(f"Unknown topic {topic!r}; topics: {', '.join(ids)}")
-        if verdict == "clear":
-            store.ratings.clear(paper.arxiv_id, topic)
-        else:
-            store.ratings.set(paper.arxiv_id, topic, verdict == "good")
-        counts = store.ratings.all(topic)
-    good = sum(r.good for r in counts)
-    return RatingResult(paper, topic, verdict, good, len(counts) - good)
+        return feedback.rate(config, store, _stored_paper(store, paper_id), verdict, topic)
 
 
 def list_papers(config: Config, day: str | None = None, limit: int = 50) -> list[PaperRow]:
     """``arxiv-monitor papers``: stored kept papers with their analysis status."""
     with open_store(config) as store:
         return store.days.paper_rows(day, limit)
+
+
+def _paper_and_text(config: Config, target: str):
+    """A paper named by a file or an id, with its full text (``read``, ``verify``)."""
+    if load.is_file(target):
+        return load.from_file(target)
+    with open_store(config) as store, Parts(config, store) as parts:
+        return load.from_id(target, store, parts.sources, parts.fetcher)
+
+
+def read(config: Config, target: str) -> Reading:
+    """``arxiv-monitor read``: what an analysis of the paper is based on."""
+    paper, text = _paper_and_text(config, target)
+    return read_inputs(config, target, paper, text)
+
+
+def verify(config: Config, target: str, analysis: Path) -> Verification:
+    """``arxiv-monitor verify``: check an analysis file against the paper."""
+    paper, text = _paper_and_text(config, target)
+    return verify_analysis(paper, text, analysis)
 
 
 @dataclass

@@ -1,39 +1,42 @@
 """The daily job, as a list of stages, in the order they run.
 
-    fetch -> match -> enrich -> (full text + code link | analyse, overlapped) -> overview
-          -> report -> deliver -> catch up missed days
+    list (sources) -> match -> enrich -> (full text + code link | analyse, overlapped)
+          -> overview -> report -> deliver -> catch up missed days
 
-Every stage is keyed by arXiv id and version and records its result in the
-store as it goes, so a rerun skips what is done and a run killed midway is
-finished by running again.
+``process_day`` runs a day's listings through the stages; ``finish_day`` is the tail
+every command shares (overview, notices, one frozen report, publish, write, deliver);
+``rebuild_days`` lists past days from the sources and processes them (catch-up and
+``backfill``). Every stage is keyed by paper id and version and records its result in the
+store as it goes, so a rerun skips what is done and a run killed midway is finished by
+running again. The parts (sources, ranker, analyser, channels) come built from the
+composition root (``components.Parts``).
 """
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import datetime as dt
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from arxiv_monitor.sources.arxiv import catchup as backfill, feed as fetch
-from arxiv_monitor.delivery import send as deliver
-from arxiv_monitor.relevance import feedback
-from arxiv_monitor.relevance import decide as relevance
 from arxiv_monitor.analysis import overview
-from arxiv_monitor.analysis.base import AnalysisRun, backend_class, make_analyzer, needs_analysis, opened, overview_of
-from arxiv_monitor.fulltext.codelink import find_code_url
+from arxiv_monitor.analysis.base import AnalysisRun, needs_analysis
 from arxiv_monitor.checks import preflight
+from arxiv_monitor.components import Parts
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import AnalysisError, FeedError, LLMUnavailable
-from arxiv_monitor.fulltext.download import FullTextFetcher
-from arxiv_monitor.core.models import Analysis, DayReport, FeedBatch, FullText, Listing, Paper, RunStats
-from arxiv_monitor.core.net import PoliteClient
-from arxiv_monitor.relevance.rank import make_ranker
-from arxiv_monitor.report.assemble import build_day_report, cost_note, degradation, publish, published_report, write_report
-from arxiv_monitor.store import Store, open_store
+from arxiv_monitor.core.models import Analysis, DayReport, FeedBatch, FullText, Listing, Overview, Paper
 from arxiv_monitor.core.topics import topic_keywords
+from arxiv_monitor.delivery import ledger
+from arxiv_monitor.fulltext.codelink import find_code_url
+from arxiv_monitor.relevance import decide as relevance
+from arxiv_monitor.relevance import feedback
+from arxiv_monitor.report.assemble import (build_day_report, cost_note, degradation, publish, published_report,
+                                           write_report)
+from arxiv_monitor.sources.base import empty_day_message, missed_days
+from arxiv_monitor.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -55,29 +58,66 @@ class NoProgress:
         return None
 
 
-def make_client(config: Config) -> PoliteClient:
-    a = config.arxiv
-    return PoliteClient(config.user_agent, interval=a.request_interval, timeout=a.timeout,
-                        max_retries=a.max_retries, backoff=a.backoff, max_backoff=a.max_backoff)
+@dataclass
+class RunStats:
+    """Counts printed in the run summary and stored with the run."""
+
+    day: str | None = None
+    items: int = 0
+    kept: int = 0
+    matched: int = 0
+    embedded: int = 0  # papers and topic texts embedded by the ranker (not from its cache)
+    downloaded: int = 0
+    from_cache: int = 0
+    fulltext_failed: int = 0
+    analysed: int = 0
+    analyses_cached: int = 0
+    analyses_failed: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    claims_supported: int = 0
+    claims_unsupported: int = 0
+    report: str | None = None
+    caught_up: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
+    delivery_failed: list[str] = field(default_factory=list)
+    message: str | None = None
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, part: RunStats) -> None:
+        """Add a caught-up day's counts to the run's (its day and report stay the run's own)."""
+        for name in ("items", "matched", "embedded", "downloaded", "from_cache", "fulltext_failed", "analysed",
+                     "analyses_cached", "analyses_failed", "tokens_in", "tokens_out", "claims_supported",
+                     "claims_unsupported"):
+            setattr(self, name, getattr(self, name) + getattr(part, name))
+        for name in ("caught_up", "delivered", "delivery_failed", "notes", "warnings", "errors"):
+            getattr(self, name).extend(x for x in getattr(part, name) if x not in getattr(self, name))
 
 
 def run(config: Config, feeds: list[Path] | None = None, progress: Progress | None = None) -> RunStats:
     """Run the daily job once. Refuses to run beside another run."""
     progress = progress or NoProgress()
-    stats = RunStats(warnings=preflight(config))
-    with open_store(config) as store, store.run_lock():
+    config, warnings = preflight(config)
+    stats = RunStats(warnings=warnings)
+    with open_store(config) as store, store.run_lock(), Parts(config, store, progress) as parts:
         run_id = store.runs.start()
         try:
-            with make_client(config) as client:
-                batch = stage_fetch(config, client, feeds, progress)
-                stats.items, stats.kept = batch.items_read, len(batch.listings)
-                if not batch.listings:
-                    stats.message = fetch.empty_feed_message(batch, config.announce_types)
-                else:
-                    process_day(config, store, client, batch, progress, stats)
-                    if not feeds:
-                        stage_catchup(config, store, client, dt.date.fromisoformat(stats.day), progress, stats)
-                stats.warnings += client.warnings
+            progress.stage("Reading feed", 1)
+            batch = parts.sources.read_files(feeds) if feeds else parts.sources.latest()
+            progress.advance()
+            stats.items, stats.kept = batch.items_read, len(batch.listings)
+            if not batch.listings:
+                stats.message = empty_day_message(batch, config.announce_types, parts.sources.labels)
+            else:
+                process_day(parts, store, batch, stats)
+                if not feeds:
+                    day = dt.date.fromisoformat(stats.day or "")
+                    missed = missed_days(parts.sources, store.days.all(), list(store.pending_days.all()), day,
+                                         config.schedule.catchup_days)
+                    rebuild_days(parts, store, missed, stats)
+            stats.warnings += parts.client.warnings
         except BaseException as exc:
             store.runs.finish(run_id, stats.day, "failed", {**asdict(stats), "error": str(exc)})
             raise
@@ -85,67 +125,69 @@ def run(config: Config, feeds: list[Path] | None = None, progress: Progress | No
         return stats
 
 
-def process_day(config: Config, store: Store, client: PoliteClient, batch: FeedBatch,
-                progress: Progress, stats: RunStats) -> DayReport:
-    """Match, enrich, read, analyse, report and deliver one day's papers."""
+def rebuild_days(parts: Parts, store: Store, days: list[dt.date], stats: RunStats,
+                 force: bool = False) -> None:
+    """List past days from the sources and process them (catch-up, ``backfill``); a day that
+    cannot be listed is recorded and tried again by the next runs. Without ``force``, a
+    stored day is left as it is."""
+    known = set(store.days.all())
+    for day in days:
+        if day.isoformat() in known and not force:
+            store.pending_days.done(day.isoformat())
+            continue
+        parts.progress.stage(f"Catching up {day}", 1)
+        try:
+            batch = parts.sources.day(day)
+        except FeedError as exc:
+            attempts = store.pending_days.failed(day.isoformat(), str(exc))
+            stats.warnings.append(f"catch-up of {day} failed (attempt {attempts}), will retry next run: {exc}")
+            continue
+        day_stats = RunStats(items=batch.items_read)
+        if batch.listings:
+            process_day(parts, store, batch, day_stats)
+        day_stats.caught_up.append(day.isoformat())
+        stats.add(day_stats)
+        store.pending_days.done(day.isoformat())
+        parts.progress.advance()
+
+
+def process_day(parts: Parts, store: Store, batch: FeedBatch, stats: RunStats) -> DayReport:
+    """Match, enrich, read, analyse, report and deliver one day's listings."""
+    config = parts.config
     day = (batch.day or dt.date.today()).isoformat()
-    listings = stage_match(config, store, batch.listings, client, progress, stats)
+    listings = stage_match(parts, store, batch.listings, stats)
     kept = [item for item in listings if item.kept]
-    stage_enrich(config, store, client, [item.paper for item in listings], [item.paper for item in kept])
+    stage_enrich(parts, store, [item.paper for item in listings], [item.paper for item in kept])
     store.days.save(day, config.categories, topic_keywords(config.topic_list), batch.items_read, listings)
-    stage_read_and_analyze(config, store, client, kept, progress, stats)
-    report = build_day_report(config, store, day)
-    stage_overview(config, store, report, stats)
-    report.notices = degradation(report, len(batch.malformed), stats.errors)
-    publish(store, report)
-    paths = write_report(report, config.reports_path)
-    for earlier in deliver.days_to_retry(config, store, day):
-        stage_deliver(config, store, published_report(config, store, earlier), stats=stats)
-    stage_deliver(config, store, report, paths, stats=stats)
-    stats.day, stats.matched, stats.report = day, len(kept), str(paths["md"])
+    stage_read_and_analyze(parts, store, kept, stats)
+    report = finish_day(parts, store, day, stats, malformed=len(batch.malformed))
+    stats.day, stats.matched = day, len(kept)
     return report
 
 
-def stage_fetch(config: Config, client: PoliteClient, feeds: list[Path] | None,
-                progress: Progress) -> FeedBatch:
-    """Read the feed files, or download the combined feed."""
-    progress.stage("Reading feed", 1)
-    if feeds:
-        batch = fetch.read_feed_files(feeds, config.announce_types)
-    else:
-        batch = fetch.fetch_feed(client, config.arxiv.rss_url, config.categories,
-                                 config.announce_types, config.cache_path)
-    progress.advance()
-    return batch
-
-
-def stage_match(config: Config, store: Store, listings: list[Listing], client: PoliteClient | None = None,
-                progress: Progress | None = None, stats: RunStats | None = None) -> list[Listing]:
+def stage_match(parts: Parts, store: Store, listings: list[Listing], stats: RunStats) -> list[Listing]:
     """Every topic's decision on every listing: keywords, the calibrated probability from the
     ranker's similarity, and the optional LLM judge."""
     if not listings:
         return []
-    ranker = make_ranker(config, store.embeddings, progress)
-    ctx, warnings = feedback.prepared(config, store, ranker, client, [item.paper for item in listings])
-    selected = relevance.select(listings, ctx,
-                                judge=feedback.judge_runner(config) if config.relevance.judge != "off" else None)
-    if stats is not None:
-        stats.warnings += warnings
-        stats.embedded += getattr(ranker, "embedded", 0)
+    ctx, warnings = feedback.prepared(parts.config, store, parts.ranker, parts.sources, parts.client,
+                                      [item.paper for item in listings])
+    selected = relevance.select(listings, ctx, judge=parts.judge)
+    stats.warnings += warnings + (parts.judge.warnings if parts.judge else [])
+    stats.embedded += getattr(parts.ranker, "embedded", 0)
     return selected
 
 
-def stage_enrich(config: Config, store: Store, client: PoliteClient, papers: list[Paper],
-                 kept: list[Paper]) -> None:
-    """Store every listed paper; enrich the kept ones once (one batched export-API call)."""
+def stage_enrich(parts: Parts, store: Store, papers: list[Paper], kept: list[Paper]) -> None:
+    """Store every listed paper; enrich the kept ones once (arXiv: one batched export-API call)."""
     missing = store.papers.fill_enrichment(kept)
     if missing:
-        fetch.enrich(client, config.arxiv.api_url, missing)
+        parts.sources.enrich(missing)
     store.papers.save(papers)
 
 
-def stage_read_and_analyze(config: Config, store: Store, client: PoliteClient, kept: list[Listing],
-                           progress: Progress, stats: RunStats, force: bool = False) -> dict[str, FullText]:
+def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stats: RunStats,
+                           force: bool = False) -> dict[str, FullText]:
     """Full text, code link and analysis of each kept paper, stored as they come.
 
     The two streams overlap: a paper's analysis starts as soon as its text is in, while
@@ -153,11 +195,10 @@ def stage_read_and_analyze(config: Config, store: Store, client: PoliteClient, k
     time approaches the slower stream, not their sum. Only what is not analysed yet is
     analysed (everything, with ``force``).
     """
-    a = config.arxiv
-    fetcher = FullTextFetcher(client, config.cache_path, a.html_url, a.pdf_url, a.fulltext,
-                              int(a.max_download_mb * 1_000_000))
-    backend = backend_class(config.backend_name).name
-    extractive = make_analyzer(config, "extractive")
+    import asyncio
+
+    config, progress = parts.config, parts.progress
+    backend = config.backend_name
     todo = {item.paper.versioned_id for item in kept
             if needs_analysis(store, backend, config.language, item, config.reanalyze_replacements, force)}
     stats.analyses_cached = len(kept) - len(todo)
@@ -175,16 +216,16 @@ def stage_read_and_analyze(config: Config, store: Store, client: PoliteClient, k
             stats.claims_supported += result.claims_total - result.unsupported_count
         else:
             stats.analyses_failed += 1
-            if backend != extractive.name:
-                store.analyses.save(paper, extractive.analyze_now(paper, texts[paper.versioned_id]))
+            if backend != "extractive":
+                store.analyses.save(paper, parts.extractive.analyze_now(paper, texts[paper.versioned_id]))
         progress.advance(stage=f"Analyses ({backend})")
 
     async def read(paper: Paper) -> FullText:
         stored = store.fulltexts.get(paper)
-        if stored and (stored.status in ("ok", "missing") or stored.attempts >= a.fulltext_attempts):
+        if stored and (stored.status in ("ok", "missing") or stored.attempts >= config.arxiv.fulltext_attempts):
             text = stored.text
         else:  # the download and parsing run in a thread; the store is used from this one only
-            text, status = await asyncio.to_thread(fetcher.fetch, paper)
+            text, status = await asyncio.to_thread(parts.fetcher.fetch, paper)
             store.fulltexts.save(paper, text, status)
         stats.downloaded += text.downloaded
         stats.from_cache += text.from_cache and text.source != "abstract"
@@ -194,77 +235,78 @@ def stage_read_and_analyze(config: Config, store: Store, client: PoliteClient, k
         return text
 
     async def go() -> list[str]:
-        async with opened(config, store) as llm:
-            run = AnalysisRun(llm, config.llm.concurrency, on_result)
-            for item in kept:
-                text = texts[item.paper.versioned_id] = await read(item.paper)
-                if item.paper.versioned_id in todo:
-                    run.submit(item.paper, text)
-            return await run.finish()
+        run = AnalysisRun(parts.analyzer, config.llm.concurrency, on_result) if todo else None
+        for item in kept:
+            text = texts[item.paper.versioned_id] = await read(item.paper)
+            if run is not None and item.paper.versioned_id in todo:
+                run.submit(item.paper, text)
+        return await run.finish() if run is not None else []
 
-    stats.errors += asyncio.run(go())
+    stats.errors += parts.run(go())
     return texts
 
 
-def stage_overview(config: Config, store: Store, report: DayReport, stats: RunStats) -> None:
+def finish_day(parts: Parts, store: Store, day: str, stats: RunStats, malformed: int | None = None,
+               deliver: bool = True) -> DayReport:
+    """The tail every command shares: the overview and the notices, then one frozen report,
+    published, written, and delivered where due (with earlier days whose delivery failed).
+    ``malformed`` (the listing's unreadable items) is remembered from the day's publication
+    when not given."""
+    config = parts.config
+    draft = build_day_report(config, store, day, parts.model)
+    summary = stage_overview(parts, store, draft, stats)
+    if malformed is None:
+        malformed = int(store.days.published(day).get("malformed", 0))
+    report = dataclasses.replace(draft, overview=summary, cost_note=cost_note(config, draft.entries, summary),
+                                 notices=degradation(draft.entries, config.language, malformed, stats.errors))
+    publish(store, report, malformed)
+    paths = write_report(report, config.reports_path)
+    stats.report = str(paths["md"])
+    if deliver:
+        for earlier in ledger.days_to_retry(store, day, config.schedule.catchup_days):
+            stage_deliver(parts, store, published_report(config, store, earlier), stats=stats)
+        stage_deliver(parts, store, report, paths, stats=stats)
+    return report
+
+
+def stage_overview(parts: Parts, store: Store, report: DayReport, stats: RunStats) -> Overview | None:
     """The day's 今日速览, written once per set of analyses (an LLM call, or a grouped list)."""
+    config = parts.config
     if not report.entries:
-        return
+        return None
     key = overview.digest_key(report.entries)
     stored = store.overviews.get(report.day)
     if stored and stored.key == key and stored.backend == config.backend_name:
-        report.overview = stored.overview
-        return
-    async def go():
-        async with opened(config, store) as analyzer:
-            return await overview_of(analyzer, report.entries)
-
+        return stored.overview
     try:
         if stats.errors:  # the endpoint is unusable this run: said once already
             raise AnalysisError("the LLM endpoint is unavailable")
-        result = asyncio.run(go())
+        result = parts.run(parts.analyzer.overview(report.entries))
     except (AnalysisError, LLMUnavailable) as exc:
         if not stats.errors:
             stats.warnings.append(f"{exc}; the report lists the papers grouped instead")
-        result = overview.grouped(report.entries, config.language)
+        result = overview.grouped(report.entries, config.language, failed=str(exc))
     stats.tokens_in += result.tokens_in
     stats.tokens_out += result.tokens_out
     store.overviews.save(report.day, key, config.backend_name if result.kind == "llm" else "extractive", result)
-    report.overview = result
-    report.cost_note = cost_note(config, report.entries, result)
+    return result
 
 
-def stage_deliver(config: Config, store: Store, report: DayReport, paths: dict[str, Path] | None = None,
+def stage_deliver(parts: Parts, store: Store, report: DayReport, paths: dict[str, Path] | None = None,
                   target: str | None = None, force: bool = False,
-                  stats: RunStats | None = None) -> list[deliver.Delivery]:
+                  stats: RunStats | None = None) -> list[ledger.Delivery]:
     """Send the day's report to every target that has not had it (or only ``target``)."""
-    if target is None and not deliver.targets(config):
+    config = parts.config
+    if target is None and not any(c.unavailable() is None for c in parts.channels):
         return []
     if not report.entries and config.delivery.skip_empty and not force:
         if stats is not None:
             stats.notes.append(f"No paper matched on {report.day}: the report is written, nothing was "
                                "sent (delivery.skip_empty)")
         return []
-    results = deliver.send_pending(config, store, report, paths or write_report(report, config.reports_path),
-                                   target, force)
+    results = ledger.send_pending(parts.channels, store, report, paths or write_report(report, config.reports_path),
+                                  config.user_agent, config.secrets(), target, force)
     for r in results if stats is not None else []:
         (stats.delivered if r.status == "sent" else stats.delivery_failed).append(
             f"{r.target} ({report.day})" + (f": {r.error}" if r.error else ""))
     return results
-
-
-def stage_catchup(config: Config, store: Store, client: PoliteClient, day: dt.date,
-                  progress: Progress, stats: RunStats) -> None:
-    """Rebuild announcement days missed since the last run (export API)."""
-    for missed in backfill.missed_days(store.days.all(), day, config.schedule.catchup_days):
-        try:
-            batch = backfill.fetch_day(client, config.arxiv.api_url, config.categories, missed,
-                                       config.announce_types)
-        except FeedError as exc:
-            stats.warnings.append(f"catch-up of {missed} failed, will retry next run: {exc}")
-            continue
-        if batch.listings:
-            day_stats = RunStats()
-            process_day(config, store, client, batch, progress, day_stats)
-            stats.add(day_stats)
-        stats.caught_up.append(missed.isoformat())

@@ -25,7 +25,7 @@ from croniter import croniter
 
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
-from arxiv_monitor.core.models import RunStats
+from arxiv_monitor.pipeline import RunStats
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,14 @@ def _health_server(health: Health, host: str, port: int) -> ThreadingHTTPServer:
     return server
 
 
-def _reading_room(config: Config, health: Health) -> Any:
+def _reading_room(config: Config, health: Health, explain: Callable[..., Any] | None) -> Any:
     """The web app (``web/app.py``) beside the schedule, in a thread; it also answers /healthz."""
     import uvicorn
 
     from arxiv_monitor.web.app import check_bind, create_app
 
     check_bind(config, config.web.host)
-    server = uvicorn.Server(uvicorn.Config(create_app(config, health.snapshot), host=config.web.host,
+    server = uvicorn.Server(uvicorn.Config(create_app(config, health.snapshot, explain), host=config.web.host,
                                            port=config.web.port, log_level="warning", server_header=False))
     threading.Thread(target=server.run, daemon=True, name="reading-room").start()
     log.info("reading room on http://%s:%d/", config.web.host, config.web.port)
@@ -90,7 +90,8 @@ def next_run(cron: str, zone: str, after: dt.datetime) -> dt.datetime:
     return croniter(cron, local).get_next(dt.datetime)
 
 
-def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False) -> None:
+def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False,
+          explain: Callable[..., Any] | None = None) -> None:
     """Run ``job`` on the configured schedule until SIGTERM or SIGINT."""
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -98,7 +99,7 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False) ->
             signal.signal(sig, lambda *_: stop.set())
     health = Health()
     sched = config.schedule
-    reading_room = _reading_room(config, health) if config.web.enabled else None
+    reading_room = _reading_room(config, health, explain) if config.web.enabled else None
     server = _health_server(health, sched.healthz_host, sched.healthz_port)
     log.info("healthz on http://%s:%d/healthz", *server.server_address[:2])
     health.update(status="waiting", healthz_port=server.server_address[1])

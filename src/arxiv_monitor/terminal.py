@@ -9,7 +9,8 @@ from typing import Any
 
 from rich.table import Table
 
-from arxiv_monitor.core.models import RunStats, TopicDecision
+from arxiv_monitor.core.models import TopicDecision
+from arxiv_monitor.pipeline import RunStats
 
 
 class RichProgress:

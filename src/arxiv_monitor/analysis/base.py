@@ -1,30 +1,23 @@
 """Stage 4: structured analyses, by pluggable analyser backends.
 
-A backend is a class registered under the entry-point group
-``arxiv_monitor.analyzers`` (see ``pyproject.toml``): the built-in ``openai``
-and ``extractive`` backends register exactly as an outside plugin would.
-The contract (``Analyzer``): attributes ``name``, ``model``,
-``prompt_version`` and ``language``; ``from_config(config)``; an async
-``analyze(paper, fulltext)`` returning an ``Analysis`` with the sections in
-``SECTION_KEYS``; an async ``aclose()``. Optional: an async
-``overview(entries)`` (default: the papers grouped by topic, ``overview.grouped``)
-and an async ``judge(items, topics)`` for the relevance judge.
+A backend is a subclass of ``Analyzer`` registered with the ``register_analyzers`` hook
+(``core/hookspecs.py``): the built-in ``openai`` and ``extractive`` backends register
+exactly as an outside plugin would, from their entry point in the ``arxiv_monitor`` group.
+``AnalysisRun`` keeps many analyses in flight, saving each as it completes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
-from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Protocol
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from arxiv_monitor.core.errors import ConfigError, LLMUnavailable
-from arxiv_monitor.core.models import Analysis, FullText, Listing, Overview, Paper, ReportEntry, Section
 from arxiv_monitor.analysis.overview import grouped
-from arxiv_monitor.fulltext.sections import PRIORITY, kind_of
-from arxiv_monitor.analysis.tokens import estimate_tokens
+from arxiv_monitor.core import plugins
+from arxiv_monitor.core.errors import LLMUnavailable
+from arxiv_monitor.core.models import Analysis, FullText, Listing, Overview, Paper, ReportEntry
 
 if TYPE_CHECKING:
     from arxiv_monitor.core.config import Config
@@ -32,90 +25,57 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ENTRY_POINT_GROUP = "arxiv_monitor.analyzers"
+
+class Analyzer(ABC):
+    """An analyser backend. Subclass it, fill in ``analyze`` (and ``from_config``), and
+    register the class with the ``register_analyzers`` hook; ``llm.backend`` names it."""
+
+    name: ClassVar[str]
+    judges: ClassVar[bool] = False  # whether ``judge`` gives scores (``relevance.judge``)
+    model: str = ""  # stored with each analysis ("" if none)
+    prompt_version: str = ""  # changes when its prompts change (stored: see "No silent re-runs")
+    language: str = "zh"
+    endpoint: tuple[str, str] | None = None  # (URL, model) whose reply mode the store remembers
+    reply_mode: str | None = None  # how replies are asked for, where the endpoint has a choice
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, config: Config) -> Analyzer:
+        """The backend as the configuration sets it up."""
+
+    @classmethod
+    def configured_model(cls, config: Config) -> str:
+        """The model ``from_config`` would use (the report names it without making the backend)."""
+        return cls.from_config(config).model
+
+    @abstractmethod
+    async def analyze(self, paper: Paper, text: FullText) -> Analysis:
+        """An ``Analysis`` whose sections hold ``analysis.replies.SECTION_KEYS`` (and
+        optionally ``tldr``), ``ok``, or ``failed`` with its ``error``. Raise
+        ``LLMUnavailable`` when the service cannot be used at all."""
+
+    async def overview(self, entries: list[ReportEntry]) -> Overview:
+        """The day's overview: by default the papers grouped by topic, labelled as such."""
+        return grouped(entries, self.language)
+
+    async def judge(self, items: list[dict[str, Any]], topics: list[Any]) -> dict[tuple[str, str], tuple[float, str]]:
+        """0-10 relevance scores with reasons by (paper id, topic); none by default."""
+        return {}
+
+    async def aclose(self) -> None:
+        """Release clients."""
 
 
-class Analyzer(Protocol):
-    """What every analyser backend provides."""
-
-    name: str
-    model: str
-    prompt_version: str
-    language: str
-
-    async def analyze(self, paper: Paper, text: FullText) -> Analysis: ...
-
-    async def aclose(self) -> None: ...
-
-
-def backend_class(name: str) -> type:
-    """The installed backend class ``name``; ConfigError names the installed ones."""
-    eps = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    if name not in eps:
-        raise ConfigError(f"llm.backend: unknown analyser backend {name!r}; "
-                          f"installed: {', '.join(sorted(eps))} (or auto)")
-    return eps[name].load()
+def analyzer_class(name: str) -> type[Analyzer]:
+    """The installed backend ``name``; ConfigError names the installed ones."""
+    return plugins.one("analyser backend", plugins.analyzers(), name, "llm.backend")
 
 
 def make_analyzer(config: Config, name: str | None = None) -> Analyzer:
     """Instantiate the backend ``name`` (default: the configured one)."""
-    return backend_class(name or config.backend_name).from_config(config)
+    return analyzer_class(name or config.backend_name).from_config(config)
 
 
-@contextlib.asynccontextmanager
-async def opened(config: Config, store: Store | None = None) -> AsyncIterator[Analyzer]:
-    """The configured analyser for one stage: it starts in the reply mode that worked for this
-    endpoint and model last time, and the mode it ends in is remembered."""
-    analyzer = make_analyzer(config)
-    key = (config.llm.base_url or "https://api.openai.com/v1", config.llm.model)
-    if store is not None and hasattr(analyzer, "reply_mode"):
-        analyzer.reply_mode = store.endpoints.reply_mode(*key)
-    try:
-        yield analyzer
-    finally:
-        await analyzer.aclose()
-        if store is not None and hasattr(analyzer, "reply_mode"):
-            store.endpoints.remember(*key, analyzer.reply_mode)
-
-
-async def overview_of(analyzer: Analyzer, entries: list[ReportEntry]) -> Overview:
-    """The analyser's overview of the day, or the grouped list when it writes none."""
-    write = getattr(analyzer, "overview", None)
-    return await write(entries) if write is not None else grouped(entries, getattr(analyzer, "language", "zh"))
-
-
-# -- token budget -----------------------------------------------------------
-def _truncate(text: str, tokens: int) -> str:
-    cut = text[: max(0, tokens * 4)]
-    end = max(cut.rfind(". "), cut.rfind("\n"))
-    return (cut[: end + 1] if end > len(cut) // 2 else cut).rstrip() + " […]"
-
-
-def fit_to_budget(sections: list[Section], budget: int,
-                  count: Callable[[str], int] = estimate_tokens) -> list[Section]:
-    """Keep the most informative sections within ``budget`` tokens.
-
-    Sections are taken by usefulness (abstract, conclusion, introduction,
-    results, method, experiments ... related work and appendix last); the
-    first one that does not fit is shortened to fill what is left. The result
-    is in document order.
-    """
-    order = sorted(range(len(sections)), key=lambda i: (PRIORITY[kind_of(sections[i].title)], i))
-    remaining = budget
-    chosen: dict[int, Section] = {}
-    for i in order:
-        section = sections[i]
-        cost = count(section.title) + count(section.text) + 4
-        if cost <= remaining:
-            chosen[i] = section
-            remaining -= cost
-        elif remaining > 150:
-            chosen[i] = Section(section.title, _truncate(section.text, remaining - 20))
-            remaining = 0
-    return [chosen[i] for i in sorted(chosen)]
-
-
-# -- the stage --------------------------------------------------------------
 def needs_analysis(store: Store, backend: str, language: str, item: Listing,
                    reanalyze_replacements: bool = False, force: bool = False) -> bool:
     """Whether a listed paper needs an analysis by the backend ``backend`` in ``language``.
@@ -132,7 +92,6 @@ def needs_analysis(store: Store, backend: str, language: str, item: Listing,
             return False
     return not any(a.ok and a.backend == backend and a.language == language
                    for a in store.analyses.for_paper(item.paper))
-
 
 
 class AnalysisRun:
@@ -173,20 +132,14 @@ class AnalysisRun:
             self.on_result(paper, result)
 
     async def finish(self) -> list[str]:
-        await asyncio.gather(*self.tasks)
+        outcomes = await asyncio.gather(*self.tasks, return_exceptions=True)
+        stopped = [o for o in outcomes if isinstance(o, BaseException)]
+        if stopped:  # saving failed (a full disk, say): every task is done; say it once
+            raise stopped[0]
         if self.results and not self.fatal and not any(r.ok for r in self.results):
             self.fatal.append(f"the LLM's replies were unusable: all {len(self.results)} analyses failed "
                               f"(e.g. {self.results[-1].error})")
         return self.fatal
-
-
-async def analyze_all(items: list[tuple[Paper, FullText]], analyzer: Analyzer, concurrency: int,
-                      on_result: Callable[[Paper, Analysis], None]) -> list[str]:
-    """Analyse ``items`` (an ``AnalysisRun`` given them all at once); the run-wide errors."""
-    run = AnalysisRun(analyzer, concurrency, on_result)
-    for paper, text in items:
-        run.submit(paper, text)
-    return await run.finish()
 
 
 def failed(analyzer: Analyzer, text: FullText, reason: str, **usage: int) -> Analysis:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from arxiv_monitor.trust import faithful
+from arxiv_monitor.analysis.base import Analyzer
 from arxiv_monitor.core.models import Analysis, FullText, Paper, Section
 from arxiv_monitor.fulltext.sections import kind_of
+from arxiv_monitor.trust import faithful
 
 if TYPE_CHECKING:
     from arxiv_monitor.core.config import Config
@@ -80,7 +81,7 @@ def _pick(pool: list[str], cues: list[str], count: int, used: set[str]) -> list[
     return [s for _, _, s in sorted(best, key=lambda t: t[1])]
 
 
-class ExtractiveAnalyzer:
+class ExtractiveAnalyzer(Analyzer):
     """Fills each section with the paper's own sentences."""
 
     name = "extractive"
@@ -93,9 +94,6 @@ class ExtractiveAnalyzer:
     @classmethod
     def from_config(cls, config: Config) -> ExtractiveAnalyzer:
         return cls(language=config.language)
-
-    async def aclose(self) -> None:
-        return None
 
     def extract(self, paper: Paper, text: FullText) -> dict[str, str]:
         """The section texts: quoted sentences, or a "not stated" marker."""

@@ -68,7 +68,6 @@ class LLMClient:
         self.mode = "text" if json_mode == "off" else "json_schema"
         self.breaker = Breaker(give_up_after)
         self._secret = api_key
-        self.requests = 0
         self.client = openai.AsyncOpenAI(base_url=base_url or None, api_key=api_key or "not-needed",
                                          timeout=timeout, max_retries=0)
 
@@ -136,7 +135,6 @@ class LLMClient:
             if self.breaker.tripped:
                 raise LLMUnavailable(f"The LLM endpoint is not used for the rest of this run: "
                                      f"{self.breaker.reason}")
-            self.requests += 1
             retry_after: str | None = None
             try:
                 response = await self.client.chat.completions.create(**kwargs)

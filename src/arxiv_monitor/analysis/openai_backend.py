@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from arxiv_monitor.trust import faithful
 from arxiv_monitor.analysis import prompts
-from arxiv_monitor.analysis.base import failed, fit_to_budget
+from arxiv_monitor.analysis.base import Analyzer, failed
+from arxiv_monitor.analysis.budget import fit_to_budget
 from arxiv_monitor.core.errors import AnalysisError, ConfigError
 from arxiv_monitor.trust.evidence import PaperIndex
 from arxiv_monitor.analysis.llm import AskFailed, LLMClient, Usage
@@ -44,10 +45,11 @@ def _sections_reply(model: type[AnalysisReply] | type[RepairReply], **context: A
     return parse
 
 
-class OpenAIAnalyzer:
+class OpenAIAnalyzer(Analyzer):
     """Analyses papers through an OpenAI-compatible ``/chat/completions``."""
 
     name = "openai"
+    judges = True
 
     def __init__(self, *, base_url: str | None, api_key: str, model: str, language: str = "zh",
                  timeout: float = 180.0, max_retries: int = 3, json_mode: str = "auto",
@@ -59,6 +61,7 @@ class OpenAIAnalyzer:
             raise ConfigError("llm.model: set the model name for the openai backend "
                               "(e.g. deepseek-chat, qwen-plus, gpt-4o-mini, llama3.1)")
         self.model = model
+        self.endpoint = (base_url or "https://api.openai.com/v1", model)
         self.language = language
         self.max_input_tokens = max_input_tokens
         self.max_output_tokens = max_output_tokens
@@ -83,6 +86,10 @@ class OpenAIAnalyzer:
                    context_length=llm.context_length, tokenizer=llm.tokenizer,
                    prompt_template=llm.prompt_template, give_up_after=llm.give_up_after,
                    backoff=llm.backoff)
+
+    @classmethod
+    def configured_model(cls, config: Config) -> str:
+        return config.llm.model
 
     async def aclose(self) -> None:
         await self.llm.aclose()

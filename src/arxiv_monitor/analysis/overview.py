@@ -14,7 +14,7 @@ import hashlib
 import json
 
 from arxiv_monitor.core.i18n import t
-from arxiv_monitor.core.models import Overview, ReportEntry
+from arxiv_monitor.core.models import Overview, ReportEntry, best_topic
 
 
 def digest_key(entries: list[ReportEntry]) -> str:
@@ -27,14 +27,15 @@ def digest_key(entries: list[ReportEntry]) -> str:
     return h.hexdigest()[:16]
 
 
-def grouped(entries: list[ReportEntry], lang: str = "zh") -> Overview:
-    """The no-LLM overview: papers grouped by their first matched keyword."""
+def grouped(entries: list[ReportEntry], lang: str = "zh", failed: str = "") -> Overview:
+    """The overview without an LLM: the papers grouped by the topic they are listed under
+    (``failed``: why the LLM wrote none, when one was asked)."""
     groups: dict[str, list[str]] = {}
     for e in entries:
-        label = e.hits[0].keyword if e.hits else t("other", lang)
-        groups.setdefault(label, []).append(e.paper.versioned_id)
-    themes = [f"{label}（{t('report.papers_count', lang, n=len(ids))}）" for label, ids in groups.items()]
-    return Overview("grouped", themes=themes, groups=groups)
+        best = best_topic(e.topics)
+        groups.setdefault(best.label if best else t("other", lang), []).append(e.paper.versioned_id)
+    themes = [f"{label}{t('colon', lang)}{t('report.papers_count', lang, n=len(ids))}" for label, ids in groups.items()]
+    return Overview("grouped", themes=themes, groups=groups, reason=failed)
 
 
 def overview_input(entries: list[ReportEntry]) -> list[dict[str, str]]:

@@ -278,13 +278,22 @@ class OverviewReply(Reply):
 
 
 def resolve_id(given: str, ids: list[str]) -> str | None:
-    """The day's versioned id that ``given`` names (with or without version), or None."""
-    from arxiv_monitor.core.ids import ArxivId
+    """The day's versioned id that ``given`` names (with or without its version, bare or
+    inside a few words: "arXiv:2601.22586", "[2601.22586v1]"), or None."""
+    from arxiv_monitor.core.ids import PaperId
 
-    found = ArxivId.search(given.strip())
-    if found is None:
-        return None
-    return next((i for i in ids if found.same_paper(ArxivId.parse(i))), None)
+    text = given.strip()
+    refs = {i: PaperId.parse(i) for i in ids}
+    try:
+        found = PaperId.parse(text.removeprefix("arXiv:"))
+        return next((i for i, ref in refs.items() if found.same_paper(ref)), None)
+    except ValueError:
+        pass
+    for i, ref in refs.items():
+        m = re.search(rf"(?<![\w.]){re.escape(ref.key)}(?:v(\d+))?(?![\w])", text)
+        if m and (m.group(1) is None or int(m.group(1)) == ref.version):
+            return i
+    return None
 
 
 class JudgeItem(BaseModel):

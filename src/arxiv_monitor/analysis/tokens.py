@@ -16,7 +16,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+from arxiv_monitor.core.text import EAST_ASIAN
+
+_CJK = re.compile(f"[{EAST_ASIAN}\u3000-\u303f\uff00-\uffef]")  # and their punctuation
 _BLOB = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
 
 

@@ -22,7 +22,7 @@ from arxiv_monitor import __version__
 from arxiv_monitor.core.errors import ConfigError
 from arxiv_monitor.core.models import ANNOUNCE_TYPES
 from arxiv_monitor.core.settings import (ArxivConfig, DeliveryConfig, EmailConfig, LLMConfig, PathsConfig, RelevanceConfig,  # noqa: F401
-                       ScheduleConfig, SiteConfig, WebConfig, WebhookConfig, _from_env, _Section, i18n_keywords,
+                       ScheduleConfig, SiteConfig, WebConfig, WebhookConfig, from_env, _Section, i18n_keywords,
                        unset_env)
 from arxiv_monitor.core.topics import TopicConfig, default_topics
 
@@ -34,6 +34,7 @@ class Config(_Section):
     """The whole configuration."""
 
     home: str = ""
+    sources: list[str] = Field(default_factory=lambda: ["arxiv"])  # the paper sources followed
     categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
     keywords: list[str] = Field(default_factory=list)  # a flat keyword list: one topic
     announce_types: list[str] = Field(default_factory=lambda: list(ANNOUNCE_TYPES))
@@ -50,6 +51,14 @@ class Config(_Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     site: SiteConfig = Field(default_factory=SiteConfig)
+    plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)  # [plugins.NAME]: a plugin's own settings
+
+    @field_validator("sources")
+    @classmethod
+    def _some_sources(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one source is needed (e.g. [\"arxiv\"])")
+        return list(dict.fromkeys(value))
 
     @field_validator("announce_types")
     @classmethod
@@ -116,23 +125,15 @@ class Config(_Section):
         return self.site.base_url or self.web.public_url
 
     def secrets(self) -> list[str]:
-        """Every secret value, for redaction from logs and messages."""
+        """Every secret value, for redaction from logs and messages: the LLM key, the SMTP
+        password, every webhook's URL, secret and own keys, the Zotero keys, the web token."""
         values = [self.llm.api_key.get_secret_value(), self.email.password.get_secret_value()]
         for hook in self.webhooks:
             values += [hook.url.get_secret_value(), hook.secret.get_secret_value()]
-        values += [_from_env(t.library.key.get_secret_value()) for t in self.topics if t.library]
+            values += [from_env(v) for v in (hook.model_extra or {}).values() if isinstance(v, str)]
+        values += [t.library.api_key for t in self.topics if t.library]
         values.append(self.web.token.get_secret_value())
         return [v for v in values if v and isinstance(v, str) and not v.startswith("env:")]
-
-    def unavailable_targets(self) -> dict[str, str]:
-        """Delivery targets whose secret names an unset environment variable: name -> variable."""
-        out = {}
-        if self.email.enabled and (name := unset_env(self.email.password)):
-            out["email"] = name
-        for hook in self.webhooks:
-            if name := unset_env(hook.url) or unset_env(hook.secret):
-                out[hook.name] = name
-        return out
 
 
 def default_home() -> Path:
@@ -163,11 +164,11 @@ def _env_overrides() -> dict[str, Any]:
         if name in sections:
             for key, sub in sections[name].model_fields.items():
                 value = os.environ.get(f"{ENV_PREFIX}{name.upper()}_{key.upper()}")
-                if value is not None:
+                if value:  # set to nothing is unset: a CI runner sets variables it does not have to ""
                     out.setdefault(name, {})[key] = _env_value(sub, value)
-        elif name not in ("home", "webhooks", "topics"):
+        elif name not in ("home", "webhooks", "topics", "plugins"):
             value = os.environ.get(ENV_PREFIX + name.upper())
-            if value is not None:
+            if value:
                 out[name] = _env_value(field, value)
     llm = out.setdefault("llm", {})
     if "api_key" not in llm and os.environ.get("OPENAI_API_KEY"):
@@ -215,6 +216,9 @@ def load_config(path: Path | None = None) -> Config:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"Cannot parse config file {path}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"The config file {path} is not UTF-8 text (byte {exc.start}): save it as "
+                              "UTF-8 in your editor, or write a new one with `arxiv-monitor init --force`.") from None
         except OSError as exc:
             raise ConfigError(f"Cannot read config file {path}: {exc.strerror}") from exc
     data = _merge(data, _env_overrides())

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from arxiv_monitor.core.text import is_chinese
+
 MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     # report header and overview
     "report.title": ("arXiv论文监控报告 - {date}", "arXiv monitor report - {date}"),
@@ -27,8 +29,10 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "report.themes": ("今日主题", "Themes"),
     "report.picks": ("最值得读", "Most worth reading"),
     "report.relations": ("论文之间的联系", "How the papers relate"),
-    "report.grouped": ("未使用大模型：以下按匹配关键词分组列出当日论文。",
-                       "No LLM was used: the day's papers grouped by matched keyword."),
+    "report.grouped": ("未使用大模型：以下按主题分组列出当日论文。",
+                       "No LLM was used: the day's papers grouped by topic."),
+    "report.grouped_failed": ("大模型未能写出今日速览（{reason}）：以下按主题分组列出当日论文。",
+                              "The LLM could not write the overview ({reason}): the day's papers grouped by topic."),
     "report.contents": ("目录", "Contents"),
     "report.col.paper": ("论文", "Paper"),
     "report.col.tldr": ("一句话总结", "TL;DR"),
@@ -38,6 +42,8 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "report.papers_count": ("{n} 篇", "{n} papers"),
     "report.footer": ("arxiv-monitor · {n} 篇论文 · {day}", "arxiv-monitor · {n} papers · {day}"),
     "list.sep": ("、", ", "),
+    "clause.sep": ("；", "; "),
+    "colon": ("：", ": "),
     "none": ("无", "none"),
     "other": ("其他", "Other"),
     # one paper
@@ -186,7 +192,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
 @functools.lru_cache(maxsize=64)
 def lang_of(language: str) -> int:
     """0 for Chinese, 1 for every other language (the labels exist in zh and en)."""
-    return 0 if (language or "zh").lower().split("-")[0] == "zh" else 1
+    return 0 if is_chinese(language) else 1
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:

@@ -1,16 +1,14 @@
-"""arXiv identifiers: the one place that parses them.
+"""Paper ids: every paper's id names its source.
 
-Two schemes exist (https://info.arxiv.org/help/arxiv_identifier.html):
+An id is ``source:key`` (``arxiv:2601.22586``, ``biorxiv:10.1101/2024.01.02.573950``),
+optionally with a version (``…v2``). arXiv is the default source: its ids are stored and
+shown bare (``2601.22586``), as users and every earlier store write them, and a bare id
+typed anywhere is read as an arXiv id. Each source parses its own keys (its plugin's
+``parse_id``); this module only splits off the source and looks the source up.
 
-* new style, since April 2007: ``YYMM.NNNN`` (to 2014) or ``YYMM.NNNNN``
-  (from 2015), e.g. ``2601.22586``;
-* old style: ``archive[.SUBJECT]/YYMMNNN``, e.g. ``hep-th/9901001`` or
-  ``math.GT/0309136``.
-
-Either may carry a version suffix ``vN``. Feeds, the export API, URLs and
-users write them with prefixes (``oai:arXiv.org:``, ``arXiv:``,
-``https://arxiv.org/abs/``); ``ArxivId.search`` finds the id inside such text
-and ``ArxivId.parse`` accepts a bare id (with or without the version).
+A paper's page in the reading room is named by ``page_name`` (no ``/`` or ``:``:
+``hep-th_9901001``, ``biorxiv--10.1101_2024.01.02.573950``) and read back by
+``from_page_name``.
 """
 
 from __future__ import annotations
@@ -18,61 +16,90 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NEW = r"\d{4}\.\d{4,5}"
-_OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
-_ID = rf"(?P<bare>{_NEW}|{_OLD})(?:v(?P<version>\d+))?"
-_EXACT = re.compile(rf"(?:arxiv:)?{_ID}", re.IGNORECASE)
-_SEARCH = re.compile(rf"(?<![\w.]){_ID}(?![\w])")
+DEFAULT_SOURCE = "arxiv"
+MAX_VERSION = 10_000  # no preprint has more versions; a larger number is a typo or an attack
+_SCHEME = re.compile(r"^([a-z][a-z0-9_-]*):(.+)$", re.IGNORECASE)
+_VERSION = re.compile(r"^(?P<key>.+?)v(?P<version>\d+)$")
 
 
 @dataclass(frozen=True)
-class ArxivId:
-    """An arXiv id: the bare id and, when known, the version."""
+class PaperId:
+    """A paper (``version`` None) or one version of it, in one source."""
 
-    bare: str
+    source: str
+    key: str
     version: int | None = None
 
-    @classmethod
-    def parse(cls, text: str) -> ArxivId:
-        """A bare id such as ``2601.22586``, ``2601.22586v2`` or ``hep-th/9901001v1``.
+    @property
+    def canonical(self) -> str:
+        """How the id is stored and shown: bare for arXiv, ``source:key`` otherwise."""
+        return self.key if self.source == DEFAULT_SOURCE else f"{self.source}:{self.key}"
 
-        Raises ValueError with the text when it is not an arXiv id.
-        """
-        match = _EXACT.fullmatch((text or "").strip())
-        if not match:
-            raise ValueError(f"not an arXiv id: {text!r} (expected e.g. 2601.22586 or 2601.22586v2)")
-        return cls._from(match)
-
-    @classmethod
-    def search(cls, text: str) -> ArxivId | None:
-        """The first arXiv id inside ``text`` (a guid, a URL, a prompt), or None."""
-        match = _SEARCH.search(text or "")
-        return cls._from(match) if match else None
-
-    @classmethod
-    def _from(cls, match: re.Match[str]) -> ArxivId:
-        version = match.group("version")
-        return cls(match.group("bare"), int(version) if version else None)
+    @property
+    def qualified(self) -> str:
+        """``source:key`` for every source."""
+        return f"{self.source}:{self.key}"
 
     @property
     def versioned(self) -> str:
         """``2601.22586v2``; version 1 when the version is unknown."""
-        return f"{self.bare}v{self.version or 1}"
+        return f"{self.canonical}v{self.version or 1}"
 
     def __str__(self) -> str:
-        return f"{self.bare}v{self.version}" if self.version else self.bare
+        return self.canonical + (f"v{self.version}" if self.version else "")
 
-    def same_paper(self, other: ArxivId) -> bool:
-        """Same bare id, and the same version where both name one."""
-        return self.bare == other.bare and (self.version is None or other.version is None
-                                            or self.version == other.version)
+    def same_paper(self, other: PaperId) -> bool:
+        """Same paper, and the same version where both name one."""
+        return (self.source, self.key) == (other.source, other.key) and (
+            self.version is None or other.version is None or self.version == other.version)
+
+    @classmethod
+    def of(cls, canonical: str, version: int | None = None) -> PaperId:
+        """The id of a stored paper (its canonical form, as the store keeps it)."""
+        match = _SCHEME.match(canonical)
+        if match and match.group(1).lower() in _sources():
+            return cls(match.group(1).lower(), match.group(2), version)
+        return cls(DEFAULT_SOURCE, canonical, version)
+
+    @classmethod
+    def parse(cls, text: str) -> PaperId:
+        """An id a user typed: ``2601.22586``, ``arxiv:2601.22586v2``, ``biorxiv:10.1101/…``.
+
+        Raises ValueError naming what is accepted.
+        """
+        text = (text or "").strip()
+        match = _SCHEME.match(text)
+        registry = _sources()
+        source, rest = (match.group(1).lower(), match.group(2)) if match and match.group(1).lower() in registry \
+            else (DEFAULT_SOURCE, text)
+        found = registry[source].parse_id(rest) if source in registry else None
+        if found is None:
+            examples = ", ".join(registry[name].example_id for name in sorted(registry)) or "2601.22586"
+            raise ValueError(f"not a paper id: {text!r} (expected e.g. {examples}; a bare id is an arXiv id)")
+        if found.version is not None and found.version > MAX_VERSION:
+            raise ValueError(f"not a paper id: {text!r} (version {found.version} is beyond any real version)")
+        return found
 
 
-def page_name(arxiv_id: str) -> str:
-    """A paper's name in the reading room's paths and files: its id without a slash (hep-th_9901001)."""
-    return arxiv_id.replace("/", "_")
+def split_version(text: str) -> tuple[str, int | None]:
+    """``key`` and its ``vN`` suffix, if any (the form every source's versions take)."""
+    match = _VERSION.match(text)
+    if not match:
+        return text, None
+    return match.group("key"), int(match.group("version"))
+
+
+def page_name(paper_id: str) -> str:
+    """A paper's name in the reading room's paths and files: its id without ``/`` or ``:``."""
+    return paper_id.replace(":", "--").replace("/", "_")
 
 
 def from_page_name(name: str) -> str:
-    """The arXiv id a reading-room page is named for, with or without the static site's ".html"."""
-    return name.removesuffix(".html").replace("_", "/")
+    """The paper id a reading-room page is named for, with or without the static site's ".html"."""
+    return name.removesuffix(".html").replace("--", ":").replace("_", "/")
+
+
+def _sources() -> dict:
+    from arxiv_monitor.core import plugins
+
+    return plugins.sources()

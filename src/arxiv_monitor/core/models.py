@@ -6,21 +6,22 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from arxiv_monitor.core.ids import ArxivId, page_name
+from arxiv_monitor.core.ids import PaperId, page_name
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 
 
 @dataclass
 class Paper:
-    """One version of an arXiv paper: its metadata from a feed or the export API.
+    """One version of a paper: its metadata from its source's listing or API.
 
-    ``arxiv_id`` is the bare id (``2601.22586``); ``enriched`` says whether
-    the export API's fields (comments, primary category, DOI, journal ref)
-    have been read for it.
+    ``id`` is the paper's id without its version, as the store keeps it: bare for arXiv
+    (``2601.22586``), ``source:key`` for other sources (``biorxiv:10.1101/…``; see
+    ``core.ids``). ``enriched`` says whether the source's extra fields (arXiv: comments,
+    primary category, DOI, journal ref from the export API) have been read for it.
     """
 
-    arxiv_id: str
+    id: str
     version: int
     title: str
     abstract: str
@@ -32,23 +33,53 @@ class Paper:
     doi: str | None = None
     journal_ref: str | None = None
     enriched: bool = False
-    code_url: str | None = None  # found in the paper's own text (codelink.py)
+    code_url: str | None = None  # found in the paper's own text (fulltext.codelink)
 
     @property
-    def ident(self) -> ArxivId:
-        return ArxivId(self.arxiv_id, self.version)
+    def ref(self) -> PaperId:
+        return PaperId.of(self.id, self.version)
+
+    @property
+    def source(self) -> str:
+        """The source's name (``arxiv``, ``biorxiv``): the scheme of the paper's id."""
+        return self.ref.source
 
     @property
     def versioned_id(self) -> str:
-        return self.ident.versioned
+        return self.ref.versioned
 
     @property
     def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.versioned_id}"
+        """The paper's page at its source."""
+        return _links(self.source).abs_url(self.ref)
 
     @property
     def pdf_url(self) -> str:
-        return f"https://arxiv.org/pdf/{self.versioned_id}"
+        return _links(self.source).pdf_url(self.ref)
+
+    @property
+    def source_label(self) -> str:
+        """The source as readers name it: arXiv, bioRxiv, medRxiv."""
+        return _links(self.source).label
+
+
+class _DoiLinks:
+    """Links for a paper whose source plugin is not installed (any more): its DOI."""
+
+    label = "DOI"
+
+    @staticmethod
+    def abs_url(ref: PaperId) -> str:
+        return f"https://doi.org/{ref.key}"
+
+    pdf_url = abs_url
+
+
+def _links(source: str) -> Any:
+    """The source plugin's class, which knows the source's links and name."""
+    from arxiv_monitor.core import plugins
+
+    return plugins.sources().get(source, _DoiLinks)
 
 
 @dataclass
@@ -175,10 +206,6 @@ class FeedBatch:
     items_read: int = 0
     malformed: list[str] = field(default_factory=list)
 
-    @property
-    def papers(self) -> list[Paper]:
-        return [item.paper for item in self.listings]
-
 
 @dataclass
 class Section:
@@ -224,6 +251,7 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     evidence: list[dict[str, Any]] = field(default_factory=list)  # each claim's verdict (faithful.Result)
     id: int | None = None  # the store's row id, once stored
+    paper_id: str | None = None  # the paper analysed, once stored
 
     @property
     def unsupported_count(self) -> int:
@@ -243,6 +271,7 @@ class Overview:
     picks: list[dict[str, str]] = field(default_factory=list)  # {"id", "reason"}
     relations: str = ""
     groups: dict[str, list[str]] = field(default_factory=dict)  # label -> versioned ids
+    reason: str = ""  # grouped: why there is no LLM overview ("" when no LLM was configured)
     model: str = ""
     tokens_in: int = 0
     tokens_out: int = 0
@@ -294,9 +323,10 @@ class Dropped:
         return list(dict.fromkeys(h.keyword for h in self.decision.hits))
 
 
-@dataclass
+@dataclass(frozen=True)
 class DayReport:
-    """One announcement day's report: the header facts and the entries."""
+    """One announcement day's report: the header facts and the entries. Built once, whole
+    (its overview and notices are made before it); a variant is a ``dataclasses.replace``."""
 
     day: str
     categories: list[str]
@@ -309,54 +339,16 @@ class DayReport:
     cost_note: str = ""  # tokens (and estimated cost) of the day's analyses
     notices: list[str] = field(default_factory=list)  # why the report is degraded, if it is
     language: str = "zh"  # of the labels
-    update: bool = False  # delivered again because a later run completed or repaired the day
     dropped: list[Dropped] = field(default_factory=list)  # keyword hits judged not relevant
     site: str = ""  # the reading room's public address: digests link each paper to its page
 
     def page_of(self, paper: Paper) -> str:
-        """The paper's page in the reading room (static site or web app), or its arXiv page."""
+        """The paper's page in the reading room (static site or web app), or its page at its source."""
         if not self.site:
             return paper.abs_url
-        return f"{self.site.rstrip('/')}/paper/{page_name(paper.arxiv_id)}.html"  # the web app takes .html too
+        return f"{self.site.rstrip('/')}/paper/{page_name(paper.id)}.html"  # the web app takes .html too
 
     @property
     def quality(self) -> tuple[int, int]:
         """(papers, papers with a good analysis of the report's backend): more is better."""
         return len(self.entries), sum(e.analysis is not None and e.analysis.ok for e in self.entries)
-
-
-@dataclass
-class RunStats:
-    """Counts printed in the run summary and stored with the run."""
-
-    day: str | None = None
-    items: int = 0
-    kept: int = 0
-    matched: int = 0
-    embedded: int = 0  # papers and topic texts embedded by the ranker (not from its cache)
-    downloaded: int = 0
-    from_cache: int = 0
-    fulltext_failed: int = 0
-    analysed: int = 0
-    analyses_cached: int = 0
-    analyses_failed: int = 0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    claims_supported: int = 0
-    claims_unsupported: int = 0
-    report: str | None = None
-    caught_up: list[str] = field(default_factory=list)
-    delivered: list[str] = field(default_factory=list)
-    delivery_failed: list[str] = field(default_factory=list)
-    message: str | None = None
-    notes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def add(self, part: RunStats) -> None:
-        """Add a caught-up day's counts to the run's (its day and report stay the run's own)."""
-        for name in ("embedded", "downloaded", "from_cache", "fulltext_failed", "analysed", "analyses_cached",
-                     "analyses_failed", "tokens_in", "tokens_out", "claims_supported", "claims_unsupported"):
-            setattr(self, name, getattr(self, name) + getattr(part, name))
-        for name in ("delivered", "delivery_failed", "notes", "warnings", "errors"):
-            getattr(self, name).extend(x for x in getattr(part, name) if x not in getattr(self, name))

@@ -6,13 +6,16 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+
+
+ARXIV_TIMEZONE = "America/New_York"  # arXiv announces on US Eastern time
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class PathsConfig(_Section):
@@ -47,7 +50,7 @@ class LLMConfig(_Section):
     backend: str = "auto"  # auto (or empty): "openai" when an endpoint is configured, else "extractive"
     base_url: str = ""
     model: str = ""
-    api_key: SecretStr = SecretStr("")
+    api_key: Secret = SecretStr("")
     concurrency: int = Field(8, ge=1, le=256)
     timeout: float = Field(180.0, gt=0)
     max_retries: int = Field(3, ge=0, le=10)
@@ -73,15 +76,19 @@ class LLMConfig(_Section):
         return (tokens_in * self.price_input + tokens_out * self.price_output) / 1_000_000
 
 
-def _from_env(value: object) -> object:
+def from_env(value: object) -> object:
     """``"env:NAME"`` reads the secret from the environment variable NAME.
 
-    An unset variable leaves ``"env:NAME"`` in place: the target that needs it
-    is disabled for the run (``Config.unavailable_targets``), the rest works.
+    A variable that is unset, or set to nothing (as a CI runner sets a secret it does not
+    have), leaves ``"env:NAME"`` in place: the target that needs it is disabled for the run
+    (``Channel.unavailable``), the rest works.
     """
     if isinstance(value, str) and value.startswith("env:"):
-        return os.environ.get(value[4:], value)
+        return os.environ.get(value[4:]) or value
     return value
+
+
+Secret = Annotated[SecretStr, BeforeValidator(from_env)]  # a secret, or "env:NAME" naming where it is
 
 
 def i18n_keywords(language: str) -> str:
@@ -105,7 +112,7 @@ class EmailConfig(_Section):
     port: int = Field(587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "plain"] = "starttls"
     username: str = ""
-    password: SecretStr = SecretStr("")
+    password: Secret = SecretStr("")
     sender: str = ""
     recipients: list[str] = Field(default_factory=list)
     subject: str = ""  # default: "arXiv 论文日报 {day}（{count} 篇）" in the report's language
@@ -113,24 +120,17 @@ class EmailConfig(_Section):
     ca_file: str = ""  # extra CA bundle to trust (a self-signed server)
     unsubscribe_url: str = ""  # sent as List-Unsubscribe when set
 
-    @field_validator("password", mode="before")
-    @classmethod
-    def _password_from_env(cls, value: object) -> object:
-        return _from_env(value)
-
 
 class WebhookConfig(_Section):
-    """One chat webhook: Feishu/Lark, DingTalk, WeCom, Slack or a generic JSON POST."""
+    """One chat target (``[[webhooks]]``): its ``kind`` is a channel (feishu, lark, dingtalk,
+    wecom, slack, generic, or a plugin's); keys beyond these four are the channel's own."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     name: str
-    kind: Literal["feishu", "lark", "dingtalk", "wecom", "slack", "generic"]
-    url: SecretStr
-    secret: SecretStr = SecretStr("")
-
-    @field_validator("url", "secret", mode="before")
-    @classmethod
-    def _secrets_from_env(cls, value: object) -> object:
-        return _from_env(value)
+    kind: str
+    url: Secret = SecretStr("")
+    secret: Secret = SecretStr("")
 
 
 class DeliveryConfig(_Section):
@@ -143,7 +143,7 @@ class ScheduleConfig(_Section):
     """``arxiv-monitor serve``: when to run, and the health endpoint."""
 
     cron: str = "30 0 * * 1-5"
-    timezone: str = "America/New_York"
+    timezone: str = ARXIV_TIMEZONE
     healthz_host: str = "127.0.0.1"
     healthz_port: int = Field(8787, ge=0, le=65535)
     catchup_days: int = Field(7, ge=0, le=60)
@@ -172,7 +172,7 @@ class ScheduleConfig(_Section):
 class RelevanceConfig(_Section):
     """How papers are ranked against topics."""
 
-    ranker: Literal["auto", "semantic", "tfidf", "keywords"] = "auto"
+    ranker: str = "auto"  # "auto", "semantic", "tfidf", "keywords", or a plugin's ranker
     model: str = ""  # a sentence-transformers model name or path; empty: the bundled MiniLM
     embeddings_url: str = ""  # an OpenAI-compatible /embeddings endpoint instead
     embeddings_model: str = ""
@@ -190,14 +190,9 @@ class WebConfig(_Section):
 
     host: str = "127.0.0.1"  # any other address needs a token
     port: int = Field(8000, ge=0, le=65535)
-    token: SecretStr = SecretStr("")  # "env:NAME" reads it from the environment
+    token: Secret = SecretStr("")  # "env:NAME" reads it from the environment
     public_url: str = ""  # where readers reach it: digests link each paper to its page
     enabled: bool = True  # false: `serve` runs the schedule and /healthz only
-
-    @field_validator("token", mode="before")
-    @classmethod
-    def _token_from_env(cls, value: object) -> object:
-        return _from_env(value)
 
 
 class SiteConfig(_Section):

@@ -1,14 +1,9 @@
-"""Topics: what a topic is, its keyword rules, and the default topics.
+"""Topics: what a topic is, how its keywords are written, and the default topics.
 
-A topic's keyword rules use the match module's rules, plus three forms:
-``title:kw`` matches the title only; ``kw@0.5`` is a weak keyword, whose hit
-counts only when the paper's relevance score is at least 0.5; and an ``all``
-entry ``a|b|c`` is met when any of its alternatives matches. Without ``@``,
-a hit in the title always counts, and a hit only in the abstract needs the
-topic's ``keyword_floor``. A paper passes a topic's keywords when
-an ``any`` keyword (or an author) matches, every ``all`` entry is met, no
-``none`` keyword matches, and, if the topic names categories, the paper is
-in one of them.
+A keyword follows the match rules (``relevance/match.py``), written in three more forms:
+``title:kw`` matches the title only; ``kw@0.5`` is a weak keyword, which keeps a paper only
+when its probability of relevance is at least 0.5; and an ``all`` entry ``a|b|c`` is met
+when any of its alternatives matches. How a paper is decided: ``relevance/decide.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +12,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from arxiv_monitor.relevance.match import find, snippet
-from arxiv_monitor.core.models import KeywordHit, KeywordVerdict, Paper
+from arxiv_monitor.core.settings import Secret, unset_env
+from arxiv_monitor.core.text import is_chinese
 
 
 class LibrarySource(BaseModel):
@@ -30,7 +25,7 @@ class LibrarySource(BaseModel):
     file: str = ""  # a .bib, .json (CSL-JSON) or .ris export
     zotero: str = ""  # "user:123456", "group:98765", or "local" (the Zotero 7 app on this machine)
     collection: str = ""  # a collection key (e.g. "ABCD2345"); default: the whole library
-    key: SecretStr = SecretStr("env:ZOTERO_API_KEY")  # web API key; "env:NAME" reads the environment
+    key: Secret = SecretStr("env:ZOTERO_API_KEY")  # web API key; "env:NAME" reads the environment
     url: str = ""  # the API base; default https://api.zotero.org, or http://127.0.0.1:23119/api
     limit: int = Field(200, ge=1, le=5000)  # the most recently added items
 
@@ -43,6 +38,11 @@ class LibrarySource(BaseModel):
             raise ValueError(f"zotero = {self.zotero!r}: write \"user:123456\" or \"group:98765\" (the "
                              "numeric id on zotero.org/settings/keys or the group's page), or \"local\"")
         return self
+
+    @property
+    def api_key(self) -> str:
+        """The web API key, or "" when it names an environment variable that is not set."""
+        return "" if unset_env(self.key) else self.key.get_secret_value()
 
     @property
     def name(self) -> str:
@@ -114,44 +114,10 @@ def topic_keywords(topics: list[TopicConfig]) -> list[str]:
     return list(dict.fromkeys(display_keyword(k) for t in topics for k in t.any))
 
 
-def hit_floor(hit: KeywordHit, topic_floor: float) -> float:
-    """The score a hit needs: its own ``@`` floor, else none in the title, else the topic's."""
-    own = split_floor(hit.keyword)[1]
-    if own is not None:
-        return own
-    return -1.0 if hit.field == "title" else topic_floor
-
-
-def find_keyword(paper: Paper, keyword: str) -> KeywordHit | None:
-    """Where ``keyword`` (optionally ``title:``-scoped or ``@``-weak) matches the paper."""
-    fields = ("title",) if keyword.startswith("title:") else ("title", "abstract")
-    word = display_keyword(keyword)
-    for name in fields:
-        text = getattr(paper, name) or ""
-        found = find(word, text)
-        if found:
-            return KeywordHit(keyword, name, snippet(text, found.start(), found.end()), found.group(0))
-    return None
-
-
-def keyword_verdict(paper: Paper, topic: TopicConfig) -> KeywordVerdict:
-    """Apply one topic's keyword rules to one paper."""
-    verdict = KeywordVerdict()
-    verdict.hits = [h for k in topic.any if (h := find_keyword(paper, k))]
-    verdict.none_hits = [h for k in topic.none if (h := find_keyword(paper, k))]
-    verdict.missing_all = [entry for entry in topic.all
-                           if not any(find_keyword(paper, alt.strip()) for alt in entry.split("|"))]
-    names = [a.lower() for a in paper.authors]
-    verdict.author_hits = [a for a in topic.authors if any(a.lower() in n for n in names)]
-    if topic.categories:
-        verdict.category_ok = bool(set(topic.categories) & set(paper.categories))
-    return verdict
-
-
 def default_topics(language: str = "zh") -> list[TopicConfig]:
     """The two topics of the report users know, with their descriptions (named in Chinese, or
     in English for every other report language)."""
-    zh = (language or "zh").lower().startswith("zh")
+    zh = is_chinese(language)
     return [
         TopicConfig(
             id="VLA", name="Vision-Language-Action 模型" if zh else "Vision-language-action models",

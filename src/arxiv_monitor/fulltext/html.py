@@ -20,8 +20,7 @@ from __future__ import annotations
 import re
 
 from arxiv_monitor.core.models import Section
-from arxiv_monitor.fulltext.pdf import Extracted
-from arxiv_monitor.fulltext.sections import should_drop
+from arxiv_monitor.fulltext.sections import Extracted, should_drop
 
 _WS = re.compile(r"\s+")
 _DROP = ("//*[contains(concat(' ', normalize-space(@class), ' '), ' ltx_bibliography ')]"

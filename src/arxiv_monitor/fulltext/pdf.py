@@ -28,11 +28,11 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from arxiv_monitor.core.models import Section
-from arxiv_monitor.fulltext.sections import is_appendix, should_drop
+from arxiv_monitor.fulltext.sections import Extracted, is_appendix, should_drop
 
 _MATH_FONTS = re.compile(r"^(CMMI|CMSY|CMEX|MSAM|MSBM|STIX|Math|rsfs|eufm|CMBSY|txsy|txex)", re.IGNORECASE)
 _NUMBER = r"(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,6}\.|[A-H](?:\.\d{1,2})*\.?|Appendix\s+[A-Z0-9]{1,2}[.:]?)"
@@ -64,15 +64,6 @@ class Line:
     page: int
     first_bold: str = ""  # the leading bold run (a run-in heading)
     new_block: bool = False  # the first line of a PDF text block
-
-
-@dataclass
-class Extracted:
-    """What a PDF gives: its sections and the URLs of its link annotations."""
-
-    sections: list[Section]
-    links: list[str] = field(default_factory=list)
-    pages: int = 0
 
 
 def _line(spans: list[dict], page: int, new_block: bool) -> Line | None:

@@ -1,4 +1,4 @@
-"""Section names: what kind of section a heading is, and how useful it is.
+"""Sections: what an extractor gives, what kind of section a heading is, and how useful it is.
 
 Shared by the full-text extractors, the token-budget fitter and the
 extractive analyser.
@@ -7,6 +7,18 @@ extractive analyser.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+
+from arxiv_monitor.core.models import Section
+
+
+@dataclass
+class Extracted:
+    """What an extractor gives: a document's sections and the URLs it links to."""
+
+    sections: list[Section]
+    links: list[str] = field(default_factory=list)
+    pages: int = 0
 
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
     (kind, re.compile(pattern, re.IGNORECASE))

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
@@ -35,7 +34,6 @@ import numpy as np
 from arxiv_monitor.core.models import KeywordVerdict
 from arxiv_monitor.core.topics import split_floor
 
-FEATURES = ["u", "title_keyword", "abstract_keyword", "weak_keyword", "author"]
 MIN_ANCHORS = 5
 
 
@@ -162,8 +160,3 @@ def shipped(topic_id: str, signature: str, model: str) -> Calibration | None:
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-
-
-def logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))

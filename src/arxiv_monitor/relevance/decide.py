@@ -24,7 +24,8 @@ from arxiv_monitor.relevance import calibrate
 from arxiv_monitor.relevance.calibrate import Calibration, Scale, evidence, scale
 from arxiv_monitor.core.models import KeywordVerdict, Listing, Paper, TopicDecision, best_topic
 from arxiv_monitor.relevance.rank import Ranker
-from arxiv_monitor.core.topics import TopicConfig, keyword_verdict
+from arxiv_monitor.core.topics import TopicConfig, split_floor
+from arxiv_monitor.relevance.keywords import keyword_verdict
 
 DEFAULT_CUTOFF = 0.5
 
@@ -47,7 +48,7 @@ def cutoff(topic: TopicConfig) -> float:
 
 def scales(ctx: Context, papers: list[Paper], scores: np.ndarray) -> list[Scale]:
     """Each topic's similarity scale, from the batch and the background."""
-    extra = [p for p in ctx.background if p.arxiv_id not in {q.arxiv_id for q in papers}]
+    extra = [p for p in ctx.background if p.id not in {q.id for q in papers}]
     everything = papers + extra
     all_scores = np.vstack([scores, ctx.ranker.scores(extra, ctx.topics, ctx.examples)]) if extra else scores
     out = []
@@ -102,10 +103,12 @@ def _decision(topic: TopicConfig, verdict: KeywordVerdict, score: float, probabi
     blocked = bool(verdict.none_hits or verdict.missing_all or not verdict.category_ok)
     title_hit = evidence(verdict)[0] > 0
     named = bool(verdict.hits or verdict.author_hits)
+    floors = [f for h in verdict.hits if (f := split_floor(h.keyword)[1]) is not None]
+    weak = mode == "combined" and bool(floors) and probability >= min(floors)  # a weak keyword's own floor
     kept_by = None
     if mode == "keywords":
         kept_by = "keywords" if verdict.passes else None
-    elif not blocked and ((title_hit and mode == "combined") or probability >= cutoff(topic)):
+    elif not blocked and ((title_hit and mode == "combined") or weak or probability >= cutoff(topic)):
         kept_by = "keywords" if named and mode == "combined" else "semantic"
     return TopicDecision(topic.id, topic.label, round(score, 4), cutoff(topic), ranker.name, kept_by, verdict,
                          probability=round(probability, 4),

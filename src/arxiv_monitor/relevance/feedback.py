@@ -1,28 +1,30 @@
-"""Relevance beyond the ranker: the user's ratings and the optional LLM judge.
+"""What a batch of papers is decided with, and the user's ratings that tune it.
 
-* ``context``: what a batch is decided with; once a topic has enough good and
-  bad ratings (``arxiv-monitor rate``), its calibration is trained on them (on
-  the paper embeddings with the semantic ranker, on the keyword evidence and
-  similarity with TF-IDF).
-* ``judge_runner``: asks the LLM for 0-10 relevance scores of borderline (or
-  all kept) papers, in batches, and lets them decide.
+* ``prepared``: the topics' example papers and libraries, the background of papers seen
+  before, and each topic's calibration: trained on the user's ratings once a topic has
+  enough good and bad ones (``rate``), on the paper embeddings with the semantic ranker,
+  on the keyword evidence and similarity with TF-IDF;
+* ``rate``: store a rating, under the topic the user names or the paper's best topic.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from arxiv_monitor.sources.arxiv import catchup as backfill
+from arxiv_monitor.core.config import Config
+from arxiv_monitor.core.errors import MonitorError
+from arxiv_monitor.core.models import Paper, TopicDecision
+from arxiv_monitor.core.net import PoliteClient
 from arxiv_monitor.relevance import calibrate, library
 from arxiv_monitor.relevance import decide as relevance
-from arxiv_monitor.analysis.base import make_analyzer
-from arxiv_monitor.core.config import Config
-from arxiv_monitor.core.models import Listing, Paper
-from arxiv_monitor.core.net import PoliteClient
+from arxiv_monitor.relevance.examples import example_papers
+from arxiv_monitor.relevance.keywords import keyword_verdict
 from arxiv_monitor.store import Store
-from arxiv_monitor.core.topics import keyword_verdict
+
+if TYPE_CHECKING:
+    from arxiv_monitor.sources.base import Sources
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +32,16 @@ log = logging.getLogger(__name__)
 BACKGROUND = 2000  # papers seen before that set each topic's similarity scale
 
 
-def prepared(config: Config, store: Store, ranker: Any, client: PoliteClient | None = None,
-             batch: list[Paper] | None = None, ratings: bool = True) -> tuple[relevance.Context, list[str]]:
+def prepared(config: Config, store: Store, ranker: Any, sources: Sources | None = None,
+             client: PoliteClient | None = None, batch: list[Paper] | None = None,
+             ratings: bool = True) -> tuple[relevance.Context, list[str]]:
     """Everything a batch is decided with, and warnings: the topics' example papers (fetched
-    once; without a client, the stored ones), their libraries (``library.py``) and
+    once; without sources, the stored ones), their libraries (``library.py``) and
     calibrations."""
     if ranker.kind == "keywords":
         return relevance.Context(ranker, config.topic_list), []
-    examples = backfill.example_papers(config, store, client)
-    topics, seeded, warnings = library.seed(config.topic_list, examples, store, client, config.arxiv.api_url,
+    examples = example_papers(config.topic_list, store, sources)
+    topics, seeded, warnings = library.seed(config.topic_list, examples, store, sources, client,
                                             config.relevance.crossref_url)
     return context(config.model_copy(update={"topics": topics}), store, ranker, seeded, batch, ratings), warnings
 
@@ -67,7 +70,7 @@ def context(config: Config, store: Store, ranker: Any, examples: dict[str, Paper
 def _from_ratings(config: Config, store: Store, ctx: relevance.Context, topic: Any,
                   batch: list[Paper]) -> calibrate.Calibration | None:
     """A topic's own calibration, once it has enough good and bad ratings."""
-    rated = [(store.papers.latest(r.arxiv_id), r.good) for r in store.ratings.all(topic.id)]
+    rated = [(store.papers.latest(r.paper_id), r.good) for r in store.ratings.all(topic.id)]
     rated = [(p, good) for p, good in rated if p is not None]
     good = sum(g for _, g in rated)
     if min(good, len(rated) - good) < config.relevance.feedback_min:
@@ -81,40 +84,54 @@ def _from_ratings(config: Config, store: Store, ctx: relevance.Context, topic: A
     return calibrate.fit(feats, [int(g) for _, g in rated], embeddings)
 
 
-def judge_runner(config: Config) -> Any:
-    """The LLM judge: scores borderline (or all kept) papers per topic, in batches."""
-    rel, topics = config.relevance, {t.id: t for t in config.topic_list}
+@dataclass
+class RatingResult:
+    """What ``rate`` stored, and the topic's counts of ratings so far."""
 
-    def run(listings: list[Listing]) -> None:
-        wanted = [(item.paper, [d for d in item.decisions
-                                if (d.kept if rel.judge == "all" else relevance.borderline(d, rel.judge_margin))])
-                  for item in listings]
-        wanted = [(p, ds) for p, ds in wanted if ds]
-        if not wanted:
-            return
-        analyzer = make_analyzer(config)
-        if not hasattr(analyzer, "judge"):
-            return
-        batches = [wanted[i:i + rel.judge_batch] for i in range(0, len(wanted), rel.judge_batch)]
+    paper: Paper
+    topic: str
+    verdict: str  # "good", "bad" or "clear"
+    good: int
+    bad: int
+    chosen: str = ""  # why this topic, when the user named none
 
-        async def go() -> list[Any]:
-            try:
-                return await asyncio.gather(*(analyzer.judge(
-                    [{"id": p.arxiv_id, "title": p.title, "abstract": p.abstract[:1500],
-                      "topics": [d.topic for d in ds]} for p, ds in batch],
-                    [topics[d.topic] for d in {d.topic: d for _, ds in batch for d in ds}.values()])
-                    for batch in batches), return_exceptions=True)
-            finally:
-                await analyzer.aclose()
 
-        results = asyncio.run(go())
-        for batch, result in zip(batches, results):
-            if isinstance(result, BaseException):  # the ranker's decision stands
-                log.warning("relevance judge: %s", result)
-                continue
-            for p, ds in batch:
-                for d in ds:
-                    if (p.arxiv_id, d.topic) in result:
-                        score, reason = result[(p.arxiv_id, d.topic)]
-                        relevance.apply_judge(d, score, reason, rel.judge_keep)
-    return run
+def best_topic_of(decisions: list[TopicDecision]) -> tuple[str, str] | None:
+    """The topic a rating without ``--topic`` is for, and why: the topic that kept the paper,
+    else the one whose keywords it hit with the highest probability, else the one it came
+    closest to."""
+    kept = [d for d in decisions if d.kept]
+    if kept:
+        best = max(kept, key=lambda d: d.probability if d.probability is not None else d.score)
+        return best.topic, "the topic that kept it"
+    hit = [d for d in decisions if d.verdict.hits or d.verdict.author_hits]
+    pool, why = (hit, "a topic whose keywords it names") if hit else (decisions, "the topic it came closest to")
+    if not pool:
+        return None
+    best = max(pool, key=lambda d: d.probability if d.probability is not None else d.score)
+    return best.topic, why
+
+
+def rate(config: Config, store: Store, paper: Paper, verdict: str, topic: str | None = None) -> RatingResult:
+    """Store (or clear) a rating of a paper for a topic: the one named, else the paper's best
+    topic on the latest day that listed it (``best_topic_of``)."""
+    if verdict not in ("good", "bad", "clear"):
+        raise MonitorError(f"The rating is `good`, `bad` or `clear`, not {verdict!r}.")
+    ids = [t.id for t in config.topic_list]
+    chosen = ""
+    if topic is None:
+        listed = store.days.listings_of(paper.id)
+        found = best_topic_of([d for d in listed[0][1].decisions if d.topic in ids]) if listed else None
+        if found is None:
+            raise MonitorError(f"{paper.id} was never decided for a topic: say which with --topic "
+                               f"({', '.join(ids)})")
+        topic, chosen = found
+    if topic not in ids:
+        raise MonitorError(f"Unknown topic {topic!r}; topics: {', '.join(ids)}")
+    if verdict == "clear":
+        store.ratings.clear(paper.id, topic)
+    else:
+        store.ratings.set(paper.id, topic, verdict == "good")
+    counts = store.ratings.all(topic)
+    good = sum(r.good for r in counts)
+    return RatingResult(paper, topic, verdict, good, len(counts) - good, chosen)

@@ -28,17 +28,20 @@ import math
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from arxiv_monitor.sources.arxiv import catchup as backfill
 from arxiv_monitor.core.errors import FetchError, MonitorError
-from arxiv_monitor.core.ids import ArxivId
+from arxiv_monitor.core.ids import PaperId
 from arxiv_monitor.core.models import Paper
 from arxiv_monitor.core.net import PoliteClient
 from arxiv_monitor.relevance.rank import Examples
+from arxiv_monitor.sources.arxiv.ids import ArxivId
 from arxiv_monitor.store import Store
 from arxiv_monitor.core.topics import LibrarySource, TopicConfig
+
+if TYPE_CHECKING:
+    from arxiv_monitor.sources.base import Sources
 
 PAGE = 100  # the Zotero API's largest page
 OLDEST_WEIGHT = 0.85
@@ -230,15 +233,14 @@ def _zotero_advice(source: LibrarySource, exc: Exception) -> str:
 
 # --- resolving and seeding -------------------------------------------------------------------
 
-def resolve(items: list[LibraryItem], store: Store, client: PoliteClient | None, api_url: str,
+def resolve(items: list[LibraryItem], store: Store, sources: Sources | None, client: PoliteClient | None,
             crossref_url: str = CROSSREF, known: dict[str, dict] | None = None) -> tuple[list[LibraryItem], int]:
     """Each item with a title and abstract (from arXiv, Crossref or itself), and how many
     were skipped for want of one. ``known``: items resolved before, by id."""
     known = known or {}
-    wanted = [i.arxiv_id for i in items if i.arxiv_id and store.papers.latest(i.arxiv_id) is None]
-    if wanted and client is not None:
-        for start in range(0, len(wanted), PAGE):
-            store.papers.save(backfill.fetch_ids(client, api_url, wanted[start:start + PAGE]))
+    wanted = [PaperId("arxiv", i.arxiv_id) for i in items if i.arxiv_id and store.papers.latest(i.arxiv_id) is None]
+    if wanted and sources is not None:
+        store.papers.save(sources.fetch(wanted))
     out, skipped = [], 0
     for item in items:
         paper = store.papers.latest(item.arxiv_id) if item.arxiv_id else None
@@ -281,7 +283,7 @@ def weights(n: int) -> list[float]:
     return [round(1 - (1 - OLDEST_WEIGHT) * math.log10(1 + r) / top, 4) for r in range(n)]
 
 
-def load(source: LibrarySource, store: Store, client: PoliteClient | None, api_url: str,
+def load(source: LibrarySource, store: Store, sources: Sources | None, client: PoliteClient | None,
          crossref_url: str = CROSSREF) -> tuple[list[LibraryItem], int, list[str]]:
     """A topic library's resolved items (newest first), the number skipped, and warnings.
     Read again once a day (an export file also when it changed); without a client, or when
@@ -290,9 +292,9 @@ def load(source: LibrarySource, store: Store, client: PoliteClient | None, api_u
     warnings: list[str] = []
     if client is not None and _stale(source, stored):
         try:
-            raw = read_file(Path(source.file)) if source.file else read_zotero(source, _key(source))
+            raw = read_file(Path(source.file)) if source.file else read_zotero(source, source.api_key)
             known = {i["id"]: i for i in (stored[0] if stored else [])}
-            items, skipped = resolve(raw[: source.limit], store, client, api_url, crossref_url, known)
+            items, skipped = resolve(raw[: source.limit], store, sources, client, crossref_url, known)
             store.libraries.save(source.name, [{**asdict(i), "id": i.id} for i in items], skipped)
             stored = store.libraries.get(source.name)
         except LibraryError as exc:
@@ -315,15 +317,8 @@ def _stale(source: LibrarySource, stored: tuple | None) -> bool:
     return False
 
 
-def _key(source: LibrarySource) -> str:
-    import os
-
-    value = source.key.get_secret_value()
-    return os.environ.get(value[4:], "") if value.startswith("env:") else value
-
-
-def seed(topics: list[TopicConfig], examples: dict[str, Paper], store: Store, client: PoliteClient | None,
-         api_url: str, crossref_url: str = CROSSREF) -> tuple[list[TopicConfig], Examples, list[str]]:
+def seed(topics: list[TopicConfig], examples: dict[str, Paper], store: Store, sources: Sources | None,
+         client: PoliteClient | None, crossref_url: str = CROSSREF) -> tuple[list[TopicConfig], Examples, list[str]]:
     """The topics with their library items added to their examples, the example papers
     (with recency weights), and warnings."""
     out, papers, warnings = [], Examples(examples, getattr(examples, "weights", {})), []
@@ -331,7 +326,7 @@ def seed(topics: list[TopicConfig], examples: dict[str, Paper], store: Store, cl
         if topic.library is None:
             out.append(topic)
             continue
-        items, skipped, problems = load(topic.library, store, client, api_url, crossref_url)
+        items, skipped, problems = load(topic.library, store, sources, client, crossref_url)
         warnings += problems
         if skipped:
             log.info("topic %s: %d library items have no abstract and were skipped", topic.id, skipped)

@@ -223,11 +223,31 @@ def semantic_available() -> bool:
     return all(importlib.util.find_spec(m) for m in ("onnxruntime", "tokenizers"))
 
 
+def auto_ranker(config: Config) -> str:
+    """The ranker ``relevance.ranker = "auto"`` means: semantic when its runtime is installed (or
+    a model or an embeddings endpoint is named), else TF-IDF, else keywords alone."""
+    rel = config.relevance
+    if rel.ranker != "auto":
+        return rel.ranker
+    if rel.embeddings_url or rel.model or semantic_available():
+        return "semantic"
+    return "tfidf" if importlib.util.find_spec("sklearn") else "keywords"
+
+
 def make_ranker(config: Config, cache: EmbeddingCache | None = None, progress: Any = None) -> Ranker:
-    """The configured ranker; ``auto`` is semantic when installed, else TF-IDF. ``progress``
-    (``stage``/``advance``) hears about papers being embedded."""
-    choice, rel = config.relevance.ranker, config.relevance
-    if rel.embeddings_url and choice in ("auto", "semantic"):
+    """The configured ranker (a plugin's, by name). ``progress`` (``stage``/``advance``) hears
+    about papers being embedded."""
+    from arxiv_monitor.core import plugins
+
+    factory = plugins.one("ranker", plugins.rankers(), auto_ranker(config), "relevance.ranker")
+    return factory(config, cache, progress)
+
+
+def semantic_ranker(config: Config, cache: EmbeddingCache | None = None, progress: Any = None) -> SemanticRanker:
+    """Sentence embeddings: an OpenAI-compatible endpoint, a sentence-transformers model, or the
+    bundled MiniLM."""
+    rel = config.relevance
+    if rel.embeddings_url:
         from arxiv_monitor.relevance.embed import openai_embedder
 
         embed = openai_embedder(rel.embeddings_url, rel.embeddings_model, config.llm.api_key.get_secret_value())
@@ -236,8 +256,4 @@ def make_ranker(config: Config, cache: EmbeddingCache | None = None, progress: A
         raise ConfigError(f"relevance.model = {rel.model!r} needs sentence-transformers: "
                           "pip install 'arxiv-monitor[sentence-transformers]' (or leave relevance.model empty "
                           "for the bundled MiniLM)")
-    if choice == "semantic" or (choice == "auto" and (semantic_available() or rel.model)):
-        return SemanticRanker(rel.model, cache, progress=progress)
-    if choice in ("auto", "tfidf") and importlib.util.find_spec("sklearn"):
-        return TfidfRanker()
-    return KeywordRanker()
+    return SemanticRanker(rel.model, cache, progress=progress)

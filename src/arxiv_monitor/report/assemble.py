@@ -16,20 +16,20 @@ import hashlib
 import json
 from pathlib import Path
 
+from arxiv_monitor.core import plugins
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
 from arxiv_monitor.core.files import write_atomic
 from arxiv_monitor.core.i18n import t
 from arxiv_monitor.core.models import Analysis, DayReport, Dropped, Listing, Overview, ReportEntry
-from arxiv_monitor.report.render import render_html, render_json, render_markdown
 from arxiv_monitor.store import Shown, Store
 
 
-def build_day_report(config: Config, store: Store, day: str) -> DayReport:
-    """Assemble one stored day into a DayReport with the configured backend's analyses."""
+def build_day_report(config: Config, store: Store, day: str, model: str = "") -> DayReport:
+    """Assemble one stored day into a DayReport with the configured backend's analyses (made
+    by ``model``), and the day's stored overview, if any."""
     info = _info(store, day)
     backend = config.backend_name
-    model = config.llm.model if backend != "extractive" else ""
     entries = [entry_of(config, store, item) for item in store.days.listings(day)]
     stored = store.overviews.get(day)
     summary = stored.overview if stored else None
@@ -108,11 +108,13 @@ def report_key(report: DayReport) -> str:
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def publish(store: Store, report: DayReport) -> None:
-    """Record what the day's report shows, so it can be rendered again exactly."""
+def publish(store: Store, report: DayReport, malformed: int = 0) -> None:
+    """Record what the day's report shows, so it can be rendered again exactly (``malformed``:
+    the listing's unreadable items, remembered for a later rebuild of the day)."""
     header = {"backend": report.backend, "model": report.model, "language": report.language,
-              "cost_note": report.cost_note, "notices": report.notices, "key": report_key(report)}
-    shown = {e.paper.arxiv_id: Shown(e.analysis.id if e.analysis else None,
+              "cost_note": report.cost_note, "notices": report.notices, "key": report_key(report),
+              "malformed": malformed}
+    shown = {e.paper.id: Shown(e.analysis.id if e.analysis else None,
                                      e.fallback.id if e.fallback else None, e.updated_from)
              for e in report.entries}
     store.days.publish(report.day, header, shown)
@@ -126,11 +128,11 @@ def published_report(config: Config, store: Store, day: str) -> DayReport:
     info = _info(store, day)
     header = store.days.published(day)
     if not header:
-        return build_day_report(config, store, day)
+        return build_day_report(config, store, day, config.llm.model if config.backend_name != "extractive" else "")
     shown = store.days.shown(day)
     entries = []
     for item in store.days.listings(day):
-        s = shown.get(item.paper.arxiv_id) or Shown(None, None, None)
+        s = shown.get(item.paper.id) or Shown(None, None, None)
         entries.append(ReportEntry(item, item.paper.code_url, _source(store, item),
                                    _by_id(store, s.analysis_id), _by_id(store, s.fallback_id), s.updated_from))
     stored = store.overviews.get(day)
@@ -143,23 +145,25 @@ def _by_id(store: Store, analysis_id: int | None) -> Analysis | None:
     return store.analyses.by_id(analysis_id) if analysis_id is not None else None
 
 
-def degradation(report: DayReport, malformed: int = 0, llm_errors: list[str] | None = None) -> list[str]:
+def degradation(entries: list[ReportEntry], lang: str, malformed: int = 0,
+                llm_errors: list[str] | None = None) -> list[str]:
     """Why the day's report is not the whole story, one line each (empty when it is)."""
-    notices, lang = [], report.language
+    notices = []
     if malformed:
         notices.append(t("notice.malformed", lang, n=malformed))
     if llm_errors:
         notices.append(t("notice.llm_down", lang, error=llm_errors[0]))
-    failed = sum(e.analysis is not None and not e.analysis.ok for e in report.entries)
+    failed = sum(e.analysis is not None and not e.analysis.ok for e in entries)
     if failed and not llm_errors:
         notices.append(t("notice.failed", lang, n=failed))
     return notices
 
 
 def write_report(report: DayReport, reports_dir: Path) -> dict[str, Path]:
-    """Render and atomically write the day's .md, .html and .json; return their paths."""
+    """Render the report in every registered format (Markdown, HTML and JSON, and a plugin's),
+    each written atomically; return their paths by extension."""
     paths = {}
-    for ext, render in (("md", render_markdown), ("html", render_html), ("json", render_json)):
+    for ext, renderer in plugins.renderers().items():
         paths[ext] = reports_dir / f"{report.day}.{ext}"
-        write_atomic(paths[ext], render(report))
+        write_atomic(paths[ext], renderer().render(report))
     return paths

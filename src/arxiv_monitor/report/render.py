@@ -19,7 +19,8 @@ import re
 from collections import Counter
 from dataclasses import asdict
 from importlib import resources
-from typing import Any
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
 
 import jinja2
 
@@ -79,14 +80,14 @@ def overview_view(report: DayReport) -> dict[str, Any] | None:
     groups = [(label, [{"n": number[i][0], "title": number[i][1]} for i in ids if i in number])
               for label, ids in ov.groups.items()]
     return {"kind": ov.kind, "themes": ov.themes, "picks": picks, "relations": ov.relations,
-            "groups": groups, "model": ov.model}
+            "groups": groups, "model": ov.model, "reason": ov.reason}
 
 
 def context(report: DayReport) -> dict[str, Any]:
     """What the report templates (and the reading room's day page) render from."""
     lang = report.language
     counts = Counter(e.announce_type for e in report.entries)
-    sep = "；" if i18n.lang_of(lang) == 0 else "; "
+    sep = i18n.t("clause.sep", lang)
     type_counts = sep.join(f"{views.type_label(k, lang)} {counts[k]}" for k in views.TYPES if counts[k]) \
         or i18n.t("none", lang)
     return dict(notices=report.notices, day=report.day, day_label=i18n.day_label(report.day, lang),
@@ -123,13 +124,22 @@ def _analysis_json(a: Analysis | None) -> dict[str, Any] | None:
             "unsupported": a.unsupported, "warnings": a.warnings}
 
 
+def _shown(e: ReportEntry) -> str | None:
+    """Which of a paper's two analyses a reader should see: ``analysis`` when it is good,
+    else the extractive ``fallback`` (the failed one keeps only its error)."""
+    if e.analysis is not None and e.analysis.ok:
+        return "analysis"
+    return "fallback" if e.fallback is not None else None
+
+
 def report_data(report: DayReport) -> dict[str, Any]:
     """The JSON report: see ``schemas/report-v1.schema.json``."""
     papers = []
     for e in report.entries:
         p = e.paper
         papers.append({
-            "arxiv_id": p.arxiv_id, "version": p.version, "versioned_id": p.versioned_id,
+            "id": p.id, "source": p.source, "source_label": p.source_label,
+            "arxiv_id": p.id, "version": p.version, "versioned_id": p.versioned_id,
             "title": p.title, "authors": p.authors, "abstract": p.abstract,
             "announce_type": e.announce_type, "categories": p.categories,
             "primary_category": p.primary_category,
@@ -142,6 +152,7 @@ def report_data(report: DayReport) -> dict[str, Any]:
                         "threshold": d.threshold, "ranker": d.ranker} for d in e.topics],
             "fulltext_source": e.fulltext_source, "updated_from": e.updated_from,
             "analysis": _analysis_json(e.analysis), "fallback": _analysis_json(e.fallback),
+            "shown": _shown(e),
         })
     return {"schema_version": SCHEMA_VERSION, "generator": f"arxiv-monitor {__version__}",
             "day": report.day, "categories": report.categories, "keywords": report.keywords,
@@ -150,7 +161,7 @@ def report_data(report: DayReport) -> dict[str, Any]:
             "overview": asdict(report.overview) if report.overview is not None else None,
             "papers": papers,
             "keyword_hits_dropped": [
-                {"arxiv_id": x.paper.arxiv_id, "versioned_id": x.paper.versioned_id, "title": x.paper.title,
+                {"id": x.paper.id, "arxiv_id": x.paper.id, "versioned_id": x.paper.versioned_id, "title": x.paper.title,
                  "abs_url": x.paper.abs_url, "topic": x.decision.topic, "keywords": x.keywords,
                  "probability": x.decision.probability, "negative": [h.keyword for h in x.decision.verdict.none_hits]}
                 for x in report.dropped]}
@@ -164,3 +175,35 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of the JSON report."""
     text = resources.files("arxiv_monitor.report").joinpath("schemas", "report-v1.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+class Renderer(ABC):
+    """One file format of the reports. Subclass it and register the class with the
+    ``register_renderers`` hook: every report is written in every registered format."""
+
+    ext: ClassVar[str]  # the file's extension: reports/YYYY-MM-DD.<ext>
+
+    @abstractmethod
+    def render(self, report: DayReport) -> str:
+        """The report as this format's text."""
+
+
+class MarkdownRenderer(Renderer):
+    ext = "md"
+
+    def render(self, report: DayReport) -> str:
+        return render_markdown(report)
+
+
+class HtmlRenderer(Renderer):
+    ext = "html"
+
+    def render(self, report: DayReport) -> str:
+        return render_html(report)
+
+
+class JsonRenderer(Renderer):
+    ext = "json"
+
+    def render(self, report: DayReport) -> str:
+        return render_json(report)

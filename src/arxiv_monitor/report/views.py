@@ -62,7 +62,7 @@ def topic_reasons(entry: ReportEntry, lang: str = "zh", quote: str = "`",
             score += t("why.calibrated", lang, n=d.adjusted_by)
         if d.judge is not None:
             score += t("why.judge_score", lang, score=d.judge, reason=esc(d.judge_reason))
-        lines.append(f"{esc(d.label)}{'：' if lang == 'zh' else ': '}{why}{score}")
+        lines.append(f"{esc(d.label)}{t('colon', lang)}{why}{score}")
     return lines
 
 
@@ -118,7 +118,7 @@ def check_note(analysis: Analysis, lang: str = "zh") -> str | None:
     note = t("check.note", lang, n=analysis.claims_total)
     note += t("check.bad", lang, bad=bad, marker=faithful.MARKER) if bad else t("check.good", lang)
     if analysis.warnings:
-        note += "；" + "；".join(analysis.warnings)
+        note += t("clause.sep", lang) + t("clause.sep", lang).join(analysis.warnings)
     return note
 
 

@@ -1,8 +1,13 @@
-"""The SQLite connection: opening, migrations, the run lock and clear errors.
+"""The SQLite store: opening, migrations, the run lock and clear errors.
 
-This package is the only code that imports ``sqlite3``. A database problem
-(read-only file, corrupt file, full disk) raised inside ``open_store`` is
-turned into one ``StoreError`` that names the file and what to do.
+This package is the only code that imports ``sqlite3``. A database problem (read-only
+file, damaged file, full disk) raised inside ``open_store`` becomes one ``StoreError``
+that names the file and what to do.
+
+Opening is cheap and takes no write lock: the schema version is read, and the
+migration lock and a write transaction are taken only when a migration is due. So the
+reading room's requests open the store beside a run that is writing, and wait for
+nothing (SQLite's WAL lets readers read while one writer writes).
 """
 
 from __future__ import annotations
@@ -15,17 +20,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from arxiv_monitor.core.errors import MonitorError, RunLocked
-from arxiv_monitor.store.ledger import Deliveries, Embeddings, Endpoints, Libraries, Ratings, Runs
+from arxiv_monitor.store.days import Days
+from arxiv_monitor.store.deliveries import Deliveries
+from arxiv_monitor.store.migrations import MIGRATIONS, now
+from arxiv_monitor.store.papers import Papers
+from arxiv_monitor.store.relevance import Embeddings, Libraries, Ratings
+from arxiv_monitor.store.results import Analyses, Endpoints, FullTexts, Overviews
+from arxiv_monitor.store.runs import PendingDays, Runs
 from arxiv_monitor.store.search import Search, search_text
-from arxiv_monitor.store.papers import Days, Papers
-from arxiv_monitor.store.results import Analyses, FullTexts, Overviews
-from arxiv_monitor.store.schema import MIGRATIONS, now
+from arxiv_monitor.store.site import SiteChanges
 
 if TYPE_CHECKING:
     from arxiv_monitor.core.config import Config
 
-TABLES = {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries",
-          "overviews", "embeddings", "ratings", "llm_endpoints"}
+
+TABLES = {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries", "overviews",
+          "embeddings", "ratings", "llm_endpoints", "libraries", "pending_days"}
 
 
 class StoreError(MonitorError):
@@ -52,9 +62,9 @@ class Store:
     """A SQLite database of papers, days, full texts, analyses, deliveries and runs.
 
     Each table has its own small object: ``store.papers``, ``store.days``,
-    ``store.fulltexts``, ``store.analyses``, ``store.overviews``,
-    ``store.deliveries``, ``store.embeddings``, ``store.ratings``, ``store.runs``,
-    ``store.endpoints``, ``store.libraries``, ``store.search``.
+    ``store.fulltexts``, ``store.analyses``, ``store.overviews``, ``store.deliveries``,
+    ``store.embeddings``, ``store.ratings``, ``store.libraries``, ``store.runs``,
+    ``store.pending_days``, ``store.endpoints``, ``store.search``, ``store.site``.
     """
 
     def __init__(self, path: Path | str):
@@ -66,29 +76,43 @@ class Store:
             self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self.db.create_function("search_text", 1, search_text, deterministic=True)  # the search index's triggers
-            self.db.execute("PRAGMA journal_mode=WAL")
+            if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            with self._migration_lock(memory):
-                self.migrate()
+            if self.schema_version() < len(MIGRATIONS):
+                with self._migration_lock(memory):
+                    self.migrate()
         except sqlite3.Error as exc:
             raise StoreError(_advice(exc, self.path)) from None
         except OSError as exc:
             raise StoreError(f"Cannot create the database folder {self.path.parent}: {exc.strerror}") from None
-        self.papers = Papers(self.db)
-        self.days = Days(self.db)
-        self.fulltexts = FullTexts(self.db)
-        self.analyses = Analyses(self.db)
-        self.overviews = Overviews(self.db)
-        self.deliveries = Deliveries(self.db)
-        self.embeddings = Embeddings(self.db)
-        self.ratings = Ratings(self.db)
-        self.runs = Runs(self.db)
-        self.endpoints = Endpoints(self.db)
-        self.libraries = Libraries(self.db)
-        self.search = Search(self.db)
+        db = self.db
+        self.papers, self.days = Papers(db), Days(db)
+        self.fulltexts, self.analyses, self.overviews, self.endpoints = FullTexts(db), Analyses(db), Overviews(db), \
+            Endpoints(db)
+        self.deliveries = Deliveries(db)
+        self.embeddings, self.ratings, self.libraries = Embeddings(db), Ratings(db), Libraries(db)
+        self.runs, self.pending_days = Runs(db), PendingDays(db)
+        self.search, self.site = Search(db), SiteChanges(db)
 
     def close(self) -> None:
         self.db.close()
+
+    def count(self, table: str) -> int:
+        """Row count of one of this store's tables (for summaries and tests)."""
+        if table not in TABLES:
+            raise ValueError(table)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def schema_version(self) -> int:
+        """How many migrations the database has had (a read; 0 for a new database)."""
+        try:
+            row = self.db.execute("SELECT MAX(id) FROM _migrations").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return 0
+            raise
+        return int(row[0] or 0)
 
     @contextlib.contextmanager
     def _migration_lock(self, memory: bool) -> Iterator[None]:
@@ -108,20 +132,21 @@ class Store:
             "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
         self.db.commit()
         applied = []
-        for number, (name, statements) in enumerate(MIGRATIONS, start=1):
+        for number, step in enumerate(MIGRATIONS, start=1):
+            if number <= self.schema_version():  # another process applied it while this one waited
+                continue
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 if self.db.execute("SELECT 1 FROM _migrations WHERE id=?", (number,)).fetchone():
                     self.db.rollback()
                     continue
-                for statement in statements:
-                    self.db.execute(statement)
-                self.db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (number, name, now()))
+                step(self.db)
+                self.db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (number, step.__name__, now()))
                 self.db.commit()
             except BaseException:
                 self.db.rollback()
                 raise
-            applied.append(name)
+            applied.append(step.__name__)
         return applied
 
     @contextlib.contextmanager
@@ -141,11 +166,17 @@ class Store:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def count(self, table: str) -> int:
-        """Row count of one of this store's tables (for summaries and tests)."""
-        if table not in TABLES:
-            raise ValueError(table)
-        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``): for tests and tools
+        that hold the writer's lock as a run does."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
 
 
 @contextlib.contextmanager

@@ -1,19 +1,22 @@
-"""Papers, days and the day listings."""
+"""The ``papers`` table: each paper version's metadata, from any source."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from arxiv_monitor.store.schema import now
-from arxiv_monitor.core.models import Listing, Paper, TopicDecision
+from arxiv_monitor.core.ids import PaperId
+from arxiv_monitor.core.models import Paper
+from arxiv_monitor.store.migrations import now
+
+COLUMNS = ("paper_id", "version", "title", "abstract", "authors", "categories", "primary_category", "comments",
+           "doi", "journal_ref", "published", "enriched")
 
 
 def paper_from_row(row: Any) -> Paper:
     return Paper(
-        arxiv_id=row["arxiv_id"], version=row["version"], title=row["title"],
+        id=row["paper_id"], version=row["version"], title=row["title"],
         abstract=row["abstract"], authors=json.loads(row["authors"]),
         categories=json.loads(row["categories"]),
         published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
@@ -23,41 +26,66 @@ def paper_from_row(row: Any) -> Paper:
     )
 
 
+def _values(p: Paper) -> tuple:
+    return (p.id, p.version, p.title, p.abstract, json.dumps(p.authors), json.dumps(p.categories),
+            p.primary_category, p.comments, p.doi, p.journal_ref, p.published.isoformat() if p.published else None,
+            int(p.enriched))
+
+
 class Papers:
     """The ``papers`` table: metadata per paper version."""
 
     def __init__(self, db: Any):
         self.db = db
 
-    def save(self, papers: list[Paper]) -> None:
-        """Insert or update paper metadata (keyed by id and version)."""
+    def save(self, papers: list[Paper]) -> int:
+        """Insert or update paper metadata (keyed by id and version); a row whose metadata is
+        unchanged is not written again (its search index is not touched). Returns the rows written."""
+        stored = self._stored([(p.id, p.version) for p in papers])
+        changed = [p for p in papers if self._merged(p, stored.get((p.id, p.version))) != stored.get((p.id, p.version))]
         with self.db:
-            for p in papers:
-                self.db.execute(
-                    """INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories,
-                        primary_category, comments, doi, journal_ref, published, enriched, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-                       ON CONFLICT (arxiv_id, version) DO UPDATE SET title=excluded.title,
-                        abstract=excluded.abstract, authors=excluded.authors,
-                        categories=excluded.categories,
-                        primary_category=COALESCE(excluded.primary_category, primary_category),
-                        comments=COALESCE(excluded.comments, comments),
-                        doi=COALESCE(excluded.doi, doi),
-                        journal_ref=COALESCE(excluded.journal_ref, journal_ref),
-                        published=COALESCE(excluded.published, published),
-                        enriched=MAX(enriched, excluded.enriched), updated_at=excluded.updated_at""",
-                    (p.arxiv_id, p.version, p.title, p.abstract, json.dumps(p.authors),
-                     json.dumps(p.categories), p.primary_category, p.comments, p.doi,
-                     p.journal_ref, p.published.isoformat() if p.published else None,
-                     int(p.enriched), now()),
-                )
+            self.db.executemany(
+                f"""INSERT INTO papers ({", ".join(COLUMNS)}, updated_at) VALUES ({", ".join("?" * len(COLUMNS))}, ?)
+                   ON CONFLICT (paper_id, version) DO UPDATE SET title=excluded.title,
+                    abstract=excluded.abstract, authors=excluded.authors,
+                    categories=excluded.categories,
+                    primary_category=COALESCE(excluded.primary_category, primary_category),
+                    comments=COALESCE(excluded.comments, comments),
+                    doi=COALESCE(excluded.doi, doi),
+                    journal_ref=COALESCE(excluded.journal_ref, journal_ref),
+                    published=COALESCE(excluded.published, published),
+                    enriched=MAX(enriched, excluded.enriched), updated_at=excluded.updated_at""",
+                [(*_values(p), now()) for p in changed])
+        return len(changed)
+
+    def _stored(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], tuple]:
+        """The stored metadata of these versions, as ``_values`` gives it."""
+        out = {}
+        for start in range(0, len(keys), 400):
+            chunk = keys[start:start + 400]
+            marks = " OR ".join("(paper_id=? AND version=?)" for _ in chunk)
+            for row in self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM papers WHERE {marks}",
+                                       [v for key in chunk for v in key]):
+                out[(row[0], row[1])] = tuple(row)
+        return out
+
+    @staticmethod
+    def _merged(p: Paper, old: tuple | None) -> tuple:
+        """What the row would hold after saving ``p`` over ``old`` (the upsert's rules)."""
+        new = _values(p)
+        if old is None:
+            return new
+        keep = {COLUMNS.index(c) for c in ("primary_category", "comments", "doi", "journal_ref", "published")}
+        merged = [old[i] if i in keep and new[i] is None else new[i] for i in range(len(new))]
+        merged[COLUMNS.index("enriched")] = max(old[COLUMNS.index("enriched")], new[COLUMNS.index("enriched")])
+        return tuple(merged)
 
     def fill_enrichment(self, papers: list[Paper]) -> list[Paper]:
-        """Copy stored API metadata into ``papers``; return those never enriched."""
+        """Copy stored source metadata into ``papers``; return those never enriched."""
         missing = []
         for p in papers:
-            row = self.db.execute("SELECT * FROM papers WHERE arxiv_id=? AND version=?",
-                                  (p.arxiv_id, p.version)).fetchone()
+            row = self.db.execute("SELECT * FROM papers WHERE paper_id=? AND version=?",
+                                  (p.id, p.version)).fetchone()
             if row is None or not row["enriched"]:
                 if not p.enriched:
                     missing.append(p)
@@ -67,176 +95,33 @@ class Papers:
             p.enriched = True
         return missing
 
-    def latest(self, arxiv_id: str) -> Paper | None:
-        """The latest stored version of a paper (``arxiv_id`` bare)."""
-        row = self.db.execute("SELECT * FROM papers WHERE arxiv_id=? ORDER BY version DESC LIMIT 1",
-                              (arxiv_id,)).fetchone()
+    def latest(self, paper_id: str) -> Paper | None:
+        """The latest stored version of a paper (``paper_id`` without its version)."""
+        row = self.db.execute("SELECT * FROM papers WHERE paper_id=? ORDER BY version DESC LIMIT 1",
+                              (paper_id,)).fetchone()
         return paper_from_row(row) if row else None
+
+    def version(self, paper_id: str, version: int) -> Paper | None:
+        row = self.db.execute("SELECT * FROM papers WHERE paper_id=? AND version=?",
+                              (paper_id, version)).fetchone()
+        return paper_from_row(row) if row else None
+
+    def get(self, ref: PaperId) -> Paper | None:
+        """The version ``ref`` names, or the latest when it names none."""
+        return self.version(ref.canonical, ref.version) if ref.version else self.latest(ref.canonical)
 
     def recent(self, limit: int) -> list[Paper]:
         """The papers of the latest days (one version each): a background sample of the feed,
         without the topics' example and library papers, which no day listed."""
         rows = self.db.execute(
             """SELECT p.* FROM papers p WHERE EXISTS (SELECT 1 FROM day_papers d
-                   WHERE d.arxiv_id=p.arxiv_id AND d.version=p.version)
+                   WHERE d.paper_id=p.paper_id AND d.version=p.version)
                ORDER BY p.updated_at DESC, p.rowid DESC LIMIT ?""", (limit,))
         return [paper_from_row(r) for r in rows]
 
-    def version(self, arxiv_id: str, version: int) -> Paper | None:
-        row = self.db.execute("SELECT * FROM papers WHERE arxiv_id=? AND version=?",
-                              (arxiv_id, version)).fetchone()
-        return paper_from_row(row) if row else None
-
     def set_code_url(self, paper: Paper, url: str | None) -> None:
+        """Record the paper's code link (only when it changed)."""
         paper.code_url = url
         with self.db:
-            self.db.execute("UPDATE papers SET code_url=?, updated_at=? WHERE arxiv_id=? AND version=?",
-                            (url, now(), paper.arxiv_id, paper.version))
-
-
-@dataclass
-class DayInfo:
-    """A stored day's header facts."""
-
-    day: str
-    categories: list[str]
-    keywords: list[str]
-    items: int
-
-
-@dataclass
-class Shown:
-    """Which analyses a day's published report shows for one paper."""
-
-    analysis_id: int | None
-    fallback_id: int | None
-    updated_from: int | None
-
-
-@dataclass
-class PaperRow:
-    """One line of ``arxiv-monitor papers``."""
-
-    day: str
-    versioned_id: str
-    title: str
-    announce_type: str
-    code_url: str | None
-    analysis: str | None  # the published analysis: "ok", "failed", or None when not analysed
-    backend: str | None  # its backend
-    fallback: bool  # the report shows the extractive fallback instead
-
-
-class Days:
-    """The ``days`` and ``day_papers`` tables: each day's listing and decisions."""
-
-    def __init__(self, db: Any):
-        self.db = db
-
-    def save(self, day: str, categories: list[str], keywords: list[str], items: int,
-             listings: list[Listing]) -> None:
-        """Record a day's listings, kept ones first (replacing an earlier record of the day)."""
-        with self.db:
-            self.db.execute("INSERT OR REPLACE INTO days (day, categories, keywords, items, updated_at)"
-                            " VALUES (?,?,?,?,?)",
-                            (day, json.dumps(categories), json.dumps(keywords), items, now()))
-            self.db.execute("DELETE FROM day_papers WHERE day=?", (day,))
-            for position, item in enumerate(listings):
-                p = item.paper
-                self.db.execute(
-                    "INSERT INTO day_papers (day, arxiv_id, version, announce_type, position, hits,"
-                    " topics, kept) VALUES (?,?,?,?,?,?,?,?)",
-                    (day, p.arxiv_id, p.version, item.announce_type, position,
-                     json.dumps([h.__dict__ for h in item.hits], ensure_ascii=False),
-                     json.dumps([d.to_dict() for d in item.decisions], ensure_ascii=False),
-                     int(item.kept)),
-                )
-
-    def info(self, day: str) -> DayInfo | None:
-        row = self.db.execute("SELECT * FROM days WHERE day=?", (day,)).fetchone()
-        if row is None:
-            return None
-        return DayInfo(day, json.loads(row["categories"]), json.loads(row["keywords"]), row["items"])
-
-    def all(self) -> list[str]:
-        """Every stored day, newest first."""
-        return [r[0] for r in self.db.execute("SELECT day FROM days ORDER BY day DESC")]
-
-    def counts(self) -> list[tuple[str, int, int]]:
-        """(day, papers kept, items read) for every stored day, newest first."""
-        return [(r[0], r[1] or 0, r[2]) for r in self.db.execute(
-            """SELECT d.day, k.kept, d.items FROM days d
-               LEFT JOIN (SELECT day, SUM(kept) AS kept FROM day_papers GROUP BY day) k ON k.day=d.day
-               ORDER BY d.day DESC""")]
-
-    def recent_kept(self, topic: str | None = None, limit: int = 100) -> list[tuple[str, Listing]]:
-        """The kept papers of the latest days, newest first (only those kept for ``topic``)."""
-        rows = self.db.execute(
-            """SELECT d.day, p.*, d.announce_type, d.topics FROM day_papers d
-               JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
-               WHERE d.kept=1 ORDER BY d.day DESC, d.position LIMIT ?""", (limit * (4 if topic else 1),))
-        out = []
-        for r in rows:
-            item = Listing(paper_from_row(r), r["announce_type"],
-                           [TopicDecision.from_dict(d) for d in json.loads(r["topics"])])
-            if topic is None or any(d.topic == topic and d.kept for d in item.decisions):
-                out.append((r["day"], item))
-        return out[:limit]
-
-    def listings(self, day: str, kept_only: bool = True) -> list[Listing]:
-        """The day's listings in report order (only the kept ones, unless asked)."""
-        rows = self.db.execute(
-            f"""SELECT p.*, d.announce_type, d.topics FROM day_papers d
-               JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
-               WHERE d.day=? {'AND d.kept=1' if kept_only else ''} ORDER BY d.position""",
-            (day,)).fetchall()
-        return [Listing(paper_from_row(r), r["announce_type"],
-                        [TopicDecision.from_dict(d) for d in json.loads(r["topics"])]) for r in rows]
-
-    def listings_of(self, arxiv_id: str) -> list[tuple[str, Listing]]:
-        """Every day that lists a paper, newest first, with that day's listing."""
-        rows = self.db.execute(
-            """SELECT d.day, p.*, d.announce_type, d.topics FROM day_papers d
-               JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
-               WHERE d.arxiv_id=? ORDER BY d.day DESC""", (arxiv_id,)).fetchall()
-        return [(r["day"], Listing(paper_from_row(r), r["announce_type"],
-                                   [TopicDecision.from_dict(d) for d in json.loads(r["topics"])]))
-                for r in rows]
-
-    def publish(self, day: str, header: dict[str, Any], shown: dict[str, Shown]) -> None:
-        """Record what the day's report shows: its header facts and each paper's analyses."""
-        with self.db:
-            self.db.execute("UPDATE days SET published=? WHERE day=?",
-                            (json.dumps(header, ensure_ascii=False), day))
-            for arxiv_id, s in shown.items():
-                self.db.execute("UPDATE day_papers SET analysis_id=?, fallback_id=?, updated_from=?"
-                                " WHERE day=? AND arxiv_id=?",
-                                (s.analysis_id, s.fallback_id, s.updated_from, day, arxiv_id))
-
-    def published(self, day: str) -> dict[str, Any]:
-        """The header facts recorded when the day's report was published ({} if never)."""
-        row = self.db.execute("SELECT published FROM days WHERE day=?", (day,)).fetchone()
-        return json.loads(row[0]) if row else {}
-
-    def shown(self, day: str) -> dict[str, Shown]:
-        """Which analyses the day's published report shows, by paper."""
-        return {r[0]: Shown(r[1], r[2], r[3]) for r in self.db.execute(
-            "SELECT arxiv_id, analysis_id, fallback_id, updated_from FROM day_papers WHERE day=? AND kept=1",
-            (day,))}
-
-    def paper_rows(self, day: str | None = None, limit: int = 50) -> list[PaperRow]:
-        """Kept papers, newest day first, with the analysis their day's report shows."""
-        sql = """SELECT d.day, p.arxiv_id, p.version, p.title, d.announce_type, p.code_url,
-                   a.status AS analysis, a.backend, d.fallback_id
-                 FROM day_papers d JOIN papers p ON p.arxiv_id=d.arxiv_id AND p.version=d.version
-                 LEFT JOIN analyses a ON a.id=d.analysis_id
-                 WHERE d.kept=1"""
-        args: tuple = ()
-        if day:
-            sql += " AND d.day=?"
-            args = (day,)
-        sql += " ORDER BY d.day DESC, d.position LIMIT ?"
-        return [PaperRow(r["day"], f"{r['arxiv_id']}v{r['version']}", r["title"], r["announce_type"],
-                         r["code_url"], r["analysis"], r["backend"],
-                         r["analysis"] == "failed" and r["fallback_id"] is not None)
-                for r in self.db.execute(sql, args + (limit,))]
+            self.db.execute("UPDATE papers SET code_url=?, updated_at=? WHERE paper_id=? AND version=? "
+                            "AND code_url IS NOT ?", (url, now(), paper.id, paper.version, url))

@@ -1,4 +1,5 @@
-"""What the stages produce per paper and day: full texts, analyses, overviews."""
+"""What the stages produce per paper and day: full texts, analyses, overviews, and what each
+LLM endpoint accepts."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from arxiv_monitor.store.schema import now
+from arxiv_monitor.store.migrations import now
 from arxiv_monitor.core.models import Analysis, FullText, Overview, Paper, Section
 
 
@@ -19,6 +20,12 @@ class StoredText:
     attempts: int = 1
 
 
+def _stored_text(row: Any) -> StoredText:
+    sections = [Section(**s) for s in json.loads(row["sections"])]
+    return StoredText(FullText(row["source"], sections, row["error"], from_cache=True,
+                               links=json.loads(row["links"])), row["status"], row["attempts"])
+
+
 class FullTexts:
     """The ``fulltexts`` table: one extracted text per paper version."""
 
@@ -26,18 +33,18 @@ class FullTexts:
         self.db = db
 
     def get(self, paper: Paper) -> StoredText | None:
-        row = self.db.execute("SELECT * FROM fulltexts WHERE arxiv_id=? AND version=?",
-                              (paper.arxiv_id, paper.version)).fetchone()
-        if row is None:
-            return None
-        sections = [Section(**s) for s in json.loads(row["sections"])]
-        return StoredText(FullText(row["source"], sections, row["error"], from_cache=True,
-                                   links=json.loads(row["links"])), row["status"], row["attempts"])
+        row = self.db.execute("SELECT * FROM fulltexts WHERE paper_id=? AND version=?",
+                              (paper.id, paper.version)).fetchone()
+        return _stored_text(row) if row is not None else None
+
+    def list(self) -> list[tuple[str, int, StoredText]]:
+        """Every stored text: (paper id, version, the text with its status and attempts)."""
+        return [(r["paper_id"], r["version"], _stored_text(r)) for r in self.db.execute("SELECT * FROM fulltexts")]
 
     def source_of(self, paper: Paper) -> str | None:
         """Where the paper version's stored text came from ("html", "pdf", ...), without reading it."""
-        row = self.db.execute("SELECT source FROM fulltexts WHERE arxiv_id=? AND version=?",
-                              (paper.arxiv_id, paper.version)).fetchone()
+        row = self.db.execute("SELECT source FROM fulltexts WHERE paper_id=? AND version=?",
+                              (paper.id, paper.version)).fetchone()
         return row[0] if row else None
 
     def save(self, paper: Paper, text: FullText, status: str) -> int:
@@ -45,16 +52,16 @@ class FullTexts:
         return how many attempts this version has had."""
         with self.db:
             self.db.execute(
-                """INSERT INTO fulltexts (arxiv_id, version, source, status, error, sections, fetched_at,
+                """INSERT INTO fulltexts (paper_id, version, source, status, error, sections, fetched_at,
                        attempts, links) VALUES (?,?,?,?,?,?,?,1,?)
-                   ON CONFLICT (arxiv_id, version) DO UPDATE SET source=excluded.source,
+                   ON CONFLICT (paper_id, version) DO UPDATE SET source=excluded.source,
                        status=excluded.status, error=excluded.error, sections=excluded.sections,
                        fetched_at=excluded.fetched_at, attempts=attempts+1, links=excluded.links""",
-                (paper.arxiv_id, paper.version, text.source, status, text.error,
+                (paper.id, paper.version, text.source, status, text.error,
                  json.dumps([s.__dict__ for s in text.sections], ensure_ascii=False), now(),
                  json.dumps(text.links)))
-            row = self.db.execute("SELECT attempts FROM fulltexts WHERE arxiv_id=? AND version=?",
-                                  (paper.arxiv_id, paper.version)).fetchone()
+            row = self.db.execute("SELECT attempts FROM fulltexts WHERE paper_id=? AND version=?",
+                                  (paper.id, paper.version)).fetchone()
         return int(row[0])
 
 
@@ -66,7 +73,7 @@ def analysis_from_row(row: Any) -> Analysis:
         source=row["source"], version=row["version"], claims_total=row["claims_total"],
         unsupported=json.loads(row["unsupported"]), warnings=json.loads(row["warnings"]),
         evidence=json.loads(row["evidence"]),
-        id=row["id"],
+        id=row["id"], paper_id=row["paper_id"],
     )
 
 
@@ -80,16 +87,23 @@ class Analyses:
              language: str) -> Analysis | None:
         """The stored analysis with exactly this key, whatever its status."""
         row = self.db.execute(
-            """SELECT * FROM analyses WHERE arxiv_id=? AND version=? AND backend=? AND model=?
+            """SELECT * FROM analyses WHERE paper_id=? AND version=? AND backend=? AND model=?
                AND prompt_version=? AND language=?""",
-            (paper.arxiv_id, paper.version, backend, model, prompt_version, language)).fetchone()
+            (paper.id, paper.version, backend, model, prompt_version, language)).fetchone()
         return analysis_from_row(row) if row else None
 
     def for_paper(self, paper: Paper, version: int | None = None) -> list[Analysis]:
         """All analyses of one version of a paper, newest first."""
-        rows = self.db.execute("SELECT * FROM analyses WHERE arxiv_id=? AND version=? ORDER BY id DESC",
-                               (paper.arxiv_id, version or paper.version)).fetchall()
+        rows = self.db.execute("SELECT * FROM analyses WHERE paper_id=? AND version=? ORDER BY id DESC",
+                               (paper.id, version or paper.version)).fetchall()
         return [analysis_from_row(r) for r in rows]
+
+    def list(self, backend: str | None = None, status: str | None = None,
+             paper_id: str | None = None) -> list[Analysis]:
+        """Stored analyses (of one backend, status or paper), oldest first."""
+        where = [(c, v) for c, v in (("backend", backend), ("status", status), ("paper_id", paper_id)) if v]
+        sql = "SELECT * FROM analyses" + (" WHERE " + " AND ".join(f"{c}=?" for c, _ in where) if where else "")
+        return [analysis_from_row(r) for r in self.db.execute(sql + " ORDER BY id", [v for _, v in where])]
 
     def by_id(self, analysis_id: int) -> Analysis | None:
         row = self.db.execute("SELECT * FROM analyses WHERE id=?", (analysis_id,)).fetchone()
@@ -98,29 +112,29 @@ class Analyses:
     def earlier_version(self, paper: Paper) -> int | None:
         """The latest earlier version of this paper that has a good analysis."""
         row = self.db.execute(
-            "SELECT MAX(version) FROM analyses WHERE arxiv_id=? AND version<? AND status='ok'",
-            (paper.arxiv_id, paper.version)).fetchone()
+            "SELECT MAX(version) FROM analyses WHERE paper_id=? AND version<? AND status='ok'",
+            (paper.id, paper.version)).fetchone()
         return row[0] if row else None
 
     def save(self, paper: Paper, a: Analysis) -> int:
         """Insert or replace the analysis with this key; return its row id."""
         with self.db:
             self.db.execute(
-                """INSERT OR REPLACE INTO analyses (arxiv_id, version, backend, model,
+                """INSERT OR REPLACE INTO analyses (paper_id, version, backend, model,
                     prompt_version, language, status, error, sections, source, tokens_in,
                     tokens_out, created_at, claims_total, unsupported, warnings, evidence)
                     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-                (paper.arxiv_id, paper.version, a.backend, a.model, a.prompt_version, a.language,
+                (paper.id, paper.version, a.backend, a.model, a.prompt_version, a.language,
                  a.status, a.error, json.dumps(a.sections, ensure_ascii=False), a.source,
                  a.tokens_in, a.tokens_out, now(), a.claims_total,
                  json.dumps(a.unsupported, ensure_ascii=False),
                  json.dumps(a.warnings, ensure_ascii=False), json.dumps(a.evidence, ensure_ascii=False)))
             row = self.db.execute(
-                """SELECT id FROM analyses WHERE arxiv_id=? AND version=? AND backend=? AND model=?
+                """SELECT id FROM analyses WHERE paper_id=? AND version=? AND backend=? AND model=?
                    AND prompt_version=? AND language=?""",
-                (paper.arxiv_id, paper.version, a.backend, a.model, a.prompt_version,
+                (paper.id, paper.version, a.backend, a.model, a.prompt_version,
                  a.language)).fetchone()
-        a.id = int(row[0])
+        a.id, a.paper_id = int(row[0]), paper.id
         return a.id
 
 
@@ -149,3 +163,20 @@ class Overviews:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO overviews VALUES (?,?,?,?,?)",
                             (day, key, backend, json.dumps(asdict(overview), ensure_ascii=False), now()))
+
+
+class Endpoints:
+    """The ``llm_endpoints`` table: the reply mode that works for each endpoint and model."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def reply_mode(self, base_url: str, model: str) -> str | None:
+        row = self.db.execute("SELECT reply_mode FROM llm_endpoints WHERE base_url=? AND model=?",
+                              (base_url, model)).fetchone()
+        return row[0] if row else None
+
+    def remember(self, base_url: str, model: str, mode: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO llm_endpoints VALUES (?,?,?,?)",
+                            (base_url, model, mode, now()))

@@ -15,12 +15,15 @@ paper's row id is its ``search_docs.id``.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from arxiv_monitor.core.text import CJK
+
 _CJK_RUN = re.compile(f"[{CJK}]+")
 BROAD = 10_000  # matches beyond which a query is ranked newest papers first (see Search._ranked)
 _TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+")  # a run of Chinese, or a word (letters and digits)
@@ -28,7 +31,7 @@ _TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+")  # a run of Chinese, or a word (letter
 
 @dataclass
 class Hit:
-    arxiv_id: str
+    paper_id: str
     version: int
     title: str
     day: str | None
@@ -80,6 +83,14 @@ class Search:
     def __init__(self, db: Any):
         self.db = db
 
+    def rebuild(self) -> None:
+        """Build the index afresh (after a bulk load, or to repair it)."""
+        rebuild(self.db)
+
+    def bulk(self) -> contextlib.AbstractContextManager[None]:
+        """A bulk load: the index is built once at the end, not per paper by its triggers."""
+        return bulk(self.db)
+
     def query(self, q: str, day_from: str | None = None, day_to: str | None = None, topic: str | None = None,
               category: str | None = None, author: str | None = None, has_code: bool = False,
               sort: str = "relevance", limit: int = 50, offset: int = 0) -> list[Hit]:
@@ -102,23 +113,23 @@ class Search:
         if day_from or day_to:
             where.append("doc.day BETWEEN ? AND ?")
             args += [day_from or "0000", day_to or "9999"]
-        paper = ("JOIN papers p ON p.arxiv_id=doc.arxiv_id AND p.version=(SELECT MAX(version) FROM papers q "
-                 "WHERE q.arxiv_id=doc.arxiv_id)" if category or author or has_code else "")
+        paper = ("JOIN papers p ON p.paper_id=doc.paper_id AND p.version=(SELECT MAX(version) FROM papers q "
+                 "WHERE q.paper_id=doc.paper_id)" if category or author or has_code else "")
         filters = "".join(f" AND {w}" for w in where)
         if sort == "date":  # newest first: walk the day index, keeping the matches
             rows = self.db.execute(
-                f"""SELECT doc.arxiv_id FROM search_docs doc INDEXED BY search_docs_day {paper}
+                f"""SELECT doc.paper_id FROM search_docs doc INDEXED BY search_docs_day {paper}
                     WHERE doc.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?){filters}
                     ORDER BY doc.day DESC, doc.id DESC LIMIT ? OFFSET ?""", (match, *args, limit, offset)).fetchall()
         else:
             rows = self._ranked(match, paper, filters, args, limit + offset)[offset:]
-        return [self._hit(r["arxiv_id"], words) for r in rows]
+        return [self._hit(r["paper_id"], words) for r in rows]
 
     def _ranked(self, match: str, paper: str, filters: str, args: list[Any], want: int) -> list[Any]:
         """The best ``want`` matches by rank (bm25, title first), filtered as they come. A term in
         more than BROAD papers (a word of most abstracts, where bm25 tells little apart) is ranked
         among its newest BROAD papers first, then among the older ones: the cost stays bounded."""
-        sql = (f"SELECT doc.arxiv_id FROM search_index s JOIN search_docs doc ON doc.id=s.rowid {paper} "
+        sql = (f"SELECT doc.paper_id FROM search_index s JOIN search_docs doc ON doc.id=s.rowid {paper} "
                f"WHERE search_index MATCH ? AND s.rowid {{}} ?{filters} ORDER BY s.rank LIMIT ?")
         cut = self.db.execute("SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC "
                               "LIMIT 1 OFFSET ?", (match, BROAD)).fetchone()
@@ -127,20 +138,66 @@ class Search:
             rows += self.db.execute(sql.format("<="), (match, cut[0], *args, want - len(rows))).fetchall()
         return rows
 
-    def _hit(self, arxiv_id: str, words: list[str]) -> Hit:
+    def _hit(self, paper_id: str, words: list[str]) -> Hit:
         p = self.db.execute(
             """SELECT p.version, p.title, p.abstract, p.code_url,
-                      (SELECT MAX(d.day) FROM day_papers d WHERE d.arxiv_id=p.arxiv_id) AS day
-               FROM papers p WHERE p.arxiv_id=? ORDER BY p.version DESC LIMIT 1""", (arxiv_id,)).fetchone()
+                      (SELECT MAX(d.day) FROM day_papers d WHERE d.paper_id=p.paper_id) AS day
+               FROM papers p WHERE p.paper_id=? ORDER BY p.version DESC LIMIT 1""", (paper_id,)).fetchone()
         plain = [w.strip('"') for w in words]
-        return Hit(arxiv_id, p["version"], p["title"], p["day"], self._snippet(arxiv_id, p, plain), p["code_url"])
+        return Hit(paper_id, p["version"], p["title"], p["day"], self._snippet(paper_id, p, plain), p["code_url"])
 
-    def _snippet(self, arxiv_id: str, paper: Any, words: list[str]) -> str:
+    def _snippet(self, paper_id: str, paper: Any, words: list[str]) -> str:
         """Where the terms are: the title, else the abstract, else the analysis text."""
         for text in (paper["title"], paper["abstract"]):
             if any(w.lower() in (text or "").lower() for w in words):
                 return highlight(text, words)
         analysis = self.db.execute(
             "SELECT group_concat(j.value, ' ') FROM analyses a, json_each(a.sections) j "
-            "WHERE a.arxiv_id=? AND a.status='ok'", (arxiv_id,)).fetchone()[0]
+            "WHERE a.paper_id=? AND a.status='ok'", (paper_id,)).fetchone()[0]
         return highlight(analysis or paper["abstract"] or "", words)
+
+
+_REBUILD = [
+    "DELETE FROM search_index",
+    "DELETE FROM search_docs",
+    "INSERT INTO search_docs (paper_id) SELECT DISTINCT paper_id FROM papers ORDER BY paper_id",
+    """WITH listed AS (SELECT d.paper_id, MAX(d.day) AS day FROM day_papers d GROUP BY d.paper_id),
+            kept AS (SELECT d.paper_id, ',' || group_concat(DISTINCT json_extract(t.value, '$.topic')) || ',' AS topics
+                     FROM day_papers d, json_each(d.topics) t WHERE json_extract(t.value, '$.kept_by') IS NOT NULL
+                     GROUP BY d.paper_id)
+        UPDATE search_docs SET day=listed.day, topics=COALESCE(kept.topics, '')
+        FROM listed LEFT JOIN kept ON kept.paper_id=listed.paper_id WHERE listed.paper_id=search_docs.paper_id""",
+    """WITH texts AS (SELECT a.paper_id, group_concat(j.value, ' ') AS analysis
+                      FROM analyses a, json_each(a.sections) j WHERE a.status='ok' GROUP BY a.paper_id)
+        INSERT INTO search_index (rowid, title, authors, abstract, analysis)
+        SELECT d.id, search_text(p.title), search_text(p.authors), search_text(p.abstract),
+               search_text(COALESCE(x.analysis, ''))
+        FROM search_docs d JOIN papers p ON p.paper_id=d.paper_id
+          AND p.version=(SELECT MAX(version) FROM papers q WHERE q.paper_id=d.paper_id)
+        LEFT JOIN texts x ON x.paper_id=d.paper_id""",
+]
+
+
+def rebuild(db: Any) -> None:
+    """Build the search index afresh from the papers, listings and analyses (one transaction)."""
+    with db:
+        for statement in _REBUILD:
+            db.execute(statement)
+
+
+@contextlib.contextmanager
+def bulk(db: Any) -> Iterator[None]:
+    """For loading many papers at once (a benchmark's store, a copied store): the index's
+    triggers are set aside meanwhile, and the index is built once at the end."""
+    triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger' AND name LIKE 'search_%'"
+                          ).fetchall()
+    with db:
+        for name, _ in triggers:
+            db.execute(f"DROP TRIGGER {name}")
+    try:
+        yield
+    finally:
+        with db:
+            for _, sql in triggers:
+                db.execute(sql)
+        rebuild(db)

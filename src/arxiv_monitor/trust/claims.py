@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from arxiv_monitor.core.text import CJK
+
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _BEFORE = r"(?<![A-Za-z0-9_.\-/\u0370-\u03ff])"  # not inside a name (A5000, GPT-4, Qwen2.5, π0)
 MAGNITUDES = {"k": 1e3, "thousand": 1e3, "千": 1e3, "万": 1e4, "m": 1e6, "million": 1e6,
@@ -262,7 +264,7 @@ METRIC_CONTEXT = {"accuracy", "acc", "success", "rate", "f1", "auc", "map", "iou
 
 def extract(text: str) -> list[Claim]:
     """The claims of one analysis section, in order of appearance."""
-    english = len(re.findall(r"[\u4e00-\u9fff]", text)) < len(text) / 20
+    english = len(re.findall(f"[{CJK}]", text)) < len(text) / 20
     found = _number_claims(text) + _cn_claims(text)
     taken = [(c.start, c.end) for c in found]
     names = [n for n in _name_claims(text, english)

@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from arxiv_monitor.core.text import CJK
 from arxiv_monitor.trust.claims import NAME, NUMBER, UNIT, Claim, _unit_of, context_words, names_in
 
 _EXCLUDE = re.compile(
@@ -78,7 +79,7 @@ def units_of(text: str) -> list[Unit]:
     prose: list[str] = []
 
     def flush() -> None:  # a paragraph, its wrapped lines joined, cut into sentences
-        for sentence in re.split(r"(?<=[.!?。；;])\s+(?=[A-Z(\[\u4e00-\u9fff])", " ".join(prose)):
+        for sentence in re.split(rf"(?<=[.!?。；;])\s+(?=[A-Z(\[{CJK}])", " ".join(prose)):
             if sentence:
                 out.append(Unit(sentence, context_words(sentence), len(out), names_in(sentence)))
         prose.clear()

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+from arxiv_monitor.core.text import EAST_ASIAN, EAST_ASIAN_LANGUAGES, base_language
+
+_CJK = re.compile(f"[{EAST_ASIAN}]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z\-']+")
-CJK_LANGUAGES = {"zh", "ja", "ko"}
 
 
 def purity(text: str, language: str, paper_lower: str = "") -> float:
@@ -24,7 +25,7 @@ def purity(text: str, language: str, paper_lower: str = "") -> float:
     words = [w for w in _LATIN_WORD.findall(re.sub(r"https?://\S+", "", text))
              if w.lower() not in paper_lower]
     latin = sum(len(w) for w in words)
-    if language.split("-")[0] in CJK_LANGUAGES:
+    if base_language(language) in EAST_ASIAN_LANGUAGES:
         # one CJK character carries about as much as a 3-letter word
         return 1.0 if cjk + latin == 0 else (cjk * 3) / (cjk * 3 + latin)
     return 1.0 if cjk + latin == 0 else latin / (latin + cjk * 3)
@@ -39,7 +40,7 @@ def drifted_sections(sections: dict[str, str], language: str, paper_text: str = 
 
 def degenerate(text: str) -> bool:
     """True when the text loops: one 6-gram of tokens repeats 4+ times."""
-    tokens = re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[A-Za-z0-9]+", text)
+    tokens = re.findall(f"[{EAST_ASIAN}]|[A-Za-z0-9]+", text)
     if len(tokens) < 24:
         return False
     grams = Counter(tuple(tokens[i:i + 6]) for i in range(len(tokens) - 5))

@@ -1,6 +1,6 @@
 """``arxiv-monitor verify``: check any analysis against a paper, including ones written elsewhere.
 
-The paper is a PDF, HTML or plain-text file, or an arXiv id (``reading.load``).
+The paper is a PDF, HTML or plain-text file, or a paper id (``fulltext/load.py``).
 The analysis is a JSON object of section name -> text, a JSON report of this
 tool (the paper's analysis is picked by id), or a report's Markdown (its
 ``#### heading`` sections; in a report of several papers, the one whose arXiv
@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from arxiv_monitor.trust import faithful
-from arxiv_monitor.analysis import inputs as reading
-from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
-from arxiv_monitor.core.ids import ArxivId
+from arxiv_monitor.core.models import FullText, Paper
+from arxiv_monitor.trust import faithful
 
 FORMATS = ("a JSON object of section name -> text, an arxiv-monitor JSON report, or a report's Markdown "
            "(#### headings)")
@@ -35,15 +33,14 @@ class Verification:
         return {"paper": self.paper, "claims": self.checked.evidence()}
 
 
-def verify(config: Config, paper: str, analysis: Path) -> Verification:
-    found, text = reading.load(config, paper)
-    ident = ArxivId.search(paper) if not Path(paper).expanduser().exists() else None
-    sections = load_analysis(analysis, ident.bare if ident else None)
-    paper_text = "\n".join([found.title, found.abstract, found.comments or "", text.text])
-    return Verification(found.title, faithful.check(sections, paper_text))
+def verify(paper: Paper, text: FullText, analysis: Path) -> Verification:
+    """Check the analysis in the file ``analysis`` against ``paper`` and its full text."""
+    sections = load_analysis(analysis, paper.id if paper.id != "local" else None)
+    paper_text = "\n".join([paper.title, paper.abstract, paper.comments or "", text.text])
+    return Verification(paper.title, faithful.check(sections, paper_text))
 
 
-def load_analysis(path: Path, arxiv_id: str | None = None) -> dict[str, str]:
+def load_analysis(path: Path, paper_id: str | None = None) -> dict[str, str]:
     """The sections of an analysis file (see the module's formats)."""
     try:
         raw = path.expanduser().read_text(encoding="utf-8")
@@ -52,24 +49,26 @@ def load_analysis(path: Path, arxiv_id: str | None = None) -> dict[str, str]:
     except UnicodeDecodeError:
         raise MonitorError(f"{path} is not UTF-8 text; give {FORMATS}") from None
     if path.suffix.lower() == ".json" or raw.lstrip().startswith(("{", "[")):
-        sections = _from_json(raw, path, arxiv_id)
+        sections = _from_json(raw, path, paper_id)
     else:
-        sections = _from_markdown(raw, arxiv_id)
+        sections = _from_markdown(raw, paper_id)
     sections = {k: v.replace(faithful.MARKER, "") for k, v in sections.items() if isinstance(v, str) and v.strip()}
     if not sections:
         raise MonitorError(f"{path} holds no analysis sections; give {FORMATS}")
     return sections
 
 
-def _from_json(raw: str, path: Path, arxiv_id: str | None) -> dict[str, str]:
+def _from_json(raw: str, path: Path, paper_id: str | None) -> dict[str, str]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise MonitorError(f"{path} is not valid JSON (line {exc.lineno}: {exc.msg}); give {FORMATS}") from None
+    except RecursionError:
+        raise MonitorError(f"{path} nests its JSON deeper than any analysis does; give {FORMATS}") from None
     if isinstance(data, dict) and isinstance(data.get("papers"), list):  # an arxiv-monitor JSON report
-        papers = [p for p in data["papers"] if not arxiv_id or p.get("arxiv_id") == arxiv_id]
+        papers = [p for p in data["papers"] if not paper_id or p.get("id", p.get("arxiv_id")) == paper_id]
         if len(papers) != 1:
-            raise MonitorError(f"{path} is a report of {len(data['papers'])} papers: give the paper's arXiv id "
+            raise MonitorError(f"{path} is a report of {len(data['papers'])} papers: give the paper's id "
                                "with --paper to pick one")
         chosen = papers[0].get("analysis") or papers[0].get("fallback") or {}
         return dict(chosen.get("sections") or {})
@@ -78,12 +77,12 @@ def _from_json(raw: str, path: Path, arxiv_id: str | None) -> dict[str, str]:
     return {str(k): v for k, v in data.items()}
 
 
-def _from_markdown(raw: str, arxiv_id: str | None) -> dict[str, str]:
+def _from_markdown(raw: str, paper_id: str | None) -> dict[str, str]:
     blocks = re.split(r"(?m)^## \d+\. ", raw)
     if len(blocks) > 2:  # a report of several papers
-        wanted = [b for b in blocks[1:] if arxiv_id and arxiv_id in b]
+        wanted = [b for b in blocks[1:] if paper_id and paper_id in b]
         if len(wanted) != 1:
-            raise MonitorError(f"the Markdown report holds {len(blocks) - 1} papers: give the paper's arXiv id "
+            raise MonitorError(f"the Markdown report holds {len(blocks) - 1} papers: give the paper's id "
                                "with --paper to pick one")
         raw = wanted[0]
     sections: dict[str, str] = {}

@@ -12,15 +12,18 @@ Safe by default:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -28,11 +31,11 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from arxiv_monitor import commands
 from arxiv_monitor.core import i18n
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import ConfigError, MonitorError
-from arxiv_monitor.core.ids import from_page_name
+from arxiv_monitor.core.ids import PaperId, from_page_name
+from arxiv_monitor.relevance import feedback
 from arxiv_monitor.store import open_store
 from arxiv_monitor.web import feeds, pages
 
@@ -113,11 +116,22 @@ def _safe_next(target: str) -> str:
     return target if re.fullmatch(r"/(?![/\\])[^\s\\]*", target) else "/"
 
 
-class Room:
-    """The reading room's pages, one method per route, over the store of ``config``."""
+def _off_loop(method: Callable[..., Response]) -> Callable[..., Awaitable[Response]]:
+    """A route whose work blocks (the store, the templates) runs in Starlette's thread pool, so
+    the event loop never waits on it and requests are served side by side."""
+    @functools.wraps(method)
+    async def endpoint(self: Room, request: Request) -> Response:
+        return await run_in_threadpool(method, self, request)
+    return endpoint
 
-    def __init__(self, config: Config, health: Any = None):
-        self.config, self.health, self.lang = config, health, config.language
+
+class Room:
+    """The reading room's pages, one method per route, over the store of ``config``.
+    ``explain(config, paper_id)`` decides a paper afresh for its page (the composition
+    root's ``commands.explain``); without it, a paper page shows the stored decisions."""
+
+    def __init__(self, config: Config, health: Any = None, explain: Callable[[Config, str], Any] | None = None):
+        self.config, self.health, self.lang, self.explain = config, health, config.language, explain
 
     def page(self, request: Request) -> pages.Page:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
@@ -128,11 +142,13 @@ class Room:
         return HTMLResponse(pages.simple_page(self.page(request), "message.html.j2", title="404",
                                               heading=i18n.t("web.not_found", self.lang), message=what), 404)
 
-    async def home(self, request: Request) -> Response:
+    @_off_loop
+    def home(self, request: Request) -> Response:
         with open_store(self.config) as store:
             return HTMLResponse(pages.day_page(store, self.page(request), None, dict(request.query_params)))
 
-    async def day(self, request: Request) -> Response:
+    @_off_loop
+    def day(self, request: Request) -> Response:
         try:
             value = pages.require_day(request.path_params["day"])
             with open_store(self.config) as store:
@@ -140,41 +156,57 @@ class Room:
         except (LookupError, MonitorError):
             return self.missing(request, request.path_params["day"])
 
-    async def paper(self, request: Request) -> Response:
-        arxiv_id = from_page_name(request.path_params["pid"])
+    @_off_loop
+    def paper(self, request: Request) -> Response:
+        paper_id = from_page_name(request.path_params["pid"])
         try:
-            explanation = commands.explain(self.config, arxiv_id)
-        except MonitorError:
-            return self.missing(request, arxiv_id)
-        with open_store(self.config) as store:
-            return HTMLResponse(pages.paper_page(store, self.page(request), explanation.paper.arxiv_id, explanation))
+            ref = PaperId.parse(paper_id)
+            explanation = self.explain(self.config, paper_id) if self.explain else None
+            with open_store(self.config) as store:
+                paper = store.papers.get(ref)
+                if paper is None:
+                    raise LookupError(paper_id)
+                return HTMLResponse(pages.paper_page(store, self.page(request), paper.id, explanation))
+        except (ValueError, LookupError, MonitorError):
+            return self.missing(request, paper_id)
 
     async def rate(self, request: Request) -> Response:
-        arxiv_id = from_page_name(request.path_params["pid"])
+        paper_id = from_page_name(request.path_params["pid"])
         form = await request.form()
         if not _csrf_ok(request, form):
             return PlainTextResponse(REFUSED, 403)
         try:
-            commands.rate(self.config, arxiv_id, str(form.get("verdict", "")), str(form.get("topic") or "") or None)
-        except MonitorError as exc:
+            await run_in_threadpool(self._rate, paper_id, str(form.get("verdict", "")), str(form.get("topic") or "") or None)
+        except (ValueError, MonitorError) as exc:
             return PlainTextResponse(str(exc), 400)
-        return RedirectResponse(pages.Links().paper(arxiv_id) + "#explain", 303)
+        return RedirectResponse(pages.Links().paper(paper_id) + "#explain", 303)
 
-    async def search(self, request: Request) -> Response:
+    def _rate(self, paper_id: str, verdict: str, topic: str | None) -> None:
+        with open_store(self.config) as store:
+            paper = store.papers.get(PaperId.parse(paper_id))
+            if paper is None:
+                raise MonitorError(f"Paper {paper_id} is not stored")
+            feedback.rate(self.config, store, paper, verdict, topic)
+
+    @_off_loop
+    def search(self, request: Request) -> Response:
         with open_store(self.config) as store:
             return HTMLResponse(pages.search_page(store, self.page(request), dict(request.query_params)))
 
-    async def reading_list(self, request: Request) -> Response:
+    @_off_loop
+    def reading_list(self, request: Request) -> Response:
         with open_store(self.config) as store:
             return HTMLResponse(pages.reading_list_page(store, self.page(request)))
 
-    async def bibtex(self, request: Request) -> Response:
+    @_off_loop
+    def bibtex(self, request: Request) -> Response:
         with open_store(self.config) as store:
             body = feeds.bibtex(pages.good_papers(store))
         return Response(body, media_type="application/x-bibtex; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="reading-list.bib"'})
 
-    async def feed(self, request: Request) -> Response:
+    @_off_loop
+    def feed(self, request: Request) -> Response:
         name = request.path_params["name"]
         if name != "all" and name not in {t.id for t in self.config.topic_list}:
             return self.missing(request, name)
@@ -204,9 +236,9 @@ class Room:
         return JSONResponse(state, 503 if failed else 200)
 
 
-def create_app(config: Config, health: Any = None) -> Starlette:
+def create_app(config: Config, health: Any = None, explain: Callable[[Config, str], Any] | None = None) -> Starlette:
     """The web app for ``config``; ``health()`` answers /healthz (the service's state)."""
-    room = Room(config, health)
+    room = Room(config, health, explain)
     routes = [Route("/", room.home), Route("/day/{day}", room.day), Route("/paper/{pid:path}", room.paper),
               Route("/rate/{pid:path}", room.rate, methods=["POST"]), Route("/search", room.search),
               Route("/reading-list", room.reading_list), Route("/reading-list.bib", room.bibtex),
@@ -216,11 +248,12 @@ def create_app(config: Config, health: Any = None) -> Starlette:
     return Starlette(routes=routes, middleware=[Middleware(Guard, config=config)])
 
 
-def run(config: Config, host: str | None = None, port: int | None = None, health: Any = None) -> None:
+def run(config: Config, host: str | None = None, port: int | None = None, health: Any = None,
+        explain: Callable[[Config, str], Any] | None = None) -> None:
     """Serve the reading room until interrupted (``arxiv-monitor web``)."""
     import uvicorn
 
     host = host or config.web.host
     check_bind(config, host)
-    uvicorn.run(create_app(config, health), host=host, port=port if port is not None else config.web.port,
+    uvicorn.run(create_app(config, health, explain), host=host, port=port if port is not None else config.web.port,
                 log_level="warning", server_header=False)

@@ -39,7 +39,7 @@ def atom(config: Config, store: Store, topic: str | None = None, page_url=None) 
         etree.SubElement(entry, f"{{{ATOM}}}title").text = paper.title
         etree.SubElement(entry, f"{{{ATOM}}}id").text = paper.abs_url
         etree.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(day)
-        link = page_url(paper.arxiv_id) if page_url else paper.abs_url
+        link = page_url(paper.id) if page_url else paper.abs_url
         etree.SubElement(entry, f"{{{ATOM}}}link", href=link)
         etree.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=paper.abs_url, title="arXiv")
         for name in paper.authors:
@@ -63,10 +63,10 @@ def bibtex(papers: list[Paper]) -> str:
 
     db = BibDatabase()
     for p in papers:
-        year = p.published.year if p.published else 2000 + int(p.arxiv_id[:2]) if p.arxiv_id[:4].isdigit() else None
-        entry = {"ENTRYTYPE": "misc", "ID": "arxiv" + p.arxiv_id.replace("/", "_").replace(".", "_"),
+        year = p.published.year if p.published else 2000 + int(p.id[:2]) if p.id[:4].isdigit() else None
+        entry = {"ENTRYTYPE": "misc", "ID": "arxiv" + p.id.replace("/", "_").replace(".", "_"),
                  "title": "{" + p.title + "}", "author": " and ".join(p.authors) or "Anonymous",
-                 "eprint": p.arxiv_id, "archiveprefix": "arXiv", "url": p.abs_url}
+                 "eprint": p.id, "archiveprefix": "arXiv", "url": p.abs_url}
         if year:
             entry["year"] = str(year)
         if p.primary_category:

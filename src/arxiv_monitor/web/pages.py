@@ -12,6 +12,7 @@ the web app (``app.py``) and write the static site (``site.py``); only the links
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import functools
 import datetime as dt
 from dataclasses import dataclass, field
@@ -48,8 +49,12 @@ class Links:
     def day(self, day: str) -> str:
         return f"{self._root()}day/{day}" + (".html" if self.static else "")
 
-    def paper(self, arxiv_id: str) -> str:
-        return f"{self._root()}paper/{page_name(arxiv_id)}" + (".html" if self.static else "")
+    def paper(self, paper_id: str) -> str:
+        return f"{self._root()}paper/{page_name(paper_id)}" + (".html" if self.static else "")
+
+    def rate(self, paper_id: str) -> str:
+        """Where the web app takes a paper's rating (no static site equivalent)."""
+        return f"{self._root()}rate/{page_name(paper_id)}"
 
     def search(self) -> str:
         return self._root() + ("search.html" if self.static else "search")
@@ -141,8 +146,7 @@ def filtered(report: DayReport, wanted: dict[str, str]) -> DayReport:
         return not wanted.get("status") or status == wanted["status"]
     if not any(wanted.get(k) for k in FILTERS):
         return report
-    report.entries = [e for e in report.entries if keep(e)]
-    return report
+    return dataclasses.replace(report, entries=[e for e in report.entries if keep(e)])
 
 
 def day_page(store: Store, page: Page, day: str | None = None, wanted: dict[str, str] | None = None) -> str:
@@ -156,19 +160,19 @@ def day_page(store: Store, page: Page, day: str | None = None, wanted: dict[str,
         raise LookupError(day)
     report = filtered(published_report(page.config, store, day), wanted or {})
     body = context(report)
-    body["paper_href"] = lambda e: page.links.paper(e.paper.arxiv_id)
+    body["paper_href"] = lambda e: page.links.paper(e.paper.id)
     earlier, later = _neighbours(days, day)
     return _render("day.html.j2", page, title=i18n.t("report.title", page.lang, date=day), day_body=body,
                    earlier=earlier, later=later, months=calendar_months(counts, page.lang),
                    wanted=wanted or {}, types=views.TYPES, home=page.extra.get("home", False))
 
 
-def paper_page(store: Store, page: Page, arxiv_id: str, explanation: Any = None) -> str:
+def paper_page(store: Store, page: Page, paper_id: str, explanation: Any = None) -> str:
     """One paper: its report block, why it was (not) kept, ratings, full text, all analyses."""
-    listed = store.days.listings_of(arxiv_id)
-    paper = store.papers.latest(arxiv_id)
+    listed = store.days.listings_of(paper_id)
+    paper = store.papers.latest(paper_id)
     if paper is None:
-        raise LookupError(arxiv_id)
+        raise LookupError(paper_id)
     entry = entry_of(page.config, store, listed[0][1]) if listed else None
     stored = store.fulltexts.get(paper)
     versions = []
@@ -177,7 +181,7 @@ def paper_page(store: Store, page: Page, arxiv_id: str, explanation: Any = None)
             versions.append({"version": version, "analysis": a,
                              "html": Markup(views.sections_html(a, page.lang)) if a.ok else None,
                              "title": views.analysis_title(a, page.lang)})
-    ratings = store.ratings.of_paper(arxiv_id)
+    ratings = store.ratings.of_paper(paper_id)
     if explanation is None and listed:  # the decisions of the latest day that listed it
         explanation = Stored(listed[0][1].decisions)
     return _render("paper.html.j2", page, title=paper.title, paper=paper, e=entry, n=1,

@@ -48,41 +48,11 @@ class Built:
     indexed: list[str] = field(default_factory=list)  # the Pagefind shards rebuilt
 
 
-def shard_of(arxiv_id: str) -> str:
+def shard_of(paper_id: str) -> str:
     """The Pagefind index of an id: 2602.01234 -> 2602-0, 2602.21234 -> 2602-2; old-style ids: "other"."""
-    if arxiv_id[:4].isdigit() and arxiv_id[4:5] == "." and arxiv_id[5:6].isdigit():
-        return f"{arxiv_id[:4]}-{arxiv_id[5]}"
+    if paper_id[:4].isdigit() and paper_id[4:5] == "." and paper_id[5:6].isdigit():
+        return f"{paper_id[:4]}-{paper_id[5]}"
     return "other"
-
-
-def _paper_keys(store: Store, since: str | None) -> dict[str, tuple[str, str]]:
-    """For each kept or rated paper: what its page shows, and what its search index holds (title,
-    abstract and analyses; not its ratings or days), one string each. With ``since``, only for the
-    papers with a row written since then, and the rated ones (a cleared rating leaves no row)."""
-    rows = store.db.execute(
-        """WITH changed AS (
-             SELECT arxiv_id FROM papers WHERE updated_at >= :since
-             UNION SELECT arxiv_id FROM analyses WHERE created_at >= :since
-             UNION SELECT arxiv_id FROM fulltexts WHERE fetched_at >= :since
-             UNION SELECT d.arxiv_id FROM days y JOIN day_papers d ON d.day=y.day WHERE y.updated_at >= :since
-             UNION SELECT arxiv_id FROM ratings)
-           SELECT p.arxiv_id,
-             (SELECT group_concat(d.day || d.kept || d.topics, '|') FROM day_papers d WHERE d.arxiv_id=p.arxiv_id),
-             (SELECT group_concat(r.topic || r.rating, '|') FROM ratings r WHERE r.arxiv_id=p.arxiv_id),
-             (SELECT group_concat(f.version || f.status, '|') FROM fulltexts f WHERE f.arxiv_id=p.arxiv_id),
-             p.code_url,
-             (SELECT group_concat(a.id || a.status || a.created_at, '|') FROM analyses a WHERE a.arxiv_id=p.arxiv_id),
-             p.version, p.title, length(p.abstract)
-           FROM papers p
-           WHERE (:since IS NULL OR p.arxiv_id IN changed)
-             AND p.version=(SELECT MAX(version) FROM papers q WHERE q.arxiv_id=p.arxiv_id)
-             AND (EXISTS (SELECT 1 FROM day_papers d WHERE d.arxiv_id=p.arxiv_id AND d.kept=1)
-                  OR EXISTS (SELECT 1 FROM ratings r WHERE r.arxiv_id=p.arxiv_id))""", {"since": since}).fetchall()
-    out = {}
-    for r in rows:
-        indexed = "\x1f".join(str(v) for v in r[5:])
-        out[r[0]] = ("\x1f".join(str(v) for v in r[1:5]) + "\x1f" + indexed, indexed)
-    return out
 
 
 def _digest(key: str) -> str:
@@ -111,18 +81,6 @@ def _templates() -> str:
         for item in sorted((f for f in files if f.is_file()), key=lambda f: f.name):
             digest.update(item.name.encode() + item.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _day_keys(store: Store) -> dict[str, str]:
-    """What each day's page shows: its published report, its neighbours, its papers' ratings."""
-    days = store.days.all()
-    published = dict(store.db.execute("SELECT day, published FROM days").fetchall())
-    ratings = dict(store.db.execute(
-        """SELECT d.day, group_concat(r.arxiv_id || r.topic || r.rating) FROM ratings r
-           JOIN day_papers d ON d.arxiv_id=r.arxiv_id GROUP BY d.day""").fetchall())
-    return {day: "|".join([published.get(day) or "", days[i - 1] if i else "",
-                           days[i + 1] if i + 1 < len(days) else "", ratings.get(day) or ""])
-            for i, day in enumerate(days)}
 
 
 def build(config: Config, out: Path, full: bool = False) -> Built:
@@ -171,15 +129,15 @@ class _Site:
 
     def write_pages(self, store: Store) -> None:
         config, put = self.config, self.put
-        paper_keys, day_keys = _paper_keys(store, self.manifest.get("@built")), _day_keys(store)
+        paper_keys, day_keys = store.site.paper_keys(self.manifest.get("@built")), store.site.day_keys()
         for rel, digest in self.manifest.items():  # the papers nothing was written for since: as they were
             if rel.startswith("paper/") and rel not in self.fresh:
                 self.fresh[rel] = digest
-        for arxiv_id, (key, indexed) in paper_keys.items():
-            rel = f"paper/{page_name(arxiv_id)}.html"
+        for paper_id, (key, indexed) in paper_keys.items():
+            rel = f"paper/{page_name(paper_id)}.html"
             if self.manifest.get(rel, "").partition("/")[2] != _digest(indexed):
-                self.dirty.add(shard_of(arxiv_id))
-            put(rel, key, lambda i=arxiv_id: _paper(config, store, i), "/" + _digest(indexed))
+                self.dirty.add(shard_of(paper_id))
+            put(rel, key, lambda i=paper_id: _paper(config, store, i), "/" + _digest(indexed))
         for day, key in day_keys.items():
             put(f"day/{day}.html", key, lambda d=day: pages.day_page(
                 store, pages.Page(config, pages.Links(static=True, depth=1)), d))
@@ -224,9 +182,9 @@ class _Site:
         write_atomic(self.out / MANIFEST, json.dumps(self.fresh, indent=0).encode())
 
 
-def _paper(config: Config, store: Store, arxiv_id: str) -> str:
+def _paper(config: Config, store: Store, paper_id: str) -> str:
     """A paper's page with the decisions of the latest day that listed it (no ranking)."""
-    return pages.paper_page(store, pages.Page(config, pages.Links(static=True, depth=1)), arxiv_id)
+    return pages.paper_page(store, pages.Page(config, pages.Links(static=True, depth=1)), paper_id)
 
 
 def _index(out: Path, shard: str) -> None:

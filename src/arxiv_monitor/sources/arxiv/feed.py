@@ -1,4 +1,4 @@
-"""Stage 1: read the day's arXiv feed(s) and enrich papers from the export API.
+"""arXiv's daily listing: its RSS and Atom feeds.
 
 arXiv serves each day's listing as RSS 2.0 (https://rss.arxiv.org/rss/cs.AI+cs.LG)
 and as Atom (https://rss.arxiv.org/atom/cs.AI+cs.LG). Per item or entry:
@@ -20,18 +20,18 @@ import email.utils
 import json
 import logging
 import re
-from collections.abc import Iterable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from arxiv_monitor.core import tex as texmath
 from arxiv_monitor.core.errors import FeedError, FetchError
 from arxiv_monitor.core.files import write_atomic
-from arxiv_monitor.core.ids import ArxivId
 from arxiv_monitor.core.models import FeedBatch, Listing, Paper
 from arxiv_monitor.core.net import PoliteClient
+from arxiv_monitor.sources.arxiv.calendar import EASTERN
+from arxiv_monitor.sources.arxiv.ids import ArxivId
+from arxiv_monitor.sources.base import merge_batches
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ DESC_PREFIX_RE = re.compile(
 )
 NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/",
       "atom": "http://www.w3.org/2005/Atom"}
-EASTERN = ZoneInfo("America/New_York")
+
+
 def split_authors(creator: str) -> list[str]:
     """Split arXiv's comma-joined ``dc:creator`` into names (TeX accents as Unicode)."""
     parts = re.split(r",\s*|\s+and\s+", texmath.plain(creator or ""))
@@ -83,7 +84,7 @@ def _listing(ids: ArxivId | None, title: str, description: str, announce_type: s
     prefix = DESC_PREFIX_RE.match(description)
     kind = announce_type or (prefix.group("type") if prefix else "new")
     paper = Paper(
-        arxiv_id=ids.bare, version=ids.version or 1, title=texmath.plain(clean(title)),
+        id=ids.bare, version=ids.version or 1, title=texmath.plain(clean(title)),
         abstract=texmath.plain(clean(description[prefix.end():] if prefix else description)),
         authors=split_authors(creators), categories=categories, published=published,
         doi=clean(_text(el, "arxiv:DOI")) or None,
@@ -157,36 +158,6 @@ def _feed_updated(root: etree._Element) -> dt.date | None:
     return stamp.astimezone(EASTERN).date() if stamp.tzinfo else stamp.date()
 
 
-def empty_feed_message(batch: FeedBatch, types: list[str]) -> str:
-    """Why a day has nothing to report: an empty feed, or none of the announce ``types``."""
-    when = f" for {batch.day.isoformat()} ({batch.day:%A})" if batch.day else ""
-    if batch.items_read:
-        return (f"The feed{when} has {batch.items_read} items but none of the announce types "
-                f"{types}; no report written.")
-    return (f"The arXiv feed{when} has no items: arXiv announces nothing on weekends and "
-            "holidays. No report written.")
-
-
-def merge_batches(batches: Iterable[FeedBatch], types: list[str]) -> FeedBatch:
-    """Merge feeds, dedupe on the bare id and keep only the announce ``types``."""
-    merged = FeedBatch(day=None, listings=[])
-    seen: dict[str, Listing] = {}
-    for batch in batches:
-        merged.day = merged.day or batch.day
-        merged.items_read += batch.items_read
-        merged.malformed += batch.malformed
-        for item in batch.listings:
-            if item.announce_type not in types:
-                continue
-            old = seen.get(item.paper.arxiv_id)
-            if old is None:
-                seen[item.paper.arxiv_id] = item
-                merged.listings.append(item)
-            else:
-                old.paper.categories += [c for c in item.paper.categories if c not in old.paper.categories]
-    return merged
-
-
 def read_feed_files(paths: list[Path], types: list[str]) -> FeedBatch:
     """Read local RSS or Atom files (``--feed``)."""
     batches = []
@@ -237,45 +208,3 @@ def fetch_feed(client: PoliteClient, base_url: str, categories: list[str], types
         write_atomic(meta_path, json.dumps({"etag": response.headers.get("ETag"),
                                             "last_modified": response.headers.get("Last-Modified")}))
     return merge_batches(parsed, types)
-
-
-def apply_api_entry(paper: Paper, entry: dict) -> None:
-    """Copy the export API's fields (a feedparser entry) into ``paper``."""
-    primary = entry.get("arxiv_primary_category") or {}
-    paper.primary_category = primary.get("term") or paper.primary_category
-    paper.comments = clean(entry.get("arxiv_comment", "")) or None
-    paper.doi = entry.get("arxiv_doi") or paper.doi
-    paper.journal_ref = clean(entry.get("arxiv_journal_ref", "")) or paper.journal_ref
-    cats = [t.get("term") for t in entry.get("tags", []) if t.get("term")]
-    if cats:
-        paper.categories = cats
-    if not paper.abstract and entry.get("summary"):
-        paper.abstract = texmath.plain(clean(entry["summary"]))
-    paper.enriched = True
-
-
-def enrich(client: PoliteClient, api_url: str, papers: list[Paper], chunk: int = 200) -> set[str]:
-    """Add comments, primary category, DOI and journal ref via the export API.
-
-    One batched ``id_list`` request per ``chunk`` papers. Returns the ids
-    that were enriched; a failed call is logged and the run goes on.
-    """
-    import feedparser
-
-    by_id = {p.arxiv_id: p for p in papers}
-    done: set[str] = set()
-    for start in range(0, len(papers), chunk):
-        ids = [p.arxiv_id for p in papers[start:start + chunk]]
-        params = {"id_list": ",".join(ids), "max_results": str(len(ids))}
-        try:
-            response = client.get(api_url, params=params)
-        except FetchError as exc:
-            log.warning("export API enrichment failed, going on without it: %s", exc)
-            continue
-        for entry in feedparser.parse(response.content).entries:
-            found = ArxivId.search(entry.get("id", ""))
-            paper = by_id.get(found.bare) if found else None
-            if paper is not None:
-                apply_api_entry(paper, entry)
-                done.add(paper.arxiv_id)
-    return done

@@ -1,69 +1,73 @@
-"""Catch-up and backfill: rebuild past announcement days from the export API.
+"""arXiv's export API (https://export.arxiv.org/api/query): papers by id, what the feed
+lacks (comments, primary category, DOI, journal ref), and past days.
 
-RSS only holds the current day. For a past announcement day D, the papers
-announced are those submitted in arXiv's window before it: from 14:00 US
-Eastern on the weekday before the previous weekday, to 14:00 on the weekday
-before D (so Monday's listing holds Thursday 14:00 to Friday 14:00).
-The export API is asked for the followed categories in that window
-(``submittedDate``), paged, through the polite client (one request every
-3 s, backoff on 429/503). Holidays are not modelled: a holiday simply
-yields a day with papers that a later day would also have listed.
-
-Only first versions are found this way, so backfilled days list new
-submissions and cross-lists, not replacements.
+RSS only holds the current day. For a past announcement day D, the papers announced are
+those submitted in arXiv's window before it: from 14:00 US Eastern on the weekday before
+the previous weekday, to 14:00 on the weekday before D (so Monday's listing holds Thursday
+14:00 to Friday 14:00). The API is asked for the followed categories in that window
+(``submittedDate``), paged, through the polite client. Holidays are not modelled: a
+holiday simply yields a day with papers that a later day would also have listed. Only
+first versions are found this way, so past days list new submissions and cross-lists,
+not replacements.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from arxiv_monitor.core import tex as texmath
 from arxiv_monitor.core.errors import FeedError, FetchError
-from arxiv_monitor.sources.arxiv.feed import apply_api_entry, clean
-from arxiv_monitor.core.ids import ArxivId
 from arxiv_monitor.core.models import FeedBatch, Listing, Paper
 from arxiv_monitor.core.net import PoliteClient
-
-if TYPE_CHECKING:
-    from arxiv_monitor.core.config import Config
-    from arxiv_monitor.store import Store
+from arxiv_monitor.sources.arxiv.calendar import CUTOFF, EASTERN, previous_weekday
+from arxiv_monitor.sources.arxiv.feed import clean
+from arxiv_monitor.sources.arxiv.ids import ArxivId
 
 log = logging.getLogger(__name__)
-EASTERN = ZoneInfo("America/New_York")
-CUTOFF = dt.time(14, 0)
 PAGE_SIZE = 200
 
 
-def previous_weekday(day: dt.date) -> dt.date:
-    day -= dt.timedelta(days=1)
-    while day.weekday() >= 5:
-        day -= dt.timedelta(days=1)
-    return day
+def apply_api_entry(paper: Paper, entry: dict) -> None:
+    """Copy the export API's fields (a feedparser entry) into ``paper``."""
+    primary = entry.get("arxiv_primary_category") or {}
+    paper.primary_category = primary.get("term") or paper.primary_category
+    paper.comments = clean(entry.get("arxiv_comment", "")) or None
+    paper.doi = entry.get("arxiv_doi") or paper.doi
+    paper.journal_ref = clean(entry.get("arxiv_journal_ref", "")) or paper.journal_ref
+    cats = [t.get("term") for t in entry.get("tags", []) if t.get("term")]
+    if cats:
+        paper.categories = cats
+    if not paper.abstract and entry.get("summary"):
+        paper.abstract = texmath.plain(clean(entry["summary"]))
+    paper.enriched = True
 
 
-def announcement_days(first: dt.date, last: dt.date) -> list[dt.date]:
-    """The weekdays (Monday to Friday) from ``first`` to ``last`` inclusive."""
-    days, day = [], first
-    while day <= last:
-        if day.weekday() < 5:
-            days.append(day)
-        day += dt.timedelta(days=1)
-    return days
+def enrich(client: PoliteClient, api_url: str, papers: list[Paper], chunk: int = 200) -> set[str]:
+    """Add comments, primary category, DOI and journal ref via the export API.
 
-
-def missed_days(known: list[str], day: dt.date, limit: int) -> list[dt.date]:
-    """Announcement days before ``day`` (at most ``limit`` days back) since the latest known one.
-
-    A first run (no earlier day known) has missed nothing.
+    One batched ``id_list`` request per ``chunk`` papers. Returns the ids
+    that were enriched; a failed call is logged and the run goes on.
     """
-    earlier = sorted(d for d in known if d < day.isoformat())
-    if not earlier or limit == 0:
-        return []
-    first = max(dt.date.fromisoformat(earlier[-1]) + dt.timedelta(days=1), day - dt.timedelta(days=limit))
-    return [d for d in announcement_days(first, day - dt.timedelta(days=1)) if d.isoformat() not in known]
+    import feedparser
+
+    by_id = {p.id: p for p in papers}
+    done: set[str] = set()
+    for start in range(0, len(papers), chunk):
+        ids = [p.id for p in papers[start:start + chunk]]
+        params = {"id_list": ",".join(ids), "max_results": str(len(ids))}
+        try:
+            response = client.get(api_url, params=params)
+        except FetchError as exc:
+            log.warning("export API enrichment failed, going on without it: %s", exc)
+            continue
+        for entry in feedparser.parse(response.content).entries:
+            found = ArxivId.search(entry.get("id", ""))
+            paper = by_id.get(found.bare) if found else None
+            if paper is not None:
+                apply_api_entry(paper, entry)
+                done.add(paper.id)
+    return done
 
 
 def submission_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -115,8 +119,8 @@ def fetch_day(client: PoliteClient, api_url: str, categories: list[str], day: dt
         for entry in parsed.entries:
             batch.items_read += 1
             item = _listing(entry, categories, day)
-            if item and item.paper.arxiv_id not in seen and item.announce_type in types:
-                seen.add(item.paper.arxiv_id)
+            if item and item.paper.id not in seen and item.announce_type in types:
+                seen.add(item.paper.id)
                 batch.listings.append(item)
         start += len(parsed.entries)
         if not parsed.entries or start >= total:
@@ -134,15 +138,3 @@ def fetch_ids(client: PoliteClient, api_url: str, ids: list[str]) -> list[Paper]
         log.warning("cannot fetch example papers %s: %s", ids, exc)
         return []
     return [item.paper for e in parsed.entries if (item := _listing(e, [], dt.date.today())) is not None]
-
-
-def example_papers(config: Config, store: Store, client: PoliteClient | None) -> dict[str, Paper]:
-    """The topics' example papers (title and abstract), fetched once from the export API."""
-    wanted = {i for t in config.topic_list for i in t.examples}
-    found = {i: p for i in wanted if (p := store.papers.latest(i)) is not None}
-    missing = sorted(wanted - set(found))
-    if missing and client is not None:
-        fetched = fetch_ids(client, config.arxiv.api_url, missing)
-        store.papers.save(fetched)
-        found.update({p.arxiv_id: p for p in fetched})
-    return found

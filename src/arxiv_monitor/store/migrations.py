@@ -1,14 +1,19 @@
-"""The database schema, as numbered migrations.
+"""The database schema, as a list of named migrations (as simonw/llm keeps its own).
 
-Each migration is a list of SQL statements. ``Store.migrate`` applies the
-ones not yet applied, in order, each in one transaction together with its
-row in ``_migrations``, while holding the migration lock, so two processes
-opening a new database at once never apply one twice.
+Each migration is a function of the connection; ``Store.migrate`` applies the ones not
+yet applied, in order, each in one transaction together with its row in ``_migrations``,
+while holding the migration lock, so two processes opening a new database at once never
+apply one twice. ``docs/schema.md`` is generated from the database they make
+(``scripts/schema_doc.py``; a test fails when it is out of date).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+MIGRATIONS: list[Callable[[Any], None]] = []
 
 
 def now() -> str:
@@ -16,8 +21,16 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-MIGRATIONS: list[tuple[str, list[str]]] = [
-    ("m001_initial", [
+def migration(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Add ``fn`` to the list: its name is its number and what it does."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: Any) -> None:
+    """Papers (one row per version), days and their listed papers, full texts, analyses and runs."""
+    for statement in [
         """CREATE TABLE papers (
             arxiv_id TEXT NOT NULL, version INTEGER NOT NULL,
             title TEXT NOT NULL, abstract TEXT NOT NULL, authors TEXT NOT NULL,
@@ -48,24 +61,48 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             id INTEGER PRIMARY KEY, day TEXT, started_at TEXT NOT NULL,
             finished_at TEXT, status TEXT NOT NULL, stats TEXT)""",
         "CREATE INDEX analyses_paper ON analyses (arxiv_id, version)",
-    ]),
-    ("m002_deliveries", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m002_deliveries(db: Any) -> None:
+    """The delivery ledger: what was sent to which target for which day."""
+    for statement in [
         """CREATE TABLE deliveries (
             day TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL,
             error TEXT, attempts INTEGER NOT NULL DEFAULT 0, messages INTEGER NOT NULL DEFAULT 0,
             updated_at TEXT NOT NULL, PRIMARY KEY (day, target))""",
-    ]),
-    ("m003_analysis_checks", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m003_analysis_checks(db: Any) -> None:
+    """Each analysis keeps how many claims were checked in the paper and which were not found."""
+    for statement in [
         "ALTER TABLE analyses ADD COLUMN claims_total INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE analyses ADD COLUMN unsupported TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE analyses ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]'",
-    ]),
-    ("m004_overviews", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m004_overviews(db: Any) -> None:
+    """The day's overview (今日速览), with the key of the analyses it was written from."""
+    for statement in [
         """CREATE TABLE overviews (
             day TEXT PRIMARY KEY, key TEXT NOT NULL, backend TEXT NOT NULL,
             data TEXT NOT NULL, created_at TEXT NOT NULL)""",
-    ]),
-    ("m005_relevance", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m005_relevance(db: Any) -> None:
+    """Every topic's decision per listed paper, embeddings cached per paper version and model, and ratings."""
+    for statement in [
         "ALTER TABLE day_papers ADD COLUMN topics TEXT NOT NULL DEFAULT '[]'",
         """CREATE TABLE embeddings (
             key TEXT NOT NULL, model TEXT NOT NULL, vector BLOB NOT NULL,
@@ -73,25 +110,40 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         """CREATE TABLE ratings (
             arxiv_id TEXT NOT NULL, topic TEXT NOT NULL, rating INTEGER NOT NULL,
             created_at TEXT NOT NULL, PRIMARY KEY (arxiv_id, topic))""",
-    ]),
-    # Every fetched paper of a day is listed, kept or not, so any of them can be
-    # explained and rated; ``kept`` marks the ones the report shows.
-    ("m006_all_listings", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m006_all_listings(db: Any) -> None:
+    """Every fetched paper of a day is listed, kept or not, so any of them can be explained and
+    rated; ``kept`` marks the ones the report shows."""
+    for statement in [
         "ALTER TABLE day_papers ADD COLUMN kept INTEGER NOT NULL DEFAULT 1",
         "CREATE INDEX day_papers_paper ON day_papers (arxiv_id)",
-    ]),
-    # How each LLM endpoint and model takes replies (json_schema, json_object or text),
-    # so a run does not rediscover it with a failed request.
-    ("m007_llm_endpoints", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m007_llm_endpoints(db: Any) -> None:
+    """How each LLM endpoint and model takes replies (json_schema, json_object or text), so a run
+    does not rediscover it with a failed request."""
+    for statement in [
         """CREATE TABLE llm_endpoints (
             base_url TEXT NOT NULL, model TEXT NOT NULL, reply_mode TEXT NOT NULL,
             updated_at TEXT NOT NULL, PRIMARY KEY (base_url, model))""",
-    ]),
-    # What a day's report shows is recorded when it is published, so `report --date`
-    # reproduces it whatever the environment; the ledger tracks each message part and the
-    # version of the report a target has, so a retry sends only what failed and a repaired
-    # day is sent once more as an update; full texts count their attempts.
-    ("m008_published_reports", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m008_published_reports(db: Any) -> None:
+    """What a day's report shows is recorded when it is published, so `report --date` reproduces it
+    whatever the environment; the ledger tracks each message part and the version of the report
+    a target has, so a retry sends only what failed and a repaired day is sent once more as an
+    update; full texts count their attempts."""
+    for statement in [
         "ALTER TABLE days ADD COLUMN published TEXT NOT NULL DEFAULT '{}'",
         "ALTER TABLE day_papers ADD COLUMN analysis_id INTEGER",
         "ALTER TABLE day_papers ADD COLUMN fallback_id INTEGER",
@@ -102,26 +154,47 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         "ALTER TABLE deliveries ADD COLUMN sent_quality TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE fulltexts ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1",
         "UPDATE deliveries SET sent_key='legacy' WHERE status='sent'",
-    ]),
-    ("m009_fulltext_links", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m009_fulltext_links(db: Any) -> None:
+    """Fulltext links."""
+    for statement in [
         "ALTER TABLE fulltexts ADD COLUMN links TEXT NOT NULL DEFAULT '[]'",
-    ]),
-    # A topic's library (a Zotero library or an export file), resolved to titles and
-    # abstracts, newest first: read again once a day, and used as it is when it cannot be.
-    ("m010_libraries", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m010_libraries(db: Any) -> None:
+    """A topic's library (a Zotero library or an export file), resolved to titles and abstracts,
+    newest first: read again once a day, and used as it is when it cannot be."""
+    for statement in [
         """CREATE TABLE libraries (
             source TEXT PRIMARY KEY, items TEXT NOT NULL, skipped INTEGER NOT NULL,
             fetched_at TEXT NOT NULL)""",
-    ]),
-    # Each claim of an analysis with its verdict and the sentence or table row that supports
-    # it (or what was looked for), shown on hover in the HTML report and the reading room.
-    ("m011_claim_evidence", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m011_claim_evidence(db: Any) -> None:
+    """Each claim of an analysis with its verdict and the sentence or table row that supports it
+    (or what was looked for), shown on hover in the HTML report and the reading room."""
+    for statement in [
         "ALTER TABLE analyses ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'",
-    ]),
-    # Full-text search over every stored paper (the reading room): title, authors, abstract
-    # and the text of its analyses, with trigrams so Chinese analysis text is searchable too;
-    # triggers keep it in step with the papers and analyses tables.
-    ("m012_search", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m012_search(db: Any) -> None:
+    """Full-text search over every stored paper (the reading room): title, authors, abstract and
+    the text of its analyses, with trigrams so Chinese analysis text is searchable too; triggers
+    keep it in step with the papers and analyses tables."""
+    for statement in [
         """CREATE VIRTUAL TABLE search_index USING fts5(
             arxiv_id UNINDEXED, title, authors, abstract, analysis, tokenize='trigram')""",
         """CREATE TRIGGER search_paper_in AFTER INSERT ON papers BEGIN
@@ -143,12 +216,17 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
                 SELECT group_concat(j.value, ' ') FROM analyses a, json_each(a.sections) j
                 WHERE a.arxiv_id=p.arxiv_id AND a.status='ok'), '')
             FROM papers p WHERE p.version=(SELECT MAX(version) FROM papers q WHERE q.arxiv_id=p.arxiv_id)""",
-    ]),
-    # m012 indexed trigrams, and its triggers found a paper's row by an unindexed column (a scan of
-    # the index per saved paper). At 100,000 papers a common word's trigrams cost a second a query.
-    # Now: words (unicode61), with Chinese cut into overlapping pairs by search_text() (registered
-    # on every connection), and each paper's row keyed by search_docs.id.
-    ("m013_search_words", [
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m013_search_words(db: Any) -> None:
+    """m012 indexed trigrams, and its triggers found a paper's row by an unindexed column (a scan
+    of the index per saved paper). At 100,000 papers a common word's trigrams cost a second a
+    query. Now: words (unicode61), with Chinese cut into overlapping pairs by search_text()
+    (registered on every connection), and each paper's row keyed by search_docs.id."""
+    for statement in [
         "DROP TRIGGER IF EXISTS search_paper_in",
         "DROP TRIGGER IF EXISTS search_paper_up",
         "DROP TRIGGER IF EXISTS search_analysis",
@@ -205,5 +283,21 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             FROM search_docs d JOIN papers p ON p.arxiv_id=d.arxiv_id
               AND p.version=(SELECT MAX(version) FROM papers q WHERE q.arxiv_id=d.arxiv_id)
             LEFT JOIN texts x ON x.arxiv_id=d.arxiv_id""",
-    ]),
-]
+    ]:
+        db.execute(statement)
+
+
+@migration
+def m014_paper_ids(db: Any) -> None:
+    """Papers from any source: every ``arxiv_id`` column becomes ``paper_id``. arXiv ids stay
+    as they were (bare); another source's ids are ``source:key``. SQLite rewrites the search
+    index's triggers with the columns."""
+    for table in ("papers", "day_papers", "fulltexts", "analyses", "ratings", "search_docs"):
+        db.execute(f"ALTER TABLE {table} RENAME COLUMN arxiv_id TO paper_id")
+
+
+@migration
+def m015_pending_days(db: Any) -> None:
+    """Days whose catch-up failed (a source could not be read), so the next runs try them again."""
+    db.execute("""CREATE TABLE pending_days (
+        day TEXT PRIMARY KEY, error TEXT NOT NULL, attempts INTEGER NOT NULL, updated_at TEXT NOT NULL)""")

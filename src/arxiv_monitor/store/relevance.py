@@ -1,0 +1,111 @@
+"""What relevance keeps: embeddings, the user's ratings and the topics' libraries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from arxiv_monitor.store.migrations import now
+
+
+class Embeddings:
+    """The ``embeddings`` table: vectors per (key, model), so nothing is embedded twice."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def cached_vectors(self, keys: list[str], model: str) -> dict[str, Any]:
+        """The stored vectors (numpy float32) of ``keys`` for ``model``; missing keys are absent."""
+        import numpy as np
+
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self.db.execute(
+                    f"SELECT key, vector FROM embeddings WHERE model=? AND key IN ({marks})", [model, *chunk]):
+                out[key] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def count(self, model: str | None = None, papers_only: bool = False) -> int:
+        """Stored vectors (of one model; only papers', not the topics' prototype lines)."""
+        sql, args = "SELECT COUNT(*) FROM embeddings WHERE 1=1", []
+        if model:
+            sql, args = sql + " AND model=?", [model]
+        if papers_only:
+            sql += " AND key NOT LIKE 'proto:%'"
+        return int(self.db.execute(sql, args).fetchone()[0])
+
+    def save_vectors(self, vectors: dict[str, Any], model: str) -> None:
+        import numpy as np
+
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
+                                [(k, model, np.asarray(v, dtype=np.float32).tobytes())
+                                 for k, v in vectors.items()])
+
+
+@dataclass
+class Rating:
+    """A user's rating of a paper for a topic."""
+
+    paper_id: str
+    topic: str
+    good: bool
+
+
+class Ratings:
+    """The ``ratings`` table: the user's good/bad ratings per paper and topic."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def set(self, paper_id: str, topic: str, good: bool) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO ratings VALUES (?,?,?,?)",
+                            (paper_id, topic, 1 if good else 0, now()))
+
+    def clear(self, paper_id: str, topic: str) -> bool:
+        """Remove a rating; True when there was one."""
+        with self.db:
+            cur = self.db.execute("DELETE FROM ratings WHERE paper_id=? AND topic=?", (paper_id, topic))
+        return cur.rowcount > 0
+
+    def all(self, topic: str | None = None) -> list[Rating]:
+        sql, args = "SELECT paper_id, topic, rating FROM ratings", ()
+        if topic:
+            sql, args = sql + " WHERE topic=?", (topic,)
+        return [Rating(r[0], r[1], bool(r[2])) for r in self.db.execute(sql + " ORDER BY created_at", args)]
+
+    def good(self) -> list[str]:
+        """The papers rated good for some topic, the latest rating first."""
+        return [r[0] for r in self.db.execute(
+            "SELECT paper_id FROM ratings WHERE rating=1 GROUP BY paper_id ORDER BY MAX(created_at) DESC")]
+
+    def of_paper(self, paper_id: str) -> dict[str, bool]:
+        """The paper's ratings by topic id."""
+        return {r[0]: bool(r[1]) for r in
+                self.db.execute("SELECT topic, rating FROM ratings WHERE paper_id=?", (paper_id,))}
+
+
+class Libraries:
+    """The ``libraries`` table: each topic library's resolved items (JSON), newest first."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def get(self, source: str) -> tuple[list[dict[str, Any]], int, str] | None:
+        """(items, items skipped for want of an abstract, when it was read), or None."""
+        row = self.db.execute("SELECT items, skipped, fetched_at FROM libraries WHERE source=?",
+                              (source,)).fetchone()
+        return (json.loads(row["items"]), row["skipped"], row["fetched_at"]) if row else None
+
+    def sources(self) -> list[str]:
+        """The libraries stored, by name."""
+        return [r[0] for r in self.db.execute("SELECT source FROM libraries ORDER BY source")]
+
+    def save(self, source: str, items: list[dict[str, Any]], skipped: int) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO libraries VALUES (?,?,?,?)",
+                            (source, json.dumps(items, ensure_ascii=False), skipped, now()))
