@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
+from arxiv_monitor.fulltext.download import read_file  # noqa: E402
 from arxiv_monitor.trust.evidence import PaperIndex  # noqa: E402
 from arxiv_monitor.trust.faithful import check  # noqa: E402
-from arxiv_monitor.fulltext.download import read_file  # noqa: E402
 from tests.faithcases import Case, cases  # noqa: E402
 
 NOISE = 25

@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT / "tests" / "corpus"))
 
 from measure import CORPUS, LAYOUTS, load, measure  # noqa: E402
 
-from arxiv_monitor.fulltext import pdf as pdf_text  # noqa: E402
-from arxiv_monitor.fulltext import html as html_text
 from arxiv_monitor.core.models import FullText  # noqa: E402
+from arxiv_monitor.fulltext import html as html_text
+from arxiv_monitor.fulltext import pdf as pdf_text  # noqa: E402
 
 COLUMNS = ["layout", "source", "title R", "title P", "bib leak", "word recall", "equations", "compounds",
            "code link", "pages/s"]

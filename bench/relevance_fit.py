@@ -29,13 +29,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from arxiv_monitor.relevance import decide as relevance  # noqa: E402
+from arxiv_monitor.core.topics import default_topics  # noqa: E402
 from arxiv_monitor.relevance import calibrate  # noqa: E402
+from arxiv_monitor.relevance import decide as relevance  # noqa: E402
 from arxiv_monitor.relevance.evaluate import load_labels, prf  # noqa: E402
+from arxiv_monitor.relevance.keywords import keyword_verdict  # noqa: E402
 from arxiv_monitor.relevance.rank import SemanticRanker, TfidfRanker  # noqa: E402
 from arxiv_monitor.store import Store  # noqa: E402
-from arxiv_monitor.core.topics import default_topics  # noqa: E402
-from arxiv_monitor.relevance.keywords import keyword_verdict  # noqa: E402
 
 OUT = ROOT / "src" / "arxiv_monitor" / "relevance" / "data" / "relevance-calibration.json"
 

@@ -35,12 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from arxiv_monitor.web import site  # noqa: E402
 from arxiv_monitor.core.config import load_config  # noqa: E402
-from arxiv_monitor.core.models import (Analysis, KeywordHit, KeywordVerdict, Listing, Paper,  # noqa: E402
-                                  TopicDecision)
+from arxiv_monitor.core.models import Analysis, KeywordHit, KeywordVerdict, Listing, Paper, TopicDecision  # noqa: E402
 from arxiv_monitor.store import Shown, Store  # noqa: E402
-from arxiv_monitor.web import pages  # noqa: E402
+from arxiv_monitor.web import (
+    pages,  # noqa: E402
+    site,  # noqa: E402
+)
 
 EN = ("model learning robot traffic graph vision language action forecasting temporal network policy "
       "transformer diffusion dataset benchmark spatial prediction manipulation sensor urban flow "

@@ -7,10 +7,10 @@ import pytest
 
 from arxiv_monitor.analysis.base import AnalysisRun, Analyzer, analyzer_class
 from arxiv_monitor.analysis.budget import fit_to_budget
-from arxiv_monitor.analysis.replies import SECTION_KEYS, AnalysisReply, ReplyError
-from arxiv_monitor.analysis.tokens import estimate_tokens
 from arxiv_monitor.analysis.extractive import ExtractiveAnalyzer, sentences
 from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer
+from arxiv_monitor.analysis.replies import SECTION_KEYS, AnalysisReply, ReplyError
+from arxiv_monitor.analysis.tokens import estimate_tokens
 from arxiv_monitor.core.errors import LLMUnavailable
 from arxiv_monitor.core.models import FullText, Paper, Section
 from tests.fakes import USAGE, FakeLLM, Reply, good_analysis, ok, status

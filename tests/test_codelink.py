@@ -1,7 +1,7 @@
 """Finding the code repository in the paper's own text."""
 
-from arxiv_monitor.fulltext.codelink import candidates, clean_url, find_code_url, resemblance
 from arxiv_monitor.core.models import FullText, Paper, Section
+from arxiv_monitor.fulltext.codelink import candidates, clean_url, find_code_url, resemblance
 
 
 def test_clean_url_keeps_case_strips_punctuation_and_git_suffix():

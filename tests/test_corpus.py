@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from arxiv_monitor.fulltext import html as html_text, pdf as pdf_text
 from arxiv_monitor.core.models import FullText
+from arxiv_monitor.fulltext import html as html_text
+from arxiv_monitor.fulltext import pdf as pdf_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
 from measure import CORPUS, LAYOUTS, load, measure  # noqa: E402

@@ -17,10 +17,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from arxiv_monitor.core.models import DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry, TopicDecision
 from arxiv_monitor.delivery.digest import pack
 from arxiv_monitor.delivery.feishu import feishu_sign
 from arxiv_monitor.delivery.wecom import WeComChannel
-from arxiv_monitor.core.models import DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry, TopicDecision
 from tests.fakes import GoldenServer, Reply
 from tests.helpers import free_port, invoke, serve_day, write_feed
 
@@ -240,3 +240,22 @@ def test_webhook_secret_never_reaches_logs(tmp_path, home, arxiv, monkeypatch):
     reports = "".join(p.read_text(encoding="utf-8") for p in (home / "reports").iterdir())
     for place, text in (("output", result.output), ("database", dump), ("reports", reports)):
         assert TOKEN not in text and HOOK_ID not in text, f"the webhook token leaked into the {place}"
+
+
+def test_digests_show_keywords_as_readers_write_them_and_follow_zh_variants():
+    """`title:forecasting@0.5` reads "forecasting" in every digest; `zh-CN` is Chinese throughout."""
+    from dataclasses import replace
+
+    from arxiv_monitor.delivery.slack import SlackChannel
+
+    hit = KeywordHit("title:forecasting@0.5", "title", "Forecasting traffic", "Forecasting")
+    entry = ReportEntry(Listing(Paper("2602.00001", 1, "Forecasting traffic on roads", "a"), "cross",
+                                [TopicDecision("T", "Traffic", 0.0, 0.5, "keywords", "keywords",
+                                               KeywordVerdict([hit]))]), None, None, None)
+    base = DayReport("2026-02-02", ["cs.LG"], ["forecasting"], 1, [entry, replace(entry, listing=replace(
+        entry.listing, announce_type="new"))], "extractive", "", language="en")
+    english = json.dumps(SlackChannel("s", None).messages(base, {}, update=False))
+    assert "forecasting" in english and "title:" not in english and "@0.5" not in english
+    chinese = WeComChannel("w", None).messages(replace(base, language="zh-CN"), {}, update=False)[0]
+    text = chinese["markdown"]["content"]
+    assert "arXiv 论文日报" in text and "交叉列出 1；新提交 1" in text and "; " not in text

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from arxiv_monitor.fulltext.download import read_file
 from arxiv_monitor.trust.claims import extract
 from arxiv_monitor.trust.faithful import MARKER, check
-from arxiv_monitor.fulltext.download import read_file
 from tests.faithcases import cases
 from tests.helpers import cli, invoke
 

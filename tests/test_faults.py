@@ -20,7 +20,19 @@ from markdown_it import MarkdownIt
 
 from tests.arxiv_data import FakePaper, api_atom, make_pdf, rss
 from tests.fakes import GoldenServer, Reply, ok, status
-from tests.helpers import PAPERS, PDFONLY, VLA, WED, cli, cli_popen, many_papers, read, stored_text, serve_day, write_feed
+from tests.helpers import (
+    PAPERS,
+    PDFONLY,
+    VLA,
+    WED,
+    cli,
+    cli_popen,
+    many_papers,
+    read,
+    serve_day,
+    stored_text,
+    write_feed,
+)
 
 REPORT = "reports/2026-02-02.md"
 SECTION_KEYS = ["summary", "motivation", "contributions", "method", "experiments", "results", "limitations"]

@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 
 from arxiv_monitor.core.errors import FeedError
+from arxiv_monitor.core.net import PoliteClient
+from arxiv_monitor.core.tex import detex, plain
 from arxiv_monitor.sources.arxiv.api import enrich
 from arxiv_monitor.sources.arxiv.feed import parse_feed, read_feed_files, split_authors
 from arxiv_monitor.sources.base import merge_batches
-from arxiv_monitor.core.tex import detex, plain
-from arxiv_monitor.core.net import PoliteClient
 from tests.arxiv_data import FakePaper, api_atom, atom, rss
 from tests.fakes import GoldenServer, Reply
 

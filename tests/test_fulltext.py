@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from arxiv_monitor.fulltext import html as html_text, pdf as pdf_text
-from arxiv_monitor.fulltext.download import FullTextFetcher, html_sections, pdf_sections
 from arxiv_monitor.core.models import Paper
 from arxiv_monitor.core.net import PoliteClient
+from arxiv_monitor.fulltext import html as html_text
+from arxiv_monitor.fulltext import pdf as pdf_text
+from arxiv_monitor.fulltext.download import FullTextFetcher, html_sections, pdf_sections
 from tests.arxiv_data import latexml_html, make_pdf
 from tests.fakes import GoldenServer, Reply
 from tests.helpers import arxiv_sources
@@ -144,7 +145,7 @@ def test_pdf_link_annotations_give_exact_urls():
 
 def test_read_shows_what_goes_to_the_llm(home, monkeypatch):
     from tests.corpus.measure import CORPUS
-    from tests.helpers import arxiv_sources, invoke
+    from tests.helpers import invoke
 
     monkeypatch.setenv("ARXIV_MONITOR_LLM_MAX_INPUT_TOKENS", "1000")
     out = invoke("read", str(CORPUS / "ieee" / "paper.pdf"), "--json")

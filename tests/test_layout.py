@@ -4,7 +4,6 @@ one module that touches SQLite, and every bench script importable."""
 from __future__ import annotations
 
 import ast
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path

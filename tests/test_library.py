@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arxiv_monitor.relevance.library import LibraryError, arxiv_id_in, read_file, read_zotero, resolve, seed, weights
 from arxiv_monitor.core.net import PoliteClient
-from arxiv_monitor.store import Store
 from arxiv_monitor.core.topics import LibrarySource, TopicConfig
+from arxiv_monitor.relevance.library import LibraryError, arxiv_id_in, read_file, read_zotero, resolve, seed, weights
+from arxiv_monitor.store import Store
 from tests.arxiv_data import FakePaper, api_atom
 from tests.fakes import FakeZotero, GoldenServer, Reply, zotero_item
 from tests.helpers import PAPERS, arxiv_sources, cli, invoke, read, write_feed

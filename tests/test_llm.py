@@ -11,10 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer, _sections_reply
+from arxiv_monitor.analysis.replies import (
+    SECTION_KEYS,
+    AnalysisReply,
+    JudgeReply,
+    OverviewReply,
+    RepairReply,
+    ReplyError,
+    json_body,
+)
 from arxiv_monitor.core.errors import LLMUnavailable
 from arxiv_monitor.core.models import FullText, Paper, Section
-from arxiv_monitor.analysis.replies import (SECTION_KEYS, AnalysisReply, JudgeReply, OverviewReply, RepairReply, ReplyError,
-                                   json_body)
 from tests.arxiv_data import FakePaper
 from tests.fakes import FakeLLM, Reply, ok, overview_reply, status
 from tests.helpers import invoke, read, write_feed

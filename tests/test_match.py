@@ -2,10 +2,10 @@
 
 import pytest
 
-from arxiv_monitor.relevance.match import compile_keyword, find, is_acronym, snippet
 from arxiv_monitor.core.models import Paper
 from arxiv_monitor.core.topics import TopicConfig
 from arxiv_monitor.relevance.keywords import keyword_verdict
+from arxiv_monitor.relevance.match import compile_keyword, find, is_acronym, snippet
 
 
 @pytest.mark.parametrize("keyword,text", [

@@ -10,12 +10,12 @@ import pytest
 
 from arxiv_monitor.core.config import Config, load_config
 from arxiv_monitor.core.errors import MonitorError
-from arxiv_monitor.relevance.evaluate import evaluate, load_labels
 from arxiv_monitor.core.models import Listing, Paper
-from arxiv_monitor.relevance.rank import KeywordRanker, SemanticRanker, TfidfRanker
-from arxiv_monitor.relevance.decide import Context, decide, select
 from arxiv_monitor.core.topics import TopicConfig
+from arxiv_monitor.relevance.decide import Context, decide, select
+from arxiv_monitor.relevance.evaluate import evaluate, load_labels
 from arxiv_monitor.relevance.keywords import keyword_verdict
+from arxiv_monitor.relevance.rank import KeywordRanker, SemanticRanker, TfidfRanker
 from tests.helpers import invoke, read, serve_day, write_feed
 
 ROBOT = Paper("1", 1, "OpenVLA-2: a Vision-Language-Action policy", "We train a VLA for robot arms.",
@@ -305,6 +305,54 @@ def test_llm_judge_scores_borderline_papers(tmp_path, home, arxiv, llm, monkeypa
     assert "2602.00004" not in kept and "2601.22586" in kept  # the judge dropped an abstract-only hit
     report = (home / "reports" / "2026-02-02.md").read_text(encoding="utf-8")
     assert "大模型评分 8/10：与主题直接相关" in report
+
+
+def test_judge_failures_reach_the_run_summary(tmp_path, home, arxiv, llm, monkeypatch):
+    """A judge batch that fails leaves the ranking's decision, and the run says so."""
+    from tests.fakes import ok
+
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_JUDGE", "all")
+    llm.default = lambda request: ok("not json at all") if "Rate how relevant" in \
+        request["messages"][-1]["content"] else ok()
+    result = invoke("run", "--feed", str(write_feed(tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert "the relevance judge failed for" in result.output and "the ranking decided them" in result.output
+    assert "the relevance judge failed for" in " ".join(read(home, lambda s: s.runs.latest().stats["warnings"]))
+    assert "2601.22586" in {item.paper.id for item in read(home, lambda s: s.days.listings("2026-02-02"))}
+
+
+def test_a_weak_keyword_keeps_a_paper_at_its_own_floor():
+    """`kw@0.3` keeps a paper whose probability reaches 0.3, below the topic's cut-off (0.5)."""
+    from arxiv_monitor.relevance import calibrate
+    from arxiv_monitor.relevance.decide import _decision
+
+    weak = topic(id="T", any=["title:forecasting@0.3"], description="forecasting")
+    strict = topic(id="T", any=["title:forecasting@0.3"], none=["sales"], description="forecasting")
+    paper = Paper("1", 1, "Forecasting demand with graphs", "We forecast demand.")
+    ranker, cal = TfidfRanker(), calibrate.prior()
+
+    def kept_by(t, probability, p=paper):
+        return _decision(t, keyword_verdict(p, t), 0.5, probability, ranker, cal, "combined").kept_by
+
+    assert kept_by(weak, 0.4) == "keywords" and kept_by(weak, 0.2) is None
+    assert kept_by(topic(id="T", any=["forecasting"], description="f"), 0.4) == "keywords"  # a title hit keeps
+    assert kept_by(topic(id="T", any=["forecasting@0.6"], description="f"), 0.45) is None  # below floor and cut-off
+    assert kept_by(strict, 0.4, Paper("2", 1, "Forecasting sales", "x")) is None  # a negative still drops it
+
+
+def test_rate_without_a_topic_rates_the_topic_the_paper_came_closest_to(tmp_path, home, arxiv, monkeypatch):
+    """A paper dropped from one topic is rated for the topic that named it, and the CLI says which."""
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
+    invoke("run", "--feed", str(write_feed(tmp_path)))
+    rated = invoke("rate", "2601.22586", "bad")  # kept for TRAFFIC_ST only
+    assert "for TRAFFIC_ST (the topic that kept it" in rated.output
+    dropped = invoke("rate", "2602.00005", "good")  # kept for nothing: the topic it came closest to
+    closest = max(read(home, lambda s: s.days.listings_of("2602.00005"))[0][1].decisions,
+                  key=lambda d: d.probability)
+    assert f"for {closest.topic} (the topic it came closest to" in dropped.output
 
 
 def test_judge_reply_naming_unasked_ids_is_rejected():

@@ -12,11 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arxiv_monitor.core.models import (Analysis, DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry,
-                                  TopicDecision)
-from arxiv_monitor.report.render import json_schema, math_html, render_html, render_markdown, report_data
+from arxiv_monitor.core.models import (
+    Analysis,
+    DayReport,
+    KeywordHit,
+    KeywordVerdict,
+    Listing,
+    Paper,
+    ReportEntry,
+    TopicDecision,
+)
 from arxiv_monitor.report import views
 from arxiv_monitor.report.assemble import write_report
+from arxiv_monitor.report.render import json_schema, math_html, render_html, render_markdown, report_data
 
 HOSTILE = Paper(
     "2602.09999", 1,

@@ -13,9 +13,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from arxiv_monitor.sources.arxiv.api import fetch_day, submission_window, window_query
 from arxiv_monitor.core.net import PoliteClient
 from arxiv_monitor.serve import next_run
+from arxiv_monitor.sources.arxiv.api import fetch_day, submission_window, window_query
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, rss
 from tests.fakes import GoldenServer, Reply
 from tests.helpers import free_port, invoke, read, stored_text
@@ -24,6 +24,7 @@ MON = FakePaper("2602.01001", "Monday VLA: Vision-Language-Action Policies", "A 
 TUE = FakePaper("2602.02002", "Tuesday Traffic Prediction Network", "We study traffic prediction.",
                 categories=["stat.ML", "cs.LG"])
 WED = FakePaper("2602.03003", "Wednesday Spatio-Temporal Prediction", "Spatio-temporal prediction of flows.")
+THU = FakePaper("2602.04004", "Thursday Traffic Forecasting with Graphs", "Traffic forecasting on road graphs.")
 
 
 def test_submission_window_follows_arxiv_cutoffs():
@@ -76,6 +77,34 @@ def test_missed_day_is_caught_up_on_the_next_run(home, arxiv):
     assert read(home, lambda s: [(d, i.paper.id) for d in sorted(s.days.all()) for i in s.days.listings(d)]) == [
         ("2026-02-02", MON.arxiv_id), ("2026-02-03", TUE.arxiv_id), ("2026-02-04", WED.arxiv_id)]
     assert "- **公告类型**: 交叉列出（cross）" in (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
+
+
+def test_a_failed_catch_up_day_is_tried_again_by_the_next_runs(home, arxiv):
+    """Tuesday's catch-up fails on Wednesday (the export API is down for it); Thursday's run
+    catches it up, though Wednesday is stored by then."""
+    feed_path = "/rss/cs.AI+cs.LG+cs.RO+cs.CV"
+    answer = api_route({"2026-02-03": [TUE]}, [MON, TUE, WED, THU])
+    down = {"on": False}
+
+    def route(query: str) -> Reply:
+        if down["on"] and "submittedDate" in query:
+            return Reply(400, "Bad request")  # not retried: the day is left for the next run
+        return answer(query)
+
+    arxiv.routes["/api/query"] = route
+    arxiv.routes[feed_path] = Reply(200, rss([MON], pub="Mon, 02 Feb 2026 00:00:00 -0500"))
+    assert invoke("run").exit_code == 0
+    down["on"] = True
+    arxiv.routes[feed_path] = Reply(200, rss([WED], pub="Wed, 04 Feb 2026 00:00:00 -0500"))
+    failed = invoke("run")
+    assert failed.exit_code == 0 and "catch-up of 2026-02-03 failed (attempt 1), will retry next run" in failed.output
+    assert read(home, lambda s: s.pending_days.all()) == {"2026-02-03": 1}
+    down["on"] = False
+    arxiv.routes[feed_path] = Reply(200, rss([THU], pub="Thu, 05 Feb 2026 00:00:00 -0500"))
+    assert invoke("run").exit_code == 0
+    assert read(home, lambda s: sorted(s.days.all())) == ["2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05"]
+    assert TUE.title in (home / "reports" / "2026-02-03.md").read_text(encoding="utf-8")
+    assert read(home, lambda s: s.pending_days.all()) == {}
 
 
 def test_backfill_command(home, arxiv):

@@ -6,8 +6,16 @@ import sqlite3
 import pytest
 
 from arxiv_monitor.core.errors import RunLocked
-from arxiv_monitor.core.models import (Analysis, FullText, KeywordHit, KeywordVerdict, Listing, Paper, Section,
-                                  TopicDecision)
+from arxiv_monitor.core.models import (
+    Analysis,
+    FullText,
+    KeywordHit,
+    KeywordVerdict,
+    Listing,
+    Paper,
+    Section,
+    TopicDecision,
+)
 from arxiv_monitor.store import Store, StoreError, open_store
 from arxiv_monitor.store.migrations import MIGRATIONS
 

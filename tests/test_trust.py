@@ -10,16 +10,16 @@ import pytest
 
 from arxiv_monitor.analysis.budget import fit_to_budget
 from arxiv_monitor.analysis.openai_backend import OpenAIAnalyzer
-from arxiv_monitor.core.errors import ConfigError
-from arxiv_monitor.trust.claims import extract
-from arxiv_monitor.trust.faithful import MARKER, check, mark
-from arxiv_monitor.fulltext.download import pdf_sections
-from arxiv_monitor.core.models import FullText, Paper, Section
 from arxiv_monitor.analysis.prompts import PROMPT_OVERHEAD
 from arxiv_monitor.analysis.replies import OverviewReply, ReplyError
-from arxiv_monitor.trust.quality import degenerate, drifted_sections
-from arxiv_monitor.fulltext.sections import kind_of
 from arxiv_monitor.analysis.tokens import estimate_tokens
+from arxiv_monitor.core.errors import ConfigError
+from arxiv_monitor.core.models import FullText, Paper, Section
+from arxiv_monitor.fulltext.download import pdf_sections
+from arxiv_monitor.fulltext.sections import kind_of
+from arxiv_monitor.trust.claims import extract
+from arxiv_monitor.trust.faithful import MARKER, check, mark
+from arxiv_monitor.trust.quality import degenerate, drifted_sections
 from tests.fakes import USAGE, FakeLLM, ok
 from tests.helpers import WED, invoke, read, serve_day, write_feed
 
@@ -83,6 +83,18 @@ def test_unfixed_claim_is_marked_in_the_report(tmp_path, home, arxiv, llm):
     stats = read(home, lambda s: s.runs.latest().stats)
     assert stats["claims_unsupported"] == 4  # one per paper, after one re-ask each
     assert llm.analysis_calls() == 8
+
+
+def test_a_failed_repair_is_recorded_with_the_analysis():
+    """The repair request fails (the endpoint errors): the first answer is kept, its claims
+    marked, and the analysis says the repair failed (it used to be logged at INFO only)."""
+    from tests.fakes import status
+
+    with FakeLLM() as server:
+        server.script[WED.arxiv_id] = [ok(zh(results="MAE 为 1.23，优于所有基线。")), status(400, "bad request")]
+        result = run(server)
+    assert result.ok and result.unsupported_count >= 1
+    assert any("the request to repair results failed" in w and "HTTP 400" in w for w in result.warnings)
 
 
 def test_language_drift_is_reasked_then_fails_the_paper():

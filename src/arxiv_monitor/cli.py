@@ -25,7 +25,6 @@ from arxiv_monitor import __version__
 from arxiv_monitor.core.errors import MonitorError, redact, redact_logs
 
 
-
 def _lazy(name: str) -> ModuleType:
     """A module that is imported when one of its names is first used (importlib's LazyLoader)."""
     if name in sys.modules:

@@ -20,8 +20,15 @@ from arxiv_monitor.core.ids import PaperId
 from arxiv_monitor.core.models import Listing, Paper
 from arxiv_monitor.delivery.ledger import Delivery
 from arxiv_monitor.fulltext import load
-from arxiv_monitor.pipeline import (NoProgress, Progress, RunStats, finish_day, rebuild_days, stage_deliver,
-                                    stage_read_and_analyze)
+from arxiv_monitor.pipeline import (
+    NoProgress,
+    Progress,
+    RunStats,
+    finish_day,
+    rebuild_days,
+    stage_deliver,
+    stage_read_and_analyze,
+)
 from arxiv_monitor.relevance import evaluate, feedback
 from arxiv_monitor.relevance.explain import Explanation
 from arxiv_monitor.relevance.explain import explain as explain_paper

@@ -33,8 +33,14 @@ from arxiv_monitor.delivery import ledger
 from arxiv_monitor.fulltext.codelink import find_code_url
 from arxiv_monitor.relevance import decide as relevance
 from arxiv_monitor.relevance import feedback
-from arxiv_monitor.report.assemble import (build_day_report, cost_note, degradation, publish, published_report,
-                                           write_report)
+from arxiv_monitor.report.assemble import (
+    build_day_report,
+    cost_note,
+    degradation,
+    publish,
+    published_report,
+    write_report,
+)
 from arxiv_monitor.sources.base import empty_day_message, missed_days
 from arxiv_monitor.store import Store, open_store
 

@@ -86,7 +86,7 @@ def explanation(found: Any) -> str:
                   f"  negative hits:  {', '.join(h.keyword for h in v.none_hits) or '-'}",
                   f"  missing 'all':  {', '.join(v.missing_all) or '-'}",
                   f"  similarity:     {d.score:.3f} ({d.ranker})",
-                  f"  probability:    " + ("- (the keywords decide alone)" if d.probability is None else
+                  "  probability:    " + ("- (the keywords decide alone)" if d.probability is None else
                                           f"{d.probability:.2f} (cut-off {d.threshold:.2f}; {_calibration(d)})"),
                   f"  judge:          {judge}"]
         lines += [f"  rating:         {'-' if rated is None else ('good' if rated else 'bad')}",

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from arxiv_monitor.fulltext.codelink import find_code_url
 from arxiv_monitor.core.models import FullText, Paper
+from arxiv_monitor.fulltext.codelink import find_code_url
 
 CORPUS = Path(__file__).resolve().parent
 LAYOUTS = ["ieee", "revtex", "llncs", "acmart", "article"]

@@ -31,6 +31,7 @@ class Analyzer(ABC):
     register the class with the ``register_analyzers`` hook; ``llm.backend`` names it."""
 
     name: ClassVar[str]
+    Options: ClassVar[type | None] = None  # the model of its settings ([llm] for openai; [plugins.NAME] for a plugin's)
     judges: ClassVar[bool] = False  # whether ``judge`` gives scores (``relevance.judge``)
     model: str = ""  # stored with each analysis ("" if none)
     prompt_version: str = ""  # changes when its prompts change (stored: see "No silent re-runs")

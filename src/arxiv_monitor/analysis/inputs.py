@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass
 
 from arxiv_monitor.analysis import prompts
 from arxiv_monitor.analysis.budget import fit_to_budget
-from arxiv_monitor.fulltext.codelink import CodeLink, find_code_link
+from arxiv_monitor.analysis.tokens import counter
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.models import FullText, Paper
+from arxiv_monitor.fulltext.codelink import CodeLink, find_code_link
 from arxiv_monitor.fulltext.sections import kind_of
-from arxiv_monitor.analysis.tokens import counter
 
 
 @dataclass

@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from arxiv_monitor.analysis.replies import ReplyError
 from arxiv_monitor.core.errors import LLMUnavailable, redact
 from arxiv_monitor.core.net import Breaker, backoff_delay, retry_after_seconds
-from arxiv_monitor.analysis.replies import ReplyError
 
 log = logging.getLogger(__name__)
 

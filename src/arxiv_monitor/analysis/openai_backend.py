@@ -13,19 +13,30 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from arxiv_monitor.trust import faithful
 from arxiv_monitor.analysis import prompts
 from arxiv_monitor.analysis.base import Analyzer, failed
 from arxiv_monitor.analysis.budget import fit_to_budget
-from arxiv_monitor.core.errors import AnalysisError, ConfigError
-from arxiv_monitor.trust.evidence import PaperIndex
 from arxiv_monitor.analysis.llm import AskFailed, LLMClient, Usage
-from arxiv_monitor.core.models import Analysis, FullText, Overview, Paper, ReportEntry
 from arxiv_monitor.analysis.overview import overview_input
-from arxiv_monitor.trust.quality import drifted_sections
-from arxiv_monitor.analysis.replies import (SECTION_KEYS, AnalysisReply, JudgeReply, OverviewReply, RepairReply, ReplyError,
-                       headings, json_body, markdown_sections, resolve_id)
+from arxiv_monitor.analysis.replies import (
+    SECTION_KEYS,
+    AnalysisReply,
+    JudgeReply,
+    OverviewReply,
+    RepairReply,
+    ReplyError,
+    headings,
+    json_body,
+    markdown_sections,
+    resolve_id,
+)
 from arxiv_monitor.analysis.tokens import counter
+from arxiv_monitor.core.errors import AnalysisError, ConfigError
+from arxiv_monitor.core.models import Analysis, FullText, Overview, Paper, ReportEntry
+from arxiv_monitor.core.settings import LLMConfig
+from arxiv_monitor.trust import faithful
+from arxiv_monitor.trust.evidence import PaperIndex
+from arxiv_monitor.trust.quality import drifted_sections
 
 if TYPE_CHECKING:
     from arxiv_monitor.core.config import Config
@@ -50,6 +61,7 @@ class OpenAIAnalyzer(Analyzer):
 
     name = "openai"
     judges = True
+    Options = LLMConfig  # its settings: the [llm] section
 
     def __init__(self, *, base_url: str | None, api_key: str, model: str, language: str = "zh",
                  timeout: float = 180.0, max_retries: int = 3, json_mode: str = "auto",
@@ -150,6 +162,7 @@ class OpenAIAnalyzer(Analyzer):
         index = PaperIndex(paper_text)
         checked = faithful.check(core, paper_text, index)
         unsupported = checked.unsupported
+        warnings = []
         if drifted or unsupported:
             keys = sorted(set(drifted) | set(unsupported), key=SECTION_KEYS.index)
 
@@ -165,12 +178,12 @@ class OpenAIAnalyzer(Analyzer):
                                               schema=("analysis_repair", RepairReply.response_schema(keys=keys)),
                                               usage=usage)
                 sections.update(fixed.sections())
-            except AskFailed as exc:
+            except AskFailed as exc:  # the first answer stands, its marks shown; the reader is told why
                 log.info("repair request failed, keeping the first answer: %s", exc)
+                warnings.append(f"the request to repair {', '.join(keys)} failed ({exc}); the first answer is shown")
             core = {k: sections[k] for k in SECTION_KEYS}
             drifted = drifted_sections(core, self.language, paper_text)
             checked = faithful.check(core, paper_text, index)
-        warnings = []
         if drifted:
             if len(drifted) > len(SECTION_KEYS) // 2:
                 raise AskFailed(f"language drift: sections {', '.join(drifted)} are not in {self.language}")

@@ -14,9 +14,9 @@ from typing import Any
 
 import jinja2
 
+from arxiv_monitor.analysis.replies import SECTION_KEYS, headings
 from arxiv_monitor.core.errors import ConfigError
 from arxiv_monitor.core.models import Paper, Section
-from arxiv_monitor.analysis.replies import SECTION_KEYS, headings
 
 LANGUAGE_NAMES = {"zh": "Simplified Chinese (简体中文)", "en": "English", "ja": "Japanese",
                   "ko": "Korean", "de": "German", "fr": "French", "es": "Spanish"}

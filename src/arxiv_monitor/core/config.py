@@ -21,9 +21,23 @@ from pydantic import Field, ValidationError, field_validator
 from arxiv_monitor import __version__
 from arxiv_monitor.core.errors import ConfigError
 from arxiv_monitor.core.models import ANNOUNCE_TYPES
-from arxiv_monitor.core.settings import (ArxivConfig, DeliveryConfig, EmailConfig, LLMConfig, PathsConfig, RelevanceConfig,  # noqa: F401
-                       ScheduleConfig, SiteConfig, WebConfig, WebhookConfig, from_env, _Section, i18n_keywords,
-                       unset_env)
+from arxiv_monitor.core.settings import (  # noqa: F401
+    ArxivConfig,
+    DeliveryConfig,
+    EmailConfig,
+    LLMConfig,
+    PathsConfig,
+    RelevanceConfig,
+    ScheduleConfig,
+    SiteConfig,
+    WebConfig,
+    WebhookConfig,
+    _Section,
+    from_env,
+    i18n_keywords,
+    setting,
+    unset_env,
+)
 from arxiv_monitor.core.topics import TopicConfig, default_topics
 
 DEFAULT_CATEGORIES = ["cs.AI", "cs.LG", "cs.RO", "cs.CV"]
@@ -33,25 +47,32 @@ ENV_PREFIX = "ARXIV_MONITOR_"
 class Config(_Section):
     """The whole configuration."""
 
-    home: str = ""
-    sources: list[str] = Field(default_factory=lambda: ["arxiv"])  # the paper sources followed
-    categories: list[str] = Field(default_factory=lambda: list(DEFAULT_CATEGORIES))
-    keywords: list[str] = Field(default_factory=list)  # a flat keyword list: one topic
-    announce_types: list[str] = Field(default_factory=lambda: list(ANNOUNCE_TYPES))
-    reanalyze_replacements: bool = False
-    language: str = "zh"
+    home: str = setting("", "holds the database, cache and reports (`$ARXIV_MONITOR_HOME`)", "user data dir")
+    sources: list[str] = setting(lambda: ["arxiv"], "the paper sources followed: `arxiv`, `biorxiv`, `medrxiv`, "
+                                                    "or an installed plugin's")
+    categories: list[str] = setting(lambda: list(DEFAULT_CATEGORIES), "arXiv categories to follow",
+                                    "`cs.AI, cs.LG, cs.RO, cs.CV`")
+    keywords: list[str] = setting(list, "a flat keyword list; when set (and no `[[topics]]` are), it is the one "
+                                        "topic", "empty")
+    announce_types: list[str] = setting(lambda: list(ANNOUNCE_TYPES), "`new`, `cross`, `replace`, `replace-cross`",
+                                        "all four")
+    reanalyze_replacements: bool = setting(False, "analyse new versions again")
+    language: str = setting("zh", "language of the analyses and of every label (reports, reading room, e-mails, "
+                                  "digests): `zh`, or `en` for English labels (another language gets its analyses "
+                                  "in that language, English labels)")
     paths: PathsConfig = Field(default_factory=PathsConfig)
     arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
-    topics: list[TopicConfig] = Field(default_factory=list)
+    topics: list[TopicConfig] = setting(list, "the topics (`[[topics]]`, below)", "VLA and TRAFFIC_ST")
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
-    webhooks: list[WebhookConfig] = Field(default_factory=list)
+    webhooks: list[WebhookConfig] = setting(list, "chat targets (`[[webhooks]]`: `name`, `kind`, `url`, `secret` "
+                                                  "and the channel's own keys; values may be `env:NAME`)", "—")
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     site: SiteConfig = Field(default_factory=SiteConfig)
-    plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)  # [plugins.NAME]: a plugin's own settings
+    plugins: dict[str, dict[str, Any]] = setting(dict, "a plugin's own settings (`[plugins.NAME]`)", "—")
 
     @field_validator("sources")
     @classmethod

@@ -56,7 +56,7 @@ def _collect(hook_name: str, key: Callable[[tuple], str]) -> dict[str, Any]:
     that names both plugins (a plugin never replaces another silently)."""
     load()
     found: dict[str, tuple[str, Any]] = {}
-    for impl in reversed(getattr(pm.hook, hook_name).get_hookimpls()):  # in registration order
+    for impl in getattr(pm.hook, hook_name).get_hookimpls():  # in registration order
         items: list[tuple] = []
         impl.function(register=lambda *item: items.append(item))
         for item in items:

@@ -1,79 +1,30 @@
 """The sections of the configuration (``[llm]``, ``[email]``, ``[web]``, ...), one model each.
 
 ``config.py`` puts them together in ``Config`` and loads the file and the environment.
+Every setting carries its description: the README's settings table is generated from
+them (``scripts/readme.py``, through cog), and a test fails when the two differ.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
-
 
 ARXIV_TIMEZONE = "America/New_York"  # arXiv announces on US Eastern time
 
 
+def setting(default: Any, doc: str, shown: str | None = None, **rules: Any) -> Any:
+    """A setting's default and description (``shown``: the default as the README says it)."""
+    extra = {"shown": shown} if shown is not None else None
+    if callable(default):
+        return Field(default_factory=default, description=doc, json_schema_extra=extra, **rules)
+    return Field(default, description=doc, json_schema_extra=extra, **rules)
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PathsConfig(_Section):
-    """Where state lives. Empty values mean "inside the home directory"."""
-
-    database: str = ""
-    cache_dir: str = ""
-    reports_dir: str = ""
-
-
-class ArxivConfig(_Section):
-    """arXiv endpoints and politeness rules."""
-
-    rss_url: str = "https://rss.arxiv.org/rss"
-    api_url: str = "https://export.arxiv.org/api/query"
-    html_url: str = "https://arxiv.org/html"
-    pdf_url: str = "https://arxiv.org/pdf"
-    request_interval: float = Field(3.0, ge=0)
-    timeout: float = Field(30.0, gt=0)
-    max_retries: int = Field(4, ge=0, le=10)
-    backoff: float = Field(5.0, ge=0)
-    max_backoff: float = Field(120.0, ge=0)
-    contact: str = ""
-    fulltext: bool = True
-    max_download_mb: float = Field(50.0, gt=0)  # a larger HTML or PDF is not downloaded
-    fulltext_attempts: int = Field(3, ge=1, le=20)  # runs that try a failed full text again
-
-
-class LLMConfig(_Section):
-    """The analyser backend and, for ``openai``, the endpoint to use."""
-
-    backend: str = "auto"  # auto (or empty): "openai" when an endpoint is configured, else "extractive"
-    base_url: str = ""
-    model: str = ""
-    api_key: Secret = SecretStr("")
-    concurrency: int = Field(8, ge=1, le=256)
-    timeout: float = Field(180.0, gt=0)
-    max_retries: int = Field(3, ge=0, le=10)
-    backoff: float = Field(1.0, ge=0)  # first wait (s) before a retry, doubling; Retry-After wins
-    give_up_after: int = Field(6, ge=1, le=100)  # consecutive failures before the endpoint is given up
-    json_mode: Literal["auto", "on", "off"] = "auto"
-    max_input_tokens: int = Field(24000, ge=1000)
-    max_output_tokens: int = Field(4096, ge=256)
-    temperature: float = Field(0.2, ge=0, le=2)
-    reasoning: Literal["auto", "on", "off"] = "auto"  # reasoning models think before answering
-    reasoning_tokens: int = Field(8192, ge=0)  # extra max_tokens for the thinking
-    context_length: int = Field(0, ge=0)  # the endpoint's context window, 0 if unknown
-    tokenizer: Literal["auto", "tiktoken", "estimate"] = "auto"
-    prompt_template: str = ""  # your own Jinja template for the analysis prompt
-    price_input: float = Field(0.0, ge=0)  # price per million input tokens
-    price_output: float = Field(0.0, ge=0)  # price per million output tokens
-    currency: str = "USD"
-
-    def cost(self, tokens_in: int, tokens_out: int) -> float | None:
-        """Estimated cost of the tokens, or None without a price table."""
-        if not (self.price_input or self.price_output):
-            return None
-        return (tokens_in * self.price_input + tokens_out * self.price_output) / 1_000_000
 
 
 def from_env(value: object) -> object:
@@ -104,21 +55,92 @@ def unset_env(secret: SecretStr) -> str | None:
     return value[4:] if value.startswith("env:") else None
 
 
+class PathsConfig(_Section):
+    """Where state lives. Empty values mean "inside the home directory"."""
+
+    database: str = setting("", "the SQLite file", "`<home>/arxiv-monitor.db`")
+    cache_dir: str = setting("", "downloaded feeds and full texts (`html/`, `pdf/`, `jats/`)", "`<home>/cache`")
+    reports_dir: str = setting("", "the reports", "`<home>/reports`")
+
+
+class ArxivConfig(_Section):
+    """arXiv's endpoints, and the politeness rules of every host asked."""
+
+    rss_url: str = setting("https://rss.arxiv.org/rss", "RSS base URL")
+    api_url: str = setting("https://export.arxiv.org/api/query", "export API")
+    html_url: str = setting("https://arxiv.org/html", "HTML full texts")
+    pdf_url: str = setting("https://arxiv.org/pdf", "PDFs")
+    request_interval: float = setting(3.0, "seconds between requests to one host (every source's)", ge=0)
+    timeout: float = setting(30.0, "HTTP timeout (s)", gt=0)
+    max_retries: int = setting(4, "retries on 429/5xx/timeouts", ge=0, le=10)
+    backoff: float = setting(5.0, "first backoff (s), doubling", ge=0)
+    max_backoff: float = setting(120.0, "longest wait (s), `Retry-After` included", ge=0)
+    contact: str = setting("", "your e-mail, added to the User-Agent")
+    fulltext: bool = setting(True, "download full texts")
+    max_download_mb: float = setting(50.0, "a larger HTML page, JATS file or PDF is not downloaded (streamed to "
+                                           "disk, stopped at the cap)", gt=0)
+    fulltext_attempts: int = setting(3, "runs that try again a full text that failed (host down, a PDF that does "
+                                        "not open)", ge=1, le=20)
+
+
+class LLMConfig(_Section):
+    """The analyser backend and, for ``openai``, the endpoint to use (the ``openai``
+    backend's options)."""
+
+    backend: str = setting("auto", "`openai`, `extractive` or an installed plugin's; `auto`: `openai` when a "
+                                   "URL or key is set, else `extractive`")
+    base_url: str = setting("", "the OpenAI-compatible endpoint (`OPENAI_BASE_URL` is honoured too)", "OpenAI")
+    model: str = setting("", "model name (required for `openai`)", "—")
+    api_key: Secret = setting(SecretStr(""), "the key (`OPENAI_API_KEY` is honoured too; `env:NAME` allowed); "
+                                             "never logged or shown", "—")
+    concurrency: int = setting(8, "requests in flight", ge=1, le=256)
+    timeout: float = setting(180.0, "seconds per request", gt=0)
+    max_retries: int = setting(3, "retries of one request on 429/5xx/timeouts (backoff, `Retry-After` honoured)",
+                               ge=0, le=10)
+    backoff: float = setting(1.0, "first wait (s) before a retry, doubling", ge=0)
+    give_up_after: int = setting(6, "consecutive failures of one kind (5xx, timeouts, unusable replies) after "
+                                    "which the endpoint is not asked again this run", ge=1, le=100)
+    json_mode: Literal["auto", "on", "off"] = setting("auto", "`auto` (JSON Schema, then JSON mode, then headed "
+                                                              "Markdown, as the endpoint accepts), `on` (never "
+                                                              "Markdown), `off` (Markdown only)")
+    max_input_tokens: int = setting(24000, "full-text budget per paper", ge=1000)
+    max_output_tokens: int = setting(4096, "answer budget (doubled once on truncation)", ge=256)
+    temperature: float = setting(0.2, "sampling temperature", ge=0, le=2)
+    reasoning: Literal["auto", "on", "off"] = setting("auto", "`auto` (by model name), `on`, `off`: reasoning "
+                                                              "models think before answering")
+    reasoning_tokens: int = setting(8192, "extra `max_tokens` for a reasoning model's thinking", ge=0)
+    context_length: int = setting(0, "the endpoint's context window; caps the input budget", "`0` (unknown)", ge=0)
+    tokenizer: Literal["auto", "tiktoken", "estimate"] = setting("auto", "`auto`, `tiktoken` (downloads its "
+                                                                         "encoding once), `estimate`")
+    prompt_template: str = setting("", "your own Jinja analysis prompt", "shipped")
+    price_input: float = setting(0.0, "price per million input tokens, for cost estimates", ge=0)
+    price_output: float = setting(0.0, "price per million output tokens", ge=0)
+    currency: str = setting("USD", "currency of the prices")
+
+    def cost(self, tokens_in: int, tokens_out: int) -> float | None:
+        """Estimated cost of the tokens, or None without a price table."""
+        if not (self.price_input or self.price_output):
+            return None
+        return (tokens_in * self.price_input + tokens_out * self.price_output) / 1_000_000
+
+
 class EmailConfig(_Section):
     """Delivery of the report by e-mail (SMTP)."""
 
-    enabled: bool = False
-    host: str = ""
-    port: int = Field(587, ge=1, le=65535)
-    security: Literal["starttls", "ssl", "plain"] = "starttls"
-    username: str = ""
-    password: Secret = SecretStr("")
-    sender: str = ""
-    recipients: list[str] = Field(default_factory=list)
-    subject: str = ""  # default: "arXiv 论文日报 {day}（{count} 篇）" in the report's language
-    timeout: float = Field(30.0, gt=0)
-    ca_file: str = ""  # extra CA bundle to trust (a self-signed server)
-    unsubscribe_url: str = ""  # sent as List-Unsubscribe when set
+    enabled: bool = setting(False, "send the report by e-mail")
+    host: str = setting("", "SMTP server", "—")
+    port: int = setting(587, "SMTP port", ge=1, le=65535)
+    security: Literal["starttls", "ssl", "plain"] = setting("starttls", "`starttls`, `ssl` (implicit TLS) or "
+                                                                        "`plain`")
+    username: str = setting("", "SMTP login", "—")
+    password: Secret = setting(SecretStr(""), "SMTP password (`env:NAME` allowed; never logged)", "—")
+    sender: str = setting("", "From (default: the username)", "—")
+    recipients: list[str] = setting(list, "the To list", "—")
+    subject: str = setting("", "subject template with `{day}` and `{count}`",
+                           "`arXiv 论文日报 {day}（{count} 篇）`")
+    timeout: float = setting(30.0, "SMTP timeout (s)", gt=0)
+    ca_file: str = setting("", "extra CA to trust (a self-signed server)", "—")
+    unsubscribe_url: str = setting("", "sent as `List-Unsubscribe`", "—")
 
 
 class WebhookConfig(_Section):
@@ -127,26 +149,26 @@ class WebhookConfig(_Section):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    name: str
-    kind: str
-    url: Secret = SecretStr("")
-    secret: Secret = SecretStr("")
+    name: str = setting(..., "the target's name (`deliver --target NAME`)")
+    kind: str = setting(..., "the channel")
+    url: Secret = setting(SecretStr(""), "the webhook URL (`env:NAME` allowed)")
+    secret: Secret = setting(SecretStr(""), "a signing secret (Feishu, DingTalk; `env:NAME` allowed)")
 
 
 class DeliveryConfig(_Section):
     """What is delivered when."""
 
-    skip_empty: bool = True  # a day with no matching paper: write the report, send nothing
+    skip_empty: bool = setting(True, "a day with no matching paper: the report is written, nothing is sent")
 
 
 class ScheduleConfig(_Section):
     """``arxiv-monitor serve``: when to run, and the health endpoint."""
 
-    cron: str = "30 0 * * 1-5"
-    timezone: str = ARXIV_TIMEZONE
-    healthz_host: str = "127.0.0.1"
-    healthz_port: int = Field(8787, ge=0, le=65535)
-    catchup_days: int = Field(7, ge=0, le=60)
+    cron: str = setting("30 0 * * 1-5", "when `serve` runs")
+    timezone: str = setting(ARXIV_TIMEZONE, "time zone of the cron expression")
+    healthz_host: str = setting("127.0.0.1", "address of the health endpoint")
+    healthz_port: int = setting(8787, "port of the health endpoint (`GET /healthz`)", ge=0, le=65535)
+    catchup_days: int = setting(7, "how far back missed days are caught up (0: never)", ge=0, le=60)
 
     @field_validator("timezone")
     @classmethod
@@ -172,31 +194,35 @@ class ScheduleConfig(_Section):
 class RelevanceConfig(_Section):
     """How papers are ranked against topics."""
 
-    ranker: str = "auto"  # "auto", "semantic", "tfidf", "keywords", or a plugin's ranker
-    model: str = ""  # a sentence-transformers model name or path; empty: the bundled MiniLM
-    embeddings_url: str = ""  # an OpenAI-compatible /embeddings endpoint instead
-    embeddings_model: str = ""
-    judge: Literal["off", "borderline", "all"] = "off"  # ask the LLM for a 0-10 relevance score
-    judge_margin: float = Field(0.15, ge=0, le=1)  # "borderline": this close to the cut-off
-    judge_keep: float = Field(6.0, ge=0, le=10)  # judge score that keeps a paper
-    judge_batch: int = Field(8, ge=1, le=50)  # papers per judge call
-    feedback_min: int = Field(10, ge=2)  # good and bad ratings each before they calibrate a topic
-    feedback_weight: float | None = None  # of versions before calibrated probabilities: ignored
-    crossref_url: str = "https://api.crossref.org/works"  # abstracts of library items known by DOI
+    ranker: str = setting("auto", "`auto` (semantic if installed, else tfidf), `semantic`, `tfidf`, `keywords`, "
+                                  "or an installed plugin's ranker")
+    model: str = setting("", "a sentence-transformers model name or path", "bundled all-MiniLM-L6-v2")
+    embeddings_url: str = setting("", "an OpenAI-compatible `/embeddings` endpoint instead", "—")
+    embeddings_model: str = setting("", "the model that endpoint serves", "—")
+    judge: Literal["off", "borderline", "all"] = setting("off", "`off`, `borderline`, `all`: LLM relevance scores")
+    judge_margin: float = setting(0.15, "what is borderline: this close to the cut-off", ge=0, le=1)
+    judge_keep: float = setting(6.0, "the judge's score (0-10) that keeps a paper", ge=0, le=10)
+    judge_batch: int = setting(8, "papers per judge call", ge=1, le=50)
+    feedback_min: int = setting(10, "good and bad ratings each before they calibrate a topic", ge=2)
+    feedback_weight: float | None = setting(None, "of versions before calibrated probabilities: accepted, ignored",
+                                            "—")
+    crossref_url: str = setting("https://api.crossref.org/works", "abstracts of library items known only by a DOI")
 
 
 class WebConfig(_Section):
     """The reading room: ``arxiv-monitor web`` (and ``serve``)."""
 
-    host: str = "127.0.0.1"  # any other address needs a token
-    port: int = Field(8000, ge=0, le=65535)
-    token: Secret = SecretStr("")  # "env:NAME" reads it from the environment
-    public_url: str = ""  # where readers reach it: digests link each paper to its page
-    enabled: bool = True  # false: `serve` runs the schedule and /healthz only
+    host: str = setting("127.0.0.1", "address the reading room listens on; another than this machine needs "
+                                     "`web.token`")
+    port: int = setting(8000, "its port", ge=0, le=65535)
+    token: Secret = setting(SecretStr(""), "bearer token or login for the reading room (`env:NAME` allowed; never "
+                                           "logged)", "—")
+    public_url: str = setting("", "where readers reach the reading room: digests link each paper to its page", "—")
+    enabled: bool = setting(True, "`false`: `serve` runs the schedule and `/healthz` only")
 
 
 class SiteConfig(_Section):
     """The static reading room: ``arxiv-monitor site`` (GitHub Pages)."""
 
-    base_url: str = ""  # e.g. https://you.github.io/arxiv-monitor: digests link each paper to its page
-    out_dir: str = ""  # default: <home>/site
+    base_url: str = setting("", "where the static site is published: digests and feeds link there", "—")
+    out_dir: str = setting("", "where `arxiv-monitor site` writes", "`<home>/site`")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
-from arxiv_monitor.core.settings import Secret, unset_env
+from arxiv_monitor.core.settings import Secret, setting, unset_env
 from arxiv_monitor.core.text import is_chinese
 
 
@@ -22,12 +22,13 @@ class LibrarySource(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file: str = ""  # a .bib, .json (CSL-JSON) or .ris export
-    zotero: str = ""  # "user:123456", "group:98765", or "local" (the Zotero 7 app on this machine)
-    collection: str = ""  # a collection key (e.g. "ABCD2345"); default: the whole library
-    key: Secret = SecretStr("env:ZOTERO_API_KEY")  # web API key; "env:NAME" reads the environment
-    url: str = ""  # the API base; default https://api.zotero.org, or http://127.0.0.1:23119/api
-    limit: int = Field(200, ge=1, le=5000)  # the most recently added items
+    file: str = setting("", "a `.bib`, `.json` (CSL-JSON) or `.ris` export")
+    zotero: str = setting("", "`user:123456`, `group:98765`, or `local` (Zotero 7 on this machine)")
+    collection: str = setting("", "one collection's key (default: the whole library)")
+    key: Secret = setting(SecretStr("env:ZOTERO_API_KEY"), "a read-only web API key (`env:NAME` reads it from the "
+                                                           "environment)", "`env:ZOTERO_API_KEY`")
+    url: str = setting("", "the API base", "`https://api.zotero.org`, or Zotero 7's local API")
+    limit: int = setting(200, "the most recently added items", ge=1, le=5000)
 
     @model_validator(mode="after")
     def _one_source(self) -> LibrarySource:
@@ -57,23 +58,25 @@ class TopicConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    id: str
-    name: str = ""
-    any: list[str] = Field(default_factory=list)  # keywords; "title:kw" matches the title only
-    all: list[str] = Field(default_factory=list)  # every entry must match; "a|b" means either
-    none: list[str] = Field(default_factory=list)  # negative keywords
-    authors: list[str] = Field(default_factory=list)
-    categories: list[str] = Field(default_factory=list)
-    description: str = ""  # free text; each line is embedded as one prototype
-    examples: list[str] = Field(default_factory=list)  # arXiv ids of papers on the topic
-    library: LibrarySource | None = None  # more examples: the user's own papers on the topic
-    cutoff: float | None = Field(None, ge=0, le=1)  # probability that keeps a paper (default 0.5)
-    rank: bool = True  # false: the keywords decide alone, with no similarity ranking
-    # Raw-similarity thresholds of versions before calibrated probabilities: accepted, ignored.
-    threshold: float | None = None
-    keyword_floor: float | None = None
-    tfidf_threshold: float | None = None
-    tfidf_floor: float | None = None
+    id: str = setting(..., "the topic's id (ratings, feeds and `--topic` name it)")
+    name: str = setting("", "its name in reports (default: the id)")
+    any: list[str] = setting(list, "keywords (the match rules); `title:kw` matches the title only; `kw@0.5` is a "
+                                   "*weak* keyword, which keeps a paper only at a probability of at least 0.5")
+    all: list[str] = setting(list, "every entry must match; `\"robot|manipulation\"` means either")
+    none: list[str] = setting(list, "negative keywords: a hit drops the paper for this topic")
+    authors: list[str] = setting(list, "an author match counts like a keyword")
+    categories: list[str] = setting(list, "only papers in these categories (empty: any)")
+    description: str = setting("", "free text; each line is one prototype for the ranker")
+    examples: list[str] = setting(list, "ids of papers on the topic (`2311.15127`, `biorxiv:10.1101/…`); their "
+                                        "title and abstract are fetched once")
+    library: LibrarySource | None = setting(None, "more examples from your own library (`[topics.library]`)")
+    cutoff: float | None = setting(None, "the probability that keeps a paper", "0.5", ge=0, le=1)
+    rank: bool = setting(True, "`false`: the keywords decide alone, with no similarity ranking")
+    # Raw-similarity thresholds of versions before calibrated probabilities: accepted, ignored, warned about.
+    threshold: float | None = setting(None, "of earlier versions: accepted, ignored, named in a warning")
+    keyword_floor: float | None = setting(None, "of earlier versions: accepted, ignored, named in a warning")
+    tfidf_threshold: float | None = setting(None, "of earlier versions: accepted, ignored, named in a warning")
+    tfidf_floor: float | None = setting(None, "of earlier versions: accepted, ignored, named in a warning")
 
     @property
     def legacy_thresholds(self) -> list[str]:

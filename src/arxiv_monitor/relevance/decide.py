@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from arxiv_monitor.core.models import KeywordVerdict, Listing, Paper, TopicDecision, best_topic
+from arxiv_monitor.core.topics import TopicConfig, split_floor
 from arxiv_monitor.relevance import calibrate
 from arxiv_monitor.relevance.calibrate import Calibration, Scale, evidence, scale
-from arxiv_monitor.core.models import KeywordVerdict, Listing, Paper, TopicDecision, best_topic
-from arxiv_monitor.relevance.rank import Ranker
-from arxiv_monitor.core.topics import TopicConfig, split_floor
 from arxiv_monitor.relevance.keywords import keyword_verdict
+from arxiv_monitor.relevance.rank import Ranker
 
 DEFAULT_CUTOFF = 0.5
 

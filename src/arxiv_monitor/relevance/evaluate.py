@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from arxiv_monitor.relevance import calibrate
-from arxiv_monitor.relevance import decide as relevance
 from arxiv_monitor.core.errors import MonitorError
 from arxiv_monitor.core.models import Paper
 from arxiv_monitor.core.topics import TopicConfig
+from arxiv_monitor.relevance import calibrate
+from arxiv_monitor.relevance import decide as relevance
 from arxiv_monitor.relevance.keywords import keyword_verdict
 
 SWEEP = [round(0.1 * k, 1) for k in range(1, 10)]

@@ -35,10 +35,10 @@ from arxiv_monitor.core.errors import FetchError, MonitorError
 from arxiv_monitor.core.ids import PaperId
 from arxiv_monitor.core.models import Paper
 from arxiv_monitor.core.net import PoliteClient
+from arxiv_monitor.core.topics import LibrarySource, TopicConfig
 from arxiv_monitor.relevance.rank import Examples
 from arxiv_monitor.sources.arxiv.ids import ArxivId
 from arxiv_monitor.store import Store
-from arxiv_monitor.core.topics import LibrarySource, TopicConfig
 
 if TYPE_CHECKING:
     from arxiv_monitor.sources.base import Sources

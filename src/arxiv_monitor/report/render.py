@@ -16,21 +16,21 @@ from __future__ import annotations
 import functools
 import json
 import re
+from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import asdict
 from importlib import resources
-from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import jinja2
 
 from arxiv_monitor import __version__
 from arxiv_monitor.core import i18n
-from arxiv_monitor.report import mdsafe, views
-from arxiv_monitor.report.mdsafe import Md
 from arxiv_monitor.core.models import Analysis, DayReport, ReportEntry
 from arxiv_monitor.core.tex import math_html
 from arxiv_monitor.core.topics import display_keyword
+from arxiv_monitor.report import mdsafe, views
+from arxiv_monitor.report.mdsafe import Md
 
 SCHEMA_VERSION = "1"
 

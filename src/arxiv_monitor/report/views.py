@@ -14,15 +14,15 @@ from collections.abc import Callable
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-from arxiv_monitor.trust import faithful
-from arxiv_monitor.report import mdsafe
-from arxiv_monitor.core.i18n import t
-from arxiv_monitor.report.mdsafe import Md
-from arxiv_monitor.core.models import Analysis, DayReport, Dropped, KeywordHit, ReportEntry, best_topic
 from arxiv_monitor.analysis.replies import headings
+from arxiv_monitor.core.i18n import t
+from arxiv_monitor.core.models import ANNOUNCE_TYPES, Analysis, DayReport, Dropped, KeywordHit, ReportEntry, best_topic
 from arxiv_monitor.core.topics import display_keyword
+from arxiv_monitor.report import mdsafe
+from arxiv_monitor.report.mdsafe import Md
+from arxiv_monitor.trust import faithful
 
-TYPES = ("new", "cross", "replace", "replace-cross")
+TYPES = ANNOUNCE_TYPES
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
 _PLACED = "\x00marker\x00"  # a marker already given its own <mark>
 

@@ -160,7 +160,7 @@ def m008_published_reports(db: Any) -> None:
 
 @migration
 def m009_fulltext_links(db: Any) -> None:
-    """Fulltext links."""
+    """The links a full text holds (its link annotations), where code repositories are found."""
     for statement in [
         "ALTER TABLE fulltexts ADD COLUMN links TEXT NOT NULL DEFAULT '[]'",
     ]:

@@ -7,8 +7,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from arxiv_monitor.store.migrations import now
 from arxiv_monitor.core.models import Analysis, FullText, Overview, Paper, Section
+from arxiv_monitor.store.migrations import now
 
 
 @dataclass

@@ -12,9 +12,9 @@ import datetime as dt
 from lxml import etree
 
 from arxiv_monitor import __version__
-from arxiv_monitor.report import views
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.models import Paper
+from arxiv_monitor.report import views
 from arxiv_monitor.report.assemble import entry_of
 from arxiv_monitor.store import Store
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
-import functools
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +22,13 @@ import jinja2
 from markupsafe import Markup
 
 from arxiv_monitor.core import i18n
-from arxiv_monitor.report import views
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
 from arxiv_monitor.core.ids import page_name
 from arxiv_monitor.core.models import DayReport, ReportEntry
-from arxiv_monitor.report.render import context, environment
+from arxiv_monitor.report import views
 from arxiv_monitor.report.assemble import entry_of, published_report
+from arxiv_monitor.report.render import context, environment
 from arxiv_monitor.store import Store
 
 
