@@ -205,7 +205,7 @@ class FakeLLM(_Base):
         if "Write today's overview" in text:
             return self.overview
         
-        found = re.search(r"arXiv ID: (\d{4}\.\d{4,5})", text)
+        found = re.search(r"(?:arXiv|bioRxiv|medRxiv) ID: ([^\s\\]+?)v\d+", text)
         with self.lock:
             queue = self.script.get(found.group(1)) if found else None
             if queue:
@@ -213,11 +213,12 @@ class FakeLLM(_Base):
         return self.default
 
     def calls_for(self, arxiv_id: str) -> int:
-        return sum(1 for b in self.bodies if f"arXiv ID: {arxiv_id}" in json.dumps(b["messages"]))
+        return sum(1 for b in self.bodies if re.search(rf"(?:arXiv|bioRxiv|medRxiv) ID: {re.escape(arxiv_id)}v",
+                                                       json.dumps(b["messages"])))
 
     def analysis_calls(self) -> int:
         """Requests that analyse a paper (not the day's overview)."""
-        return sum(1 for b in self.bodies if "arXiv ID: " in json.dumps(b["messages"]))
+        return sum(1 for b in self.bodies if re.search(r"(?:arXiv|bioRxiv|medRxiv) ID: ", json.dumps(b["messages"])))
 
     def overview_calls(self) -> int:
         return sum(1 for b in self.bodies if "Write today's overview" in json.dumps(b["messages"]))

@@ -108,7 +108,7 @@ def test_english_labels_follow_the_language_setting(tmp_path, home, arxiv, monke
     import re as re_mod
 
     from arxiv_monitor.core.config import EmailConfig, load_config
-    from arxiv_monitor.delivery.email import subject
+    from arxiv_monitor.delivery.mail import subject
     from arxiv_monitor.delivery.wecom import WeComChannel
     from arxiv_monitor.report.assemble import published_report
     from arxiv_monitor.store import open_store

@@ -62,7 +62,7 @@ def test_a_failing_migration_leaves_nothing_half_done(tmp_path, monkeypatch):
     path = tmp_path / "db.sqlite"
     Store(path).close()
     def m999_broken(db):
-        db.execute("ALTER TABLE papers ADD COLUMN extra TEXT")
+        db.execute("ALTER TABLE papers ADD COLUMN broken_extra TEXT")
         db.execute("ALTER TABLE nowhere ADD COLUMN x")
 
     monkeypatch.setattr("arxiv_monitor.store.db.MIGRATIONS", MIGRATIONS + [m999_broken])
@@ -70,7 +70,7 @@ def test_a_failing_migration_leaves_nothing_half_done(tmp_path, monkeypatch):
         Store(path)
     with sqlite3.connect(path) as db:
         columns = [r[1] for r in db.execute("PRAGMA table_info(papers)")]
-        assert "extra" not in columns  # the first statement was rolled back with the second
+        assert "broken_extra" not in columns  # the first statement was rolled back with the second
         assert db.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
 
 

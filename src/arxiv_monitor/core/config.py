@@ -26,8 +26,10 @@ from arxiv_monitor.core.settings import (  # noqa: F401
     DeliveryConfig,
     EmailConfig,
     LLMConfig,
+    MedrxivConfig,
     PathsConfig,
     RelevanceConfig,
+    RxivConfig,
     ScheduleConfig,
     SiteConfig,
     WebConfig,
@@ -62,6 +64,8 @@ class Config(_Section):
                                   "in that language, English labels)")
     paths: PathsConfig = Field(default_factory=PathsConfig)
     arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
+    biorxiv: RxivConfig = Field(default_factory=RxivConfig)
+    medrxiv: MedrxivConfig = Field(default_factory=MedrxivConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     topics: list[TopicConfig] = setting(list, "the topics (`[[topics]]`, below)", "VLA and TRAFFIC_ST")
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
@@ -178,9 +182,8 @@ def _env_value(field: Any, value: str) -> Any:
 def _env_overrides() -> dict[str, Any]:
     """Collect overrides from the environment as a nested dict."""
     out: dict[str, Any] = {}
-    sections = {"paths": PathsConfig, "arxiv": ArxivConfig, "llm": LLMConfig, "email": EmailConfig,
-                "delivery": DeliveryConfig, "schedule": ScheduleConfig, "relevance": RelevanceConfig,
-                "web": WebConfig, "site": SiteConfig}
+    sections = {name: field.annotation for name, field in Config.model_fields.items()
+                if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)}
     for name, field in Config.model_fields.items():
         if name in sections:
             for key, sub in sections[name].model_fields.items():

@@ -71,6 +71,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "type.replace-cross": ("更新（交叉列出）", "replacement (cross-list)"),
     "source.html": ("论文正文（arXiv HTML）", "the full text (arXiv HTML)"),
     "source.pdf": ("论文正文（PDF）", "the full text (PDF)"),
+    "source.jats": ("论文正文（JATS XML）", "the full text (JATS XML)"),
     "source.abstract": ("摘要", "the abstract"),
     # analyses
     "analysis.extractive": ("抽取式分析（未使用大模型，句子摘自{basis}）",

@@ -34,6 +34,7 @@ class Paper:
     journal_ref: str | None = None
     enriched: bool = False
     code_url: str | None = None  # found in the paper's own text (fulltext.codelink)
+    extra: dict[str, str] = field(default_factory=dict)  # what its source knows besides (bioRxiv: the JATS URL)
 
     @property
     def ref(self) -> PaperId:

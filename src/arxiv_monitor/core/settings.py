@@ -83,6 +83,21 @@ class ArxivConfig(_Section):
                                         "not open)", ge=1, le=20)
 
 
+class RxivConfig(_Section):
+    """A bioRxiv-family server (``[biorxiv]``, ``[medrxiv]``): its subject categories and endpoints."""
+
+    categories: list[str] = setting(list, "subject categories to follow (e.g. `bioinformatics`, `neuroscience`; "
+                                          "spaces, hyphens and underscores alike); empty: every category", "all")
+    api_url: str = setting("https://api.biorxiv.org", "the API (`/details/{server}/{from}/{to}/{cursor}`)")
+    site_url: str = setting("https://www.biorxiv.org", "the server's site (paper pages and PDFs)")
+
+
+class MedrxivConfig(RxivConfig):
+    """medRxiv (``[medrxiv]``): its subject categories and endpoints."""
+
+    site_url: str = setting("https://www.medrxiv.org", "the server's site (paper pages and PDFs)")
+
+
 class LLMConfig(_Section):
     """The analyser backend and, for ``openai``, the endpoint to use (the ``openai``
     backend's options)."""

@@ -25,31 +25,35 @@ def summary_line(report: DayReport) -> str:
              categories=", ".join(report.categories))
 
 
-def overview_lines(report: DayReport, link: Callable[[str, str], str] | None = None) -> list[str]:
+def overview_lines(report: DayReport, link: Callable[[str, str], str] | None = None,
+                   esc: Callable[[str], str] = str) -> list[str]:
     """The overview's themes and picks (number and title, linked when a link style is given),
-    for the top of a chat message."""
+    for the top of a chat message; ``esc`` escapes the text for the platform's markup."""
     ov, lang = report.overview, report.language
     if ov is None or not getattr(ov, "themes", None):
         return []
-    lines = [t("chat.themes", lang, themes=t("clause.sep", lang).join(ov.themes))]
+    lines = [esc(t("chat.themes", lang, themes=t("clause.sep", lang).join(ov.themes)))]
     number = {e.paper.versioned_id: (n, e) for n, e in enumerate(report.entries, start=1)}
     for pick in ov.picks:
         if pick["id"] in number:
             n, e = number[pick["id"]]
-            title = link(e.paper.title, report.page_of(e.paper)) if link else e.paper.title
-            lines.append(t("chat.pick", lang, n=n, title=title, reason=pick["reason"]))
+            title = link(e.paper.title, report.page_of(e.paper)) if link else esc(e.paper.title)
+            lines.append(t("chat.pick", lang, n=n, title=title, reason=esc(pick["reason"])))
     return lines
 
 
-def paper_lines(report: DayReport, link: Callable[[str, str], str]) -> list[str]:
-    """One line a paper: its title linked to its page, type, keywords, and its TL;DR."""
+def paper_lines(report: DayReport, link: Callable[[str, str], str], esc: Callable[[str], str] = str) -> list[str]:
+    """One line a paper: its title linked to its page, type, keywords, and its TL;DR (the text
+    escaped by ``esc`` for the platform's markup; ``link`` escapes the title itself)."""
     lines = []
     for n, e in enumerate(report.entries, start=1):
         why = ", ".join(dict.fromkeys(display_keyword(h.keyword) for h in e.hits[:2]))
-        line = f"{n}. {link(e.paper.title, report.page_of(e.paper))} · {type_label(e.announce_type, report.language)}"
-        line += f" · {why}" if why else ""
+        source = f" · {e.paper.source_label}" if e.paper.source != "arxiv" else ""
+        line = f"{n}. {link(e.paper.title, report.page_of(e.paper))}{esc(source)} · " \
+               f"{esc(type_label(e.announce_type, report.language))}"
+        line += f" · {esc(why)}" if why else ""
         summary = tldr(e)
-        lines.append(line + (f"\n   {summary}" if summary else ""))
+        lines.append(line + (f"\n   {esc(summary)}" if summary else ""))
     return lines
 
 

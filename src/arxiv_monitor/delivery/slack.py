@@ -24,7 +24,7 @@ class SlackChannel(WebhookChannel):
     def messages(self, report: DayReport, paths: dict[str, Path], update: bool) -> list[Any]:
         title = digest.title(report, update)
         head = f"{slack_escape(digest.warnings(report))}*{slack_escape(digest.summary_line(report))}*"
-        lines = [slack_escape(x) for x in digest.overview_lines(report)] + digest.paper_lines(report, slack_link)
+        lines = digest.overview_lines(report, esc=slack_escape) + digest.paper_lines(report, slack_link, slack_escape)
         sections = digest.pack(head, lines, 2900, len)
         payloads = []
         for start in range(0, len(sections), 45):

@@ -18,7 +18,7 @@ from arxiv_monitor.core.errors import FetchError, HostUnreachable
 from arxiv_monitor.core.ids import page_name
 from arxiv_monitor.core.models import FullText, Paper, Section
 from arxiv_monitor.core.net import PoliteClient, TooLarge
-from arxiv_monitor.fulltext import html, pdf
+from arxiv_monitor.fulltext import html, jats, pdf
 from arxiv_monitor.fulltext.sections import Extracted
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {"html": html.extract, "pdf": pdf.extract}
+EXTRACTORS: dict[str, Callable[[bytes], Extracted]] = {"html": html.extract, "pdf": pdf.extract, "jats": jats.extract}
 SUFFIX = {"html": "html", "pdf": "pdf", "jats": "xml"}
 
 
@@ -96,7 +96,7 @@ def read_file(path: Path) -> FullText:
     if path.suffix.lower() in (".txt", ".text", ".md") and data[:5] != b"%PDF-":
         return FullText("text", [Section("Text", data.decode("utf-8", errors="replace"))])
     kind = "pdf" if data[:5] == b"%PDF-" or path.suffix.lower() == ".pdf" else \
-        "jats" if path.suffix.lower() in (".xml", ".nxml") and "jats" in EXTRACTORS else "html"
+        "jats" if path.suffix.lower() in (".xml", ".nxml") else "html"
     got = EXTRACTORS[kind](data)
     return FullText(kind, got.sections, links=got.links)
 

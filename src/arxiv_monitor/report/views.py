@@ -32,7 +32,7 @@ def type_label(kind: str, lang: str = "zh") -> str:
 
 
 def source_label(source: str, lang: str = "zh") -> str:
-    return t(f"source.{source}", lang) if source in ("html", "pdf", "abstract") else source
+    return t(f"source.{source}", lang) if source in ("html", "pdf", "jats", "abstract") else source
 
 
 def topic_label(entry: ReportEntry, lang: str = "zh") -> str:

@@ -301,3 +301,10 @@ def m015_pending_days(db: Any) -> None:
     """Days whose catch-up failed (a source could not be read), so the next runs try them again."""
     db.execute("""CREATE TABLE pending_days (
         day TEXT PRIMARY KEY, error TEXT NOT NULL, attempts INTEGER NOT NULL, updated_at TEXT NOT NULL)""")
+
+
+@migration
+def m016_paper_extra(db: Any) -> None:
+    """What a paper's source knows besides the common fields (bioRxiv: its JATS file, its type and
+    license), as JSON."""
+    db.execute("ALTER TABLE papers ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'")

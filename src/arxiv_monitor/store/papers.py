@@ -11,7 +11,7 @@ from arxiv_monitor.core.models import Paper
 from arxiv_monitor.store.migrations import now
 
 COLUMNS = ("paper_id", "version", "title", "abstract", "authors", "categories", "primary_category", "comments",
-           "doi", "journal_ref", "published", "enriched")
+           "doi", "journal_ref", "published", "enriched", "extra")
 
 
 def paper_from_row(row: Any) -> Paper:
@@ -22,14 +22,14 @@ def paper_from_row(row: Any) -> Paper:
         published=dt.date.fromisoformat(row["published"]) if row["published"] else None,
         primary_category=row["primary_category"], comments=row["comments"],
         doi=row["doi"], journal_ref=row["journal_ref"], enriched=bool(row["enriched"]),
-        code_url=row["code_url"],
+        code_url=row["code_url"], extra=json.loads(row["extra"]),
     )
 
 
 def _values(p: Paper) -> tuple:
     return (p.id, p.version, p.title, p.abstract, json.dumps(p.authors), json.dumps(p.categories),
             p.primary_category, p.comments, p.doi, p.journal_ref, p.published.isoformat() if p.published else None,
-            int(p.enriched))
+            int(p.enriched), json.dumps(p.extra, sort_keys=True))
 
 
 class Papers:
@@ -54,7 +54,8 @@ class Papers:
                     doi=COALESCE(excluded.doi, doi),
                     journal_ref=COALESCE(excluded.journal_ref, journal_ref),
                     published=COALESCE(excluded.published, published),
-                    enriched=MAX(enriched, excluded.enriched), updated_at=excluded.updated_at""",
+                    enriched=MAX(enriched, excluded.enriched), updated_at=excluded.updated_at,
+                    extra=CASE WHEN excluded.extra='{{}}' THEN extra ELSE excluded.extra END""",
                 [(*_values(p), now()) for p in changed])
         return len(changed)
 
@@ -78,6 +79,8 @@ class Papers:
         keep = {COLUMNS.index(c) for c in ("primary_category", "comments", "doi", "journal_ref", "published")}
         merged = [old[i] if i in keep and new[i] is None else new[i] for i in range(len(new))]
         merged[COLUMNS.index("enriched")] = max(old[COLUMNS.index("enriched")], new[COLUMNS.index("enriched")])
+        if new[COLUMNS.index("extra")] == "{}":
+            merged[COLUMNS.index("extra")] = old[COLUMNS.index("extra")]
         return tuple(merged)
 
     def fill_enrichment(self, papers: list[Paper]) -> list[Paper]:

@@ -1,0 +1,1 @@
+"""bioRxiv and medRxiv: Cold Spring Harbor's preprint servers, one API."""
