@@ -30,6 +30,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("RSS", "API", "HTML", "PDF"):
         monkeypatch.setenv(f"ARXIV_MONITOR_ARXIV_{name}_URL", f"{CLOSED}/{name.lower()}")
     monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_CROSSREF_URL", f"{CLOSED}/crossref")
+    for name in ("BIORXIV", "MEDRXIV", "HUGGINGFACE"):
+        monkeypatch.setenv(f"ARXIV_MONITOR_{name}_API_URL", f"{CLOSED}/{name.lower()}")
     # `serve` starts the reading room only where a test asks for it (on a free port)
     monkeypatch.setenv("ARXIV_MONITOR_WEB_ENABLED", "false")
     return home

@@ -33,15 +33,19 @@ def test_the_generated_parts_name_every_setting_command_and_hook():
     import readme
 
     settings, commands, hooks = readme.settings(), readme.commands(), readme.hooks()
-    for section in ("llm", "arxiv", "email", "relevance", "web", "site", "schedule", "paths", "delivery"):
+    for section in ("llm", "arxiv", "email", "relevance", "web", "site", "schedule", "paths", "delivery",
+                    "biorxiv", "medrxiv", "huggingface"):
         model = Config.model_fields[section].annotation
         for key in model.model_fields:
             assert f"`{section}.{key}`" in settings, f"{section}.{key}"
     for name in ("run", "serve", "plugins", "eval relevance", "backfill"):
         assert f"arxiv-monitor {name}" in commands
-    for hook in ("register_sources", "register_channels", "register_renderers", "register_rankers",
-                 "register_analyzers", "register_commands"):
-        assert hook in hooks
+    from arxiv_monitor.core import hookspecs
+
+    specs = [name for name in vars(hookspecs) if name.startswith("register_")]
+    assert len(specs) >= 7
+    for hook in specs:
+        assert hook in hooks, f"the hook {hook} is not in the README"
     assert re.search(r"`llm.concurrency` \| `ARXIV_MONITOR_LLM_CONCURRENCY` \| `8` \| requests in flight", settings)
 
 

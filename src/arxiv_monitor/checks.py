@@ -46,6 +46,8 @@ def preflight(config: Config) -> tuple[Config, list[str]]:
         warnings += found
     for name in config.sources:
         plugins.one("paper source", plugins.sources(), name, "sources")
+    for name in config.signals:
+        plugins.one("community signal", plugins.signals(), name, "signals")
     _check_topics(config)
     plugins.one("ranker", plugins.rankers(), auto_ranker(config), "relevance.ranker")
     if config.relevance.judge != "off" and not analyzer.judges:

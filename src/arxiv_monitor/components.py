@@ -25,6 +25,7 @@ from arxiv_monitor.fulltext.download import FullTextFetcher
 from arxiv_monitor.relevance.judge import Judge
 from arxiv_monitor.relevance.rank import make_ranker
 from arxiv_monitor.sources.base import Sources
+from arxiv_monitor.sources.signals import Signal
 from arxiv_monitor.store import Store
 
 T = TypeVar("T")
@@ -43,6 +44,13 @@ def make_sources(config: Config, client: PoliteClient) -> Sources:
                     for name in config.sources])
 
 
+def make_signals(config: Config, client: PoliteClient) -> list[Signal]:
+    """The community signals ``signals`` names, each a registered plugin."""
+    registry = plugins.signals()
+    return [plugins.one("community signal", registry, name, "signals").from_config(config, client)
+            for name in config.signals]
+
+
 class Parts:
     """What one command works with (see the module). Use it in a ``with`` block."""
 
@@ -50,6 +58,7 @@ class Parts:
         self.config, self.store, self.progress = config, store, progress
         self.client = make_client(config)
         self.sources = make_sources(config, self.client)
+        self.signals = make_signals(config, self.client)
         a = config.arxiv
         self.fetcher = FullTextFetcher(self.client, config.cache_path, self.sources, a.fulltext,
                                        int(a.max_download_mb * 1_000_000))

@@ -41,7 +41,9 @@ from arxiv_monitor.report.assemble import (
     published_report,
     write_report,
 )
+from arxiv_monitor.sources import signals
 from arxiv_monitor.sources.base import empty_day_message, missed_days
+from arxiv_monitor.sources.signals import DayOfSignals
 from arxiv_monitor.store import Store, open_store
 
 log = logging.getLogger(__name__)
@@ -161,7 +163,8 @@ def process_day(parts: Parts, store: Store, batch: FeedBatch, stats: RunStats) -
     """Match, enrich, read, analyse, report and deliver one day's listings."""
     config = parts.config
     day = (batch.day or dt.date.today()).isoformat()
-    listings = stage_match(parts, store, batch.listings, stats)
+    community = stage_signals(parts, store, day, batch.listings, stats)
+    listings = stage_match(parts, store, batch.listings, stats, community)
     kept = [item for item in listings if item.kept]
     stage_enrich(parts, store, [item.paper for item in listings], [item.paper for item in kept])
     store.days.save(day, config.categories, topic_keywords(config.topic_list), batch.items_read, listings)
@@ -171,14 +174,28 @@ def process_day(parts: Parts, store: Store, batch: FeedBatch, stats: RunStats) -
     return report
 
 
-def stage_match(parts: Parts, store: Store, listings: list[Listing], stats: RunStats) -> list[Listing]:
+def stage_signals(parts: Parts, store: Store, day: str, listings: list[Listing], stats: RunStats) -> DayOfSignals:
+    """What the followed community signals say about the day's papers, stored; one that
+    cannot be reached is skipped with one warning (and one line in the report)."""
+    if not parts.signals or not listings:
+        return DayOfSignals()
+    found = signals.ask(parts.signals, dt.date.fromisoformat(day), [item.paper for item in listings])
+    store.signals.save(day, found.values, found.answered, found.unreachable)
+    stats.warnings += [f"{label} could not be reached ({why}); the day goes on without its signal"
+                       for label, why in found.unreachable.items()]
+    return found
+
+
+def stage_match(parts: Parts, store: Store, listings: list[Listing], stats: RunStats,
+                community: DayOfSignals | None = None) -> list[Listing]:
     """Every topic's decision on every listing: keywords, the calibrated probability from the
-    ranker's similarity, and the optional LLM judge."""
+    ranker's similarity, and the optional LLM judge; the community signals only order papers
+    of equal probability."""
     if not listings:
         return []
     ctx, warnings = feedback.prepared(parts.config, store, parts.ranker, parts.sources, parts.client,
                                       [item.paper for item in listings])
-    selected = relevance.select(listings, ctx, judge=parts.judge)
+    selected = relevance.select(listings, ctx, judge=parts.judge, tiebreak=community.weight if community else None)
     stats.warnings += warnings + (parts.judge.warnings if parts.judge else [])
     stats.embedded += getattr(parts.ranker, "embedded", 0)
     return selected
@@ -264,7 +281,8 @@ def finish_day(parts: Parts, store: Store, day: str, stats: RunStats, malformed:
     if malformed is None:
         malformed = int(store.days.published(day).get("malformed", 0))
     report = dataclasses.replace(draft, overview=summary, cost_note=cost_note(config, draft.entries, summary),
-                                 notices=degradation(draft.entries, config.language, malformed, stats.errors))
+                                 notices=degradation(draft.entries, config.language, malformed, stats.errors,
+                                                     store.signals.gaps(day)))
     publish(store, report, malformed)
     paths = write_report(report, config.reports_path)
     stats.report = str(paths["md"])

@@ -25,6 +25,7 @@ from arxiv_monitor.core.settings import (  # noqa: F401
     ArxivConfig,
     DeliveryConfig,
     EmailConfig,
+    HuggingFaceConfig,
     LLMConfig,
     MedrxivConfig,
     PathsConfig,
@@ -66,6 +67,10 @@ class Config(_Section):
     arxiv: ArxivConfig = Field(default_factory=ArxivConfig)
     biorxiv: RxivConfig = Field(default_factory=RxivConfig)
     medrxiv: MedrxivConfig = Field(default_factory=MedrxivConfig)
+    signals: list[str] = setting(list, "community signals shown beside papers (upvotes, a repository's stars): "
+                                       "`huggingface`, or an installed plugin's; they break ties in the order "
+                                       "and never decide relevance", "none")
+    huggingface: HuggingFaceConfig = Field(default_factory=HuggingFaceConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     topics: list[TopicConfig] = setting(list, "the topics (`[[topics]]`, below)", "VLA and TRAFFIC_ST")
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
@@ -83,6 +88,11 @@ class Config(_Section):
     def _some_sources(cls, value: list[str]) -> list[str]:
         if not value:
             raise ValueError("at least one source is needed (e.g. [\"arxiv\"])")
+        return list(dict.fromkeys(value))
+
+    @field_validator("signals")
+    @classmethod
+    def _once(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
 
     @field_validator("announce_types")

@@ -43,6 +43,13 @@ def register_renderers(register):  # type: ignore[no-untyped-def]
 
 
 @hookspec
+def register_signals(register):  # type: ignore[no-untyped-def]
+    """Register community signals: ``register(SignalClass)``, a subclass of
+    ``arxiv_monitor.sources.signals.Signal``: what a community says about the day's papers
+    (upvotes, a repository's stars), shown beside them. ``signals`` names the ones followed."""
+
+
+@hookspec
 def register_rankers(register):  # type: ignore[no-untyped-def]
     """Register relevance rankers: ``register(name, factory)``, where
     ``factory(config, cache, progress)`` returns a ranker (``arxiv_monitor.relevance.rank``):

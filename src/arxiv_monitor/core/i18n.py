@@ -49,7 +49,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     # one paper
     "paper.basics": ("基本信息", "Details"),
     "paper.authors": ("作者", "Authors"),
-    "paper.id": ("arXiv ID", "arXiv ID"),
+    "paper.id": ("{source} ID", "{source} ID"),
     "paper.published": ("发布日期", "Published"),
     "paper.type": ("公告类型", "Announcement"),
     "paper.primary": ("主分类", "Primary category"),
@@ -62,6 +62,9 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "paper.links": ("论文链接", "Links"),
     "paper.code": ("源码地址", "Code"),
     "paper.no_code": ("论文中未给出", "not given in the paper"),
+    "paper.community": ("社区信号", "Community"),
+    "signal.upvotes": ("{n} 赞", "{n} upvotes"),
+    "signal.stars": ("GitHub {n} 星", "{n} GitHub stars"),
     "paper.journal": ("期刊引用", "Journal reference"),
     "paper.comments": ("备注", "Comments"),
     "paper.abstract": ("原文摘要", "Abstract"),
@@ -121,6 +124,8 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
                          "{n} feed entries could not be read and were skipped; this report may be incomplete."),
     "notice.llm_down": ("大模型不可用（{error}），本日报的分析为抽取式。",
                         "The LLM was unavailable ({error}); this report's analyses are extractive."),
+    "notice.signal_down": ("今天无法获取 {label} 的社区信号，本日报未显示该信号。",
+                           "{label} could not be reached today; this report shows no signal from it."),
     "notice.failed": ("{n} 篇论文的 AI 分析失败，显示抽取式分析；下次运行会重试。",
                       "The AI analysis of {n} papers failed; they show the extractive analysis, and the next "
                       "run retries."),

@@ -59,6 +59,12 @@ class Paper:
         return _links(self.source).pdf_url(self.ref)
 
     @property
+    def year(self) -> int | None:
+        """The year of the paper's first version (its id says it), else of this listing."""
+        first = getattr(_links(self.source), "first_year", lambda ref: None)(self.ref)
+        return first or (self.published.year if self.published else None)
+
+    @property
     def source_label(self) -> str:
         """The source as readers name it: arXiv, bioRxiv, medRxiv."""
         return _links(self.source).label
@@ -278,6 +284,26 @@ class Overview:
     tokens_out: int = 0
 
 
+@dataclass(frozen=True)
+class CommunitySignal:
+    """What a community says about a paper (Hugging Face Daily Papers: its upvotes, and the
+    code repository with its stars). Shown beside the paper; it breaks ties among papers of
+    equal relevance and never decides relevance."""
+
+    name: str  # the signal plugin's name ("huggingface")
+    label: str  # shown ("Hugging Face")
+    paper_id: str
+    upvotes: int | None = None
+    stars: int | None = None
+    repo_url: str | None = None
+    url: str | None = None  # the paper's page at the community
+
+    @property
+    def weight(self) -> int:
+        """How strongly the community points at the paper (upvotes, else stars)."""
+        return self.upvotes if self.upvotes is not None else (self.stars or 0)
+
+
 @dataclass
 class ReportEntry:
     """Everything the report shows for one paper."""
@@ -288,6 +314,7 @@ class ReportEntry:
     analysis: Analysis | None
     fallback: Analysis | None = None  # extractive analysis shown when the LLM failed
     updated_from: int | None = None  # earlier version whose analysis is shown
+    signals: list[CommunitySignal] = field(default_factory=list)  # community signals, when followed
 
     @property
     def paper(self) -> Paper:

@@ -82,6 +82,11 @@ def channels() -> dict[str, Any]:
     return _by_attribute("register_channels", "kind")
 
 
+def signals() -> dict[str, Any]:
+    """Community signal classes by name."""
+    return _by_attribute("register_signals", "name")
+
+
 def renderers() -> dict[str, Any]:
     """Renderer classes by file extension, in registration order."""
     return _by_attribute("register_renderers", "ext")

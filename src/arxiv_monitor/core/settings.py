@@ -98,6 +98,13 @@ class MedrxivConfig(RxivConfig):
     site_url: str = setting("https://www.medrxiv.org", "the server's site (paper pages and PDFs)")
 
 
+class HuggingFaceConfig(_Section):
+    """Hugging Face Daily Papers (``[huggingface]``), the community signal ``huggingface``."""
+
+    api_url: str = setting("https://huggingface.co/api/daily_papers", "the Daily Papers API (`?date=YYYY-MM-DD`)")
+    site_url: str = setting("https://huggingface.co/papers", "paper pages (`/{arxiv id}`)")
+
+
 class LLMConfig(_Section):
     """The analyser backend and, for ``openai``, the endpoint to use (the ``openai``
     backend's options)."""

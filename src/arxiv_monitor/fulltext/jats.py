@@ -97,8 +97,8 @@ def _lines(el, out: list[str], depth: int = 0) -> None:
             out.append(_caption(child, "Table"))
             out.extend(_table_rows(child))
             foot = child.find("{*}table-wrap-foot")
-            if foot is not None and _text(foot):
-                out.append(_text(foot))
+            if foot is not None and "".join(foot.itertext()).strip():  # its notes (footnotes) included
+                out.append(_WS.sub(" ", " ".join(foot.itertext())).strip())
         elif name == "supplementary-material":
             out.append(_caption(child, "Supplementary material"))
         elif name == "list":

@@ -15,6 +15,7 @@ Every decision keeps its evidence, so ``arxiv-monitor explain`` can show it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,11 +131,14 @@ def apply_judge(d: TopicDecision, score: float, reason: str, keep: float) -> Non
         d.kept_by = None  # a title keyword hit is never overruled
 
 
-def select(listings: list[Listing], ctx: Context, judge: Any = None) -> list[Listing]:
+def select(listings: list[Listing], ctx: Context, judge: Any = None,
+           tiebreak: Callable[[str], int] | None = None) -> list[Listing]:
     """Every listing with every topic's decision: kept ones first, grouped by best topic
     and ordered by probability within it, then the rest in feed order.
 
-    ``judge(listings)`` may revise decisions in place before the ordering.
+    ``judge(listings)`` may revise decisions in place before the ordering. ``tiebreak(paper
+    id)`` (a community signal's weight) orders papers of equal probability (to the second
+    decimal), more first; it never changes which papers are kept.
     """
     papers = [item.paper for item in listings]
     for item, decisions in zip(listings, decide(papers, ctx)):
@@ -147,5 +151,6 @@ def select(listings: list[Listing], ctx: Context, judge: Any = None) -> list[Lis
         top = best_topic(item.decisions)
         if top is None:
             return (1, 0, 0.0)
-        return (0, order[top.topic], -(top.probability if top.probability is not None else top.score))
+        value = top.probability if top.probability is not None else top.score
+        return (0, order[top.topic], -round(value, 2), -(tiebreak(item.paper.id) if tiebreak else 0))
     return sorted(listings, key=key)

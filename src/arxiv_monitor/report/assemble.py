@@ -71,7 +71,12 @@ def entry_of(config: Config, store: Store, item: Listing) -> ReportEntry:
             earlier = store.analyses.for_paper(paper, updated_from)
             primary = next((a for a in earlier if a.ok and a.backend == config.backend_name),
                            next((a for a in earlier if a.ok), None))
-    return ReportEntry(item, paper.code_url, _source(store, item), primary, fallback, updated_from)
+    return ReportEntry(item, paper.code_url, _source(store, item), primary, fallback, updated_from,
+                       _signals(store, item))
+
+
+def _signals(store: Store, item: Listing) -> list:
+    return store.signals.of([item.paper.id]).get(item.paper.id, [])
 
 
 def _source(store: Store, item: Listing) -> str | None:
@@ -134,7 +139,8 @@ def published_report(config: Config, store: Store, day: str) -> DayReport:
     for item in store.days.listings(day):
         s = shown.get(item.paper.id) or Shown(None, None, None)
         entries.append(ReportEntry(item, item.paper.code_url, _source(store, item),
-                                   _by_id(store, s.analysis_id), _by_id(store, s.fallback_id), s.updated_from))
+                                   _by_id(store, s.analysis_id), _by_id(store, s.fallback_id), s.updated_from,
+                                   _signals(store, item)))
     stored = store.overviews.get(day)
     return DayReport(day, info.categories, info.keywords, info.items, entries, header["backend"],
                      header["model"], stored.overview if stored else None, header["cost_note"],
@@ -146,9 +152,9 @@ def _by_id(store: Store, analysis_id: int | None) -> Analysis | None:
 
 
 def degradation(entries: list[ReportEntry], lang: str, malformed: int = 0,
-                llm_errors: list[str] | None = None) -> list[str]:
+                llm_errors: list[str] | None = None, signal_gaps: dict[str, str] | None = None) -> list[str]:
     """Why the day's report is not the whole story, one line each (empty when it is)."""
-    notices = []
+    notices = [t("notice.signal_down", lang, label=label) for label in signal_gaps or {}]
     if malformed:
         notices.append(t("notice.malformed", lang, n=malformed))
     if llm_errors:

@@ -65,6 +65,8 @@ def environment(lang: str = "zh", autoescape: bool = False) -> jinja2.Environmen
                        topic_label=lambda e: views.topic_label(e, lang),
                        topic_reasons=lambda e: [Md(r) for r in views.topic_reasons(e, lang, "`", mdsafe.text)],
                        topic_reasons_plain=lambda e: views.topic_reasons(e, lang, quote="\u201c"),
+                       signals_md=lambda e: views.signals_md(e, lang),
+                       signals_html=lambda e: views.signals_html(e, lang),
                        display_keyword=display_keyword, dropped_why=lambda x: views.dropped_why(x, lang))
     return env
 
@@ -153,6 +155,8 @@ def report_data(report: DayReport) -> dict[str, Any]:
             "fulltext_source": e.fulltext_source, "updated_from": e.updated_from,
             "analysis": _analysis_json(e.analysis), "fallback": _analysis_json(e.fallback),
             "shown": _shown(e),
+            "signals": [{"name": s.name, "label": s.label, "upvotes": s.upvotes, "stars": s.stars,
+                         "repo_url": s.repo_url, "url": s.url} for s in e.signals],
         })
     return {"schema_version": SCHEMA_VERSION, "generator": f"arxiv-monitor {__version__}",
             "day": report.day, "categories": report.categories, "keywords": report.keywords,

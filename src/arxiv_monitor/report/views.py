@@ -90,6 +90,29 @@ def tldr(entry: ReportEntry) -> str:
     return ""
 
 
+def signal_links(entry: ReportEntry, lang: str = "zh") -> list[tuple[str, str | None]]:
+    """The paper's community signals as (text, link) pairs: "Hugging Face 42 upvotes", and
+    the linked repository's stars."""
+    out: list[tuple[str, str | None]] = []
+    for s in entry.signals:
+        if s.upvotes is not None:
+            out.append((f"{s.label} {t('signal.upvotes', lang, n=f'{s.upvotes:,}')}", s.url))
+        if s.stars is not None or s.repo_url:
+            text = t("signal.stars", lang, n=f"{s.stars:,}") if s.stars is not None else s.repo_url or ""
+            out.append((text, s.repo_url))
+    return out
+
+
+def signals_md(entry: ReportEntry, lang: str = "zh") -> Md:
+    return Md(" · ".join(mdsafe.link(text, url) if url else mdsafe.text(text)
+                         for text, url in signal_links(entry, lang)))
+
+
+def signals_html(entry: ReportEntry, lang: str = "zh") -> Markup:
+    return Markup(" · ").join(Markup('<a href="{}">{}</a>').format(url, text) if url else escape(text)
+                              for text, url in signal_links(entry, lang))
+
+
 def snippet_md(hit: KeywordHit) -> Md:
     """The hit's snippet with the matched words in bold."""
     text = mdsafe.text(hit.snippet).replace("*", "\\*")

@@ -58,6 +58,11 @@ class Source(ABC):
     def pdf_url(cls, ref: PaperId) -> str:
         """The paper's PDF at the source."""
 
+    @classmethod
+    def first_year(cls, ref: PaperId) -> int | None:
+        """The year of the paper's first version, where its id says it (for citations)."""
+        return None
+
     # -- listings ------------------------------------------------------------------------------
     @abstractmethod
     def latest(self) -> FeedBatch:
@@ -133,8 +138,18 @@ class Sources:
         return [s.label for s in self.items]
 
     def latest(self) -> FeedBatch:
-        """Every source's newest day, merged (the first source's day names it)."""
-        return merge_batches([s.latest() for s in self.items], self._types())
+        """The first source's newest day, with the other sources' listings of that same day
+        (so one report never mixes two days); their own newest day when the first has none."""
+        first = self.items[0].latest()
+        batches = [first]
+        for source in self.items[1:]:
+            if first.day is None:
+                batches.append(source.latest())
+            elif first.day in source.announcement_days(first.day, first.day):
+                batches.append(source.day(first.day))
+        merged = merge_batches(batches, self._types())
+        merged.day = first.day or merged.day
+        return merged
 
     def day(self, day: dt.date) -> FeedBatch:
         """Every source's listings of a past day that it announced on."""

@@ -28,6 +28,7 @@ from arxiv_monitor.store.relevance import Embeddings, Libraries, Ratings
 from arxiv_monitor.store.results import Analyses, Endpoints, FullTexts, Overviews
 from arxiv_monitor.store.runs import PendingDays, Runs
 from arxiv_monitor.store.search import Search, search_text
+from arxiv_monitor.store.signals import Signals
 from arxiv_monitor.store.site import SiteChanges
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class Store:
         self.embeddings, self.ratings, self.libraries = Embeddings(db), Ratings(db), Libraries(db)
         self.runs, self.pending_days = Runs(db), PendingDays(db)
         self.search, self.site = Search(db), SiteChanges(db)
+        self.signals = Signals(db)
 
     def close(self) -> None:
         self.db.close()

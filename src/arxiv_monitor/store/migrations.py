@@ -308,3 +308,15 @@ def m016_paper_extra(db: Any) -> None:
     """What a paper's source knows besides the common fields (bioRxiv: its JATS file, its type and
     license), as JSON."""
     db.execute("ALTER TABLE papers ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'")
+
+
+@migration
+def m017_signals(db: Any) -> None:
+    """Community signals (``signals``): what each was told about a paper, and the days a
+    signal could not be asked (said once in the day's report)."""
+    db.execute("""CREATE TABLE signals (
+        paper_id TEXT NOT NULL, name TEXT NOT NULL, label TEXT NOT NULL, day TEXT NOT NULL,
+        upvotes INTEGER, stars INTEGER, repo_url TEXT, url TEXT, fetched_at TEXT NOT NULL,
+        PRIMARY KEY (paper_id, name))""")
+    db.execute("""CREATE TABLE signal_gaps (
+        day TEXT NOT NULL, label TEXT NOT NULL, error TEXT NOT NULL, PRIMARY KEY (day, label))""")

@@ -23,12 +23,14 @@ class SiteChanges:
                  UNION SELECT paper_id FROM analyses WHERE created_at >= :since
                  UNION SELECT paper_id FROM fulltexts WHERE fetched_at >= :since
                  UNION SELECT d.paper_id FROM days y JOIN day_papers d ON d.day=y.day WHERE y.updated_at >= :since
+                 UNION SELECT paper_id FROM signals WHERE fetched_at >= :since
                  UNION SELECT paper_id FROM ratings)
                SELECT p.paper_id,
                  (SELECT group_concat(d.day || d.kept || d.topics, '|') FROM day_papers d WHERE d.paper_id=p.paper_id),
                  (SELECT group_concat(r.topic || r.rating, '|') FROM ratings r WHERE r.paper_id=p.paper_id),
                  (SELECT group_concat(f.version || f.status, '|') FROM fulltexts f WHERE f.paper_id=p.paper_id),
-                 p.code_url,
+                 p.code_url || COALESCE((SELECT group_concat(s.name || s.upvotes || '/' || s.stars, '|')
+                                         FROM signals s WHERE s.paper_id=p.paper_id), ''),
                  (SELECT group_concat(a.id || a.status || a.created_at, '|') FROM analyses a
                   WHERE a.paper_id=p.paper_id),
                  p.version, p.title, length(p.abstract)

@@ -8,6 +8,7 @@ title, year, URL).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from lxml import etree
 
@@ -41,7 +42,7 @@ def atom(config: Config, store: Store, topic: str | None = None, page_url=None) 
         etree.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(day)
         link = page_url(paper.id) if page_url else paper.abs_url
         etree.SubElement(entry, f"{{{ATOM}}}link", href=link)
-        etree.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=paper.abs_url, title="arXiv")
+        etree.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=paper.abs_url, title=paper.source_label)
         for name in paper.authors:
             etree.SubElement(etree.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = name
         for category in paper.categories:
@@ -63,14 +64,17 @@ def bibtex(papers: list[Paper]) -> str:
 
     db = BibDatabase()
     for p in papers:
-        year = p.published.year if p.published else 2000 + int(p.id[:2]) if p.id[:4].isdigit() else None
-        entry = {"ENTRYTYPE": "misc", "ID": "arxiv" + p.id.replace("/", "_").replace(".", "_"),
-                 "title": "{" + p.title + "}", "author": " and ".join(p.authors) or "Anonymous",
-                 "eprint": p.id, "archiveprefix": "arXiv", "url": p.abs_url}
-        if year:
-            entry["year"] = str(year)
-        if p.primary_category:
-            entry["primaryclass"] = p.primary_category
+        entry = {"ENTRYTYPE": "misc", "ID": p.source + re.sub(r"\W", "_", p.ref.key),
+                 "title": "{" + p.title + "}", "author": " and ".join(p.authors) or "Anonymous", "url": p.abs_url}
+        if p.source == "arxiv":
+            entry.update(eprint=p.id, archiveprefix="arXiv")
+            if p.primary_category:
+                entry["primaryclass"] = p.primary_category
+        else:  # a bioRxiv or medRxiv preprint: cited by its DOI
+            entry.update(howpublished=p.source_label, publisher="Cold Spring Harbor Laboratory"
+                         if p.source in ("biorxiv", "medrxiv") else p.source_label)
+        if p.year:
+            entry["year"] = str(p.year)
         if p.doi:
             entry["doi"] = p.doi
         db.entries.append(entry)

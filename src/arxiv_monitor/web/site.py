@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,10 +50,22 @@ class Built:
 
 
 def shard_of(paper_id: str) -> str:
-    """The Pagefind index of an id: 2602.01234 -> 2602-0, 2602.21234 -> 2602-2; old-style ids: "other"."""
+    """The Pagefind index of an id: 2602.01234 -> 2602-0, 2602.21234 -> 2602-2; a bioRxiv DOI of
+    January 2026 -> biorxiv-2601; old-style arXiv ids and the rest: "other"."""
     if paper_id[:4].isdigit() and paper_id[4:5] == "." and paper_id[5:6].isdigit():
         return f"{paper_id[:4]}-{paper_id[5]}"
-    return "other"
+    dated = re.match(r"([a-z]+):10\.\d+/\d\d(\d\d)\.(\d\d)\.", paper_id)
+    return f"{dated.group(1)}-{dated.group(2)}{dated.group(3)}" if dated else "other"
+
+
+def _glob(shard: str) -> str:
+    """The paper pages of one shard, as a Pagefind glob (see ``shard_of``)."""
+    if shard == "other":
+        return "paper/*_[0-9][0-9][0-9][0-9][0-9][0-9][0-9].html"
+    if shard[:4].isdigit():
+        return f"paper/{shard[:4]}.{shard[5]}*.html"
+    source, month = shard.rsplit("-", 1)
+    return f"paper/{source}--10.*_20{month[:2]}.{month[2:]}.*.html"
 
 
 def _digest(key: str) -> str:
@@ -192,8 +205,7 @@ def _index(out: Path, shard: str) -> None:
     target = out / "pagefind" / shard
     if target.exists():
         shutil.rmtree(target)
-    glob = "paper/[!0-9]*.html" if shard == "other" else f"paper/{shard[:4]}.{shard[5]}*.html"
-    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--glob", glob,
+    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out), "--glob", _glob(shard),
                            "--output-subdir", f"pagefind/{shard}", "--silent"],
                           capture_output=True, text=True)
     if done.returncode != 0:

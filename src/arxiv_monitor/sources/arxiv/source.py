@@ -57,6 +57,15 @@ class ArxivSource(Source):
     def pdf_url(cls, ref: PaperId) -> str:
         return f"https://arxiv.org/pdf/{ref.versioned}"
 
+    @classmethod
+    def first_year(cls, ref: PaperId) -> int | None:
+        """``2601.22586`` was first submitted in 2026; ``hep-th/9901001`` in 1999."""
+        digits = ref.key.split("/")[-1][:2] if "/" in ref.key else ref.key[:2]
+        if not digits.isdigit():
+            return None
+        year = int(digits)
+        return (1900 if year >= 91 and "/" in ref.key else 2000) + year
+
     def latest(self) -> FeedBatch:
         return feed.fetch_feed(self.client, self.rss_url, self.categories, self.announce_types, self.cache_dir)
 

@@ -9,6 +9,7 @@ are. Full texts come from the JATS XML the record names, else the PDF.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from arxiv_monitor.core.ids import PaperId
@@ -57,6 +58,12 @@ class BiorxivSource(Source):
     @classmethod
     def pdf_url(cls, ref: PaperId) -> str:
         return f"{cls.site}/content/{ref.key}v{ref.version or 1}.full.pdf"
+
+    @classmethod
+    def first_year(cls, ref: PaperId) -> int | None:
+        """A DOI since 2019 carries the first posting date: ``10.1101/2024.01.02.573950``."""
+        found = re.match(r"10\.\d+/(\d{4})\.\d{2}\.\d{2}\.", ref.key)
+        return int(found.group(1)) if found else None
 
     def latest(self) -> FeedBatch:
         return self.day(dt.datetime.now(EASTERN).date())

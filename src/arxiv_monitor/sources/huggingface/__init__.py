@@ -1,0 +1,1 @@
+"""Hugging Face Daily Papers as a community signal (see ``api``)."""
