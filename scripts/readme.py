@@ -102,7 +102,8 @@ def commands() -> str:
             if p.name in ("config", "verbose", "help"):
                 continue
             if p.param_type_name == "argument":
-                parts.append((p.metavar or p.name).upper())
+                name = (p.metavar or p.name).upper()
+                parts.append(name if p.required else f"[{name}]")
             else:
                 flag = max(p.opts, key=len)
                 metavar = "" if p.is_flag else " " + (p.metavar or p.name.upper().rstrip("_"))

@@ -17,10 +17,19 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from arxiv_monitor.core.models import DayReport, KeywordHit, KeywordVerdict, Listing, Paper, ReportEntry, TopicDecision
+from arxiv_monitor.core.models import (
+    DayReport,
+    KeywordHit,
+    KeywordVerdict,
+    Listing,
+    Paper,
+    ReportEntry,
+    TopicDecision,
+)
 from arxiv_monitor.delivery.digest import pack
 from arxiv_monitor.delivery.feishu import feishu_sign
 from arxiv_monitor.delivery.wecom import WeComChannel
+from arxiv_monitor.report.digest import day_digest
 from tests.fakes import GoldenServer, Reply
 from tests.helpers import free_port, invoke, serve_day, write_feed
 
@@ -203,7 +212,7 @@ def _big_report(n: int) -> DayReport:
 
 
 def test_long_digests_are_split_within_limits():
-    payloads = WeComChannel("wecom", None).messages(_big_report(80), {}, update=False)
+    payloads = WeComChannel("wecom", None).messages(day_digest(_big_report(80)), {}, update=False)
     assert len(payloads) > 1
     assert all(len(p["markdown"]["content"].encode()) <= 4096 for p in payloads)
     joined = "\n".join(p["markdown"]["content"] for p in payloads)
@@ -254,8 +263,8 @@ def test_digests_show_keywords_as_readers_write_them_and_follow_zh_variants():
                                                KeywordVerdict([hit]))]), None, None, None)
     base = DayReport("2026-02-02", ["cs.LG"], ["forecasting"], 1, [entry, replace(entry, listing=replace(
         entry.listing, announce_type="new"))], "extractive", "", language="en")
-    english = json.dumps(SlackChannel("s", None).messages(base, {}, update=False))
+    english = json.dumps(SlackChannel("s", None).messages(day_digest(base), {}, update=False))
     assert "forecasting" in english and "title:" not in english and "@0.5" not in english
-    chinese = WeComChannel("w", None).messages(replace(base, language="zh-CN"), {}, update=False)[0]
+    chinese = WeComChannel("w", None).messages(day_digest(replace(base, language="zh-CN")), {}, update=False)[0]
     text = chinese["markdown"]["content"]
     assert "arXiv 论文日报" in text and "交叉列出 1；新提交 1" in text and "; " not in text

@@ -19,7 +19,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 # The wings, bottom first: a module may import from its own wing and the wings below it.
 # Modules outside the wings (cli, commands, pipeline, components, serve, checks, terminal)
 # are the top: the composition root and the command line.
-WINGS = ["core", "store", "sources", "fulltext", "relevance", "trust", "analysis", "report", "delivery", "web"]
+WINGS = ["core", "store", "sources", "fulltext", "relevance", "trust", "analysis", "report", "trends", "delivery", "web"]
 TOP = len(WINGS)
 
 

@@ -72,9 +72,9 @@ class ToyChannel(Channel):
     kind = "toy"
     Options = ToyOptions
 
-    def messages(self, report, paths, update):
-        return [{"room": self.options.room, "day": report.day, "title": e.paper.title, "link": e.paper.abs_url,
-                 "source": e.paper.source_label} for e in report.entries]
+    def messages(self, digest, paths, update):
+        return [{"room": self.options.room, "day": digest.key, "title": item.title, "link": item.url,
+                 "source": item.facts[0]} for item in digest.items]
 
     def send(self, message, client):
         SENT.append(message)

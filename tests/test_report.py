@@ -24,7 +24,14 @@ from arxiv_monitor.core.models import (
 )
 from arxiv_monitor.report import views
 from arxiv_monitor.report.assemble import write_report
-from arxiv_monitor.report.render import json_schema, math_html, render_html, render_markdown, report_data
+from arxiv_monitor.report.digest import day_digest
+from arxiv_monitor.report.render import (
+    json_schema,
+    math_html,
+    render_html,
+    render_markdown,
+    report_data,
+)
 
 HOSTILE = Paper(
     "2602.09999", 1,
@@ -121,14 +128,14 @@ def test_english_labels_follow_the_language_setting(tmp_path, home, arxiv, monke
     assert md.startswith("# arXiv monitor report - 2 February 2026") and "## Overview" in md
     assert "- **Announcement**: new (new)" in md and "- **Topic**: Vision-language-action models: keywords" in md and "### Details" in md and "#### Summary" in md
     html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in html and "<h2>Contents</h2>" in html
+    assert '<html lang="en">' in html and '<h2 id="contents-title">Contents</h2>' in html
     for text in (md, html):  # labels only: titles and abstracts are the papers' own
         assert not re_mod.search(r"[\u4e00-\u9fff]", text), re_mod.findall(r".{20}[\u4e00-\u9fff]+.{5}", text)[:3]
     config = load_config()
     with open_store(config) as store:
         report = published_report(config, store, "2026-02-02")
-    assert subject(EmailConfig(), report) == "arXiv digest 2026-02-02 (4 papers)"
-    content = WeComChannel("wecom", config).messages(report, {}, update=False)[0]["markdown"]["content"]
+    assert subject(EmailConfig(), day_digest(report)) == "arXiv digest 2026-02-02 (4 papers)"
+    content = WeComChannel("wecom", config).messages(day_digest(report), {}, update=False)[0]["markdown"]["content"]
     assert content.startswith("### arXiv digest 2026-02-02") and "relevant papers" in content
 
 
@@ -145,7 +152,7 @@ def test_digests_link_each_paper_to_its_page_with_its_tldr(tmp_path, home, arxiv
     config = load_config()
     with open_store(config) as store:
         report = published_report(config, store, "2026-02-02")
-    content = WeComChannel("wecom", config).messages(report, {}, update=False)[0]["markdown"]["content"]
+    content = WeComChannel("wecom", config).messages(day_digest(report), {}, update=False)[0]["markdown"]["content"]
     assert f"[{VLA.title}](https://me.github.io/papers/paper/{VLA.arxiv_id}.html)" in content
     assert "\n   We present OpenVLA-X" in content  # the TL;DR under the title
     html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")

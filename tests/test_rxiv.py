@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from arxiv_monitor.core.errors import FeedError
 from arxiv_monitor.core.net import PoliteClient
 from arxiv_monitor.fulltext import jats
+from arxiv_monitor.report.digest import day_digest
 from arxiv_monitor.sources.rxiv import api
 from arxiv_monitor.sources.rxiv.source import BiorxivSource
 from tests.fakes import GoldenServer, Reply
@@ -279,13 +280,19 @@ def test_a_40_paper_digest_arrives_whole_once_after_a_failed_part(tmp_path, home
 
 
 def test_telegram_text_is_escaped_html():
-    from arxiv_monitor.core.models import DayReport, Listing, Paper, ReportEntry, TopicDecision
+    from arxiv_monitor.core.models import (
+        DayReport,
+        Listing,
+        Paper,
+        ReportEntry,
+        TopicDecision,
+    )
     from arxiv_monitor.delivery.telegram import TelegramChannel, TelegramOptions
 
     paper = Paper("2602.00009", 1, 'VLA <script>alert("x")</script> & <b>bold</b>', "a")
     entry = ReportEntry(Listing(paper, "new", [TopicDecision("V", "V", 0, 0.5, "keywords", "keywords")]), None,
                         None, None)
     channel = TelegramChannel("tg", None, options=TelegramOptions(token="t", chat_id="1"))
-    (message,) = channel.messages(DayReport("2026-02-02", ["cs.AI"], [], 1, [entry], "extractive", ""), {}, False)
+    (message,) = channel.messages(day_digest(DayReport("2026-02-02", ["cs.AI"], [], 1, [entry], "extractive", "")), {}, False)
     assert "<script>" not in message["text"] and "&lt;script&gt;" in message["text"] and "&amp;" in message["text"]
     assert '<a href="https://arxiv.org/abs/2602.00009v1">' in message["text"]

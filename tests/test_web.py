@@ -231,14 +231,47 @@ def test_browse_search_and_rate_in_chromium(room):
         assert page.dialogs == []
 
 
+A11Y = """() => {
+  const problems = [];
+  const name = el => (el.getAttribute('aria-label') || el.getAttribute('alt') || el.getAttribute('title')
+                      || el.textContent || '').trim();
+  if (!document.documentElement.lang) problems.push('no lang on <html>');
+  if (!document.title.trim()) problems.push('no title');
+  if (document.querySelectorAll('h1').length !== 1) problems.push(`${document.querySelectorAll('h1').length} h1`);
+  let last = 0;
+  for (const h of document.querySelectorAll('h1,h2,h3,h4,h5,h6')) {
+    const level = +h.tagName[1];
+    if (last && level > last + 1) problems.push(`heading ${h.tagName} after h${last}: ${h.textContent.trim().slice(0, 40)}`);
+    last = level;
+  }
+  for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) problems.push('img without alt');
+  for (const svg of document.querySelectorAll('svg')) if (!svg.closest('[aria-hidden=true]') && !name(svg))
+    problems.push('svg without a name');
+  for (const a of document.querySelectorAll('a[href]')) if (!name(a) && !a.querySelector('img[alt]'))
+    problems.push(`link without text: ${a.getAttribute('href')}`);
+  for (const input of document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+    if (!name(input) && !input.labels?.length && !input.getAttribute('placeholder')) problems.push('unlabelled field');
+  for (const nav of document.querySelectorAll('nav'))
+    if (!nav.getAttribute('aria-label') && !nav.getAttribute('aria-labelledby')) problems.push('nav without a label');
+  return problems;
+}"""
+
+
+def accessibility_problems(page) -> list[str]:
+    """What a screen-reader user would meet: a page without a language or one h1, skipped heading
+    levels, images, charts, links or fields without names, navigation without a label."""
+    return page.evaluate(A11Y)
+
+
 @needs_chromium
 def test_phone_width_and_a_hostile_title_in_chromium(room):
     with browser(width=390) as page:
         for path in ("/", f"/paper/{WED.arxiv_id}", "/search?q=VLA", "/reading-list"):
             page.goto(room + path)
             assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, path
+            assert accessibility_problems(page) == [], path
         page.goto(room + f"/paper/{HOSTILE.arxiv_id}")
-        assert '<script>alert("x")</script>' in page.inner_text("h3")
+        assert '<script>alert("x")</script>' in page.inner_text("h1")
         assert page.evaluate("document.querySelectorAll('main img, main script').length") == 0
         assert page.dialogs == []
 

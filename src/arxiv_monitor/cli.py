@@ -227,6 +227,39 @@ def backfill_cmd(
 
 
 @app.command()
+def trends(
+    when: Annotated[Optional[str], typer.Argument(help="A day in the period (YYYY-MM-DD), or the period itself: 2026-W05, 2026-02.", show_default=False)] = None,
+    week: Annotated[bool, typer.Option("--week", help="The week (Monday to Sunday) of the day given; without one, the last complete week.")] = False,
+    month: Annotated[bool, typer.Option("--month", help="The month of the day given; without one, the last complete month.")] = False,
+    from_: Annotated[Optional[str], typer.Option("--from", help="A range's first day, YYYY-MM-DD.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="A range's last day, YYYY-MM-DD (default: today).")] = None,
+    no_deliver: Annotated[bool, typer.Option("--no-deliver", help="Write the report, send nothing.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """A week's, a month's or a range's trends from the stored days: volumes, themes, key papers, charts."""
+    import datetime as dt
+
+    from arxiv_monitor.trends.period import Period
+
+    today = dt.date.today()
+    period = Period.chosen(when, "month" if month else "week", _date(from_) if from_ else None,
+                           _date(to) if to else None, today)
+    result = commands.trends(_config(config), period, deliver=not no_deliver, today=today)
+    r = result.report
+    rising = [th.label or th.name for th in r.themes if th.trend == "rising"]
+    console.print(f"{r.label}: {r.papers} papers kept on {len(r.days)} stored day(s); {len(r.themes)} themes"
+                  + (f", rising: {'; '.join(rising)}" if rising else ", none rising") + ".")
+    for notice in r.notices:
+        _note("note:", notice)
+    console.print(f"Report: {result.paths['md']}", soft_wrap=True)
+    for d in result.deliveries:
+        if d.status == "sent":
+            console.print(f"{escape(d.target)}: [green]sent[/]")
+        else:
+            _note(f"{escape(d.target)}: failed:", d.error or "", "red")
+
+
+@app.command()
 def serve(
     config: ConfigOpt = None,
     run_now: Annotated[bool, typer.Option("--run-now", help="Run once at start, then follow the schedule.")] = False,
@@ -239,7 +272,7 @@ def serve(
     cfg = _config(config)
     from arxiv_monitor.commands import explain
 
-    serve_forever(cfg, lambda: pipeline.run(_config(config)), run_now=run_now, explain=explain)
+    serve_forever(cfg, lambda: commands.scheduled_run(_config(config)), run_now=run_now, explain=explain)
 
 
 @app.command()

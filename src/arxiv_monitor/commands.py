@@ -35,6 +35,8 @@ from arxiv_monitor.relevance.explain import explain as explain_paper
 from arxiv_monitor.relevance.rank import make_ranker
 from arxiv_monitor.report.assemble import published_report, write_report
 from arxiv_monitor.store import PaperRow, Store, open_store
+from arxiv_monitor.trends.model import TrendReport
+from arxiv_monitor.trends.period import Period
 from arxiv_monitor.trust.verify import Verification
 from arxiv_monitor.trust.verify import verify as verify_analysis
 
@@ -182,3 +184,61 @@ def eval_relevance(config: Config, labels: Path, cv: int = 0, sweep: bool = Fals
                             f"the labelled dev set: on that set the combined row is optimistic; --cv K measures "
                             "a calibration on papers it was not fitted on")
         return Evaluation(ranker.name, evaluate.evaluate(records, ctx, cv, sweep), warnings)
+
+
+@dataclass
+class TrendsResult:
+    """What ``arxiv-monitor trends`` made: the report, its files, and its deliveries."""
+
+    report: TrendReport
+    paths: dict[str, Path]
+    deliveries: list[Delivery]
+
+
+def trends(config: Config, period: Period, deliver: bool = True, today: dt.date | None = None,
+           target: str | None = None, force: bool = False) -> TrendsResult:
+    """``arxiv-monitor trends``: build a period's trends from the stored days, store and write
+    them (``reports/trends/``), and deliver them where they are due (keyed by the period)."""
+    from arxiv_monitor.delivery import ledger
+    from arxiv_monitor.relevance.rank import auto_ranker
+    from arxiv_monitor.trends import render
+    from arxiv_monitor.trends.build import build, digest
+
+    today = today or dt.date.today()
+    config, _ = preflight(config)
+    with open_store(config) as store, Parts(config, store) as parts:
+        ranker = parts.ranker if auto_ranker(config) == "semantic" else None
+        analyzer = parts.analyzer if config.backend_name != "extractive" else None
+        expected = parts.sources.announcement_days(period.start, min(period.end, today))
+        report = build(config, store, period, ranker, analyzer, parts.run, expected, today)
+        store.trends.save(report.key, report.kind, report.start, report.end, report.model_dump_json())
+        paths = render.write(report, config.reports_path / "trends", config.site_url)
+        sent: list[Delivery] = []
+        if deliver and (target or any(c.unavailable() is None for c in parts.channels)):
+            sent = ledger.send_pending(parts.channels, store, digest(report, config.site_url), paths,
+                                       config.user_agent, config.secrets(), target, force)
+    return TrendsResult(report, paths, sent)
+
+
+def scheduled_run(config: Config, today: dt.date | None = None) -> RunStats:
+    """What ``serve`` runs on its schedule: the daily run, then the trends that are due (the
+    past week's on the first run of a week; see ``schedule.trends``). A trends report that
+    fails is a warning: the day's run stands."""
+    from arxiv_monitor.pipeline import run
+
+    stats = run(config)
+    for period in due_trends(config, today or dt.date.today()):
+        try:
+            done = trends(config, period, today=today)
+            stats.notes.append(f"trends {period.key}: {done.paths['md']}")
+        except MonitorError as exc:
+            stats.warnings.append(f"the trends of {period.key} could not be built: {exc}")
+    return stats
+
+
+def due_trends(config: Config, today: dt.date) -> list[Period]:
+    """The scheduled trends not built yet: the last complete week (and month) of
+    ``schedule.trends``, once each."""
+    with open_store(config) as store:
+        return [p for p in (Period.last_complete(kind, today) for kind in config.schedule.trends)
+                if store.trends.get(p.key) is None and any(p.contains(d) for d in store.days.all()[:40])]

@@ -27,7 +27,15 @@ from arxiv_monitor.checks import preflight
 from arxiv_monitor.components import Parts
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import AnalysisError, FeedError, LLMUnavailable
-from arxiv_monitor.core.models import Analysis, DayReport, FeedBatch, FullText, Listing, Overview, Paper
+from arxiv_monitor.core.models import (
+    Analysis,
+    DayReport,
+    FeedBatch,
+    FullText,
+    Listing,
+    Overview,
+    Paper,
+)
 from arxiv_monitor.core.topics import topic_keywords
 from arxiv_monitor.delivery import ledger
 from arxiv_monitor.fulltext.codelink import find_code_url
@@ -41,6 +49,7 @@ from arxiv_monitor.report.assemble import (
     published_report,
     write_report,
 )
+from arxiv_monitor.report.digest import day_digest
 from arxiv_monitor.sources import signals
 from arxiv_monitor.sources.base import empty_day_message, missed_days
 from arxiv_monitor.sources.signals import DayOfSignals
@@ -328,7 +337,8 @@ def stage_deliver(parts: Parts, store: Store, report: DayReport, paths: dict[str
             stats.notes.append(f"No paper matched on {report.day}: the report is written, nothing was "
                                "sent (delivery.skip_empty)")
         return []
-    results = ledger.send_pending(parts.channels, store, report, paths or write_report(report, config.reports_path),
+    results = ledger.send_pending(parts.channels, store, day_digest(report),
+                                  paths or write_report(report, config.reports_path),
                                   config.user_agent, config.secrets(), target, force)
     for r in results if stats is not None else []:
         (stats.delivered if r.status == "sent" else stats.delivery_failed).append(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from arxiv_monitor.analysis.overview import grouped
 from arxiv_monitor.core import plugins
 from arxiv_monitor.core.errors import LLMUnavailable
-from arxiv_monitor.core.models import Analysis, FullText, Listing, Overview, Paper, ReportEntry
+from arxiv_monitor.core.models import Analysis, FullText, Listing, Overview, Paper, ReportEntry, TrendsWriting
 
 if TYPE_CHECKING:
     from arxiv_monitor.core.config import Config
@@ -62,6 +62,12 @@ class Analyzer(ABC):
     async def judge(self, items: list[dict[str, Any]], topics: list[Any]) -> dict[tuple[str, str], tuple[float, str]]:
         """0-10 relevance scores with reasons by (paper id, topic); none by default."""
         return {}
+
+    async def trends(self, facts: dict[str, Any]) -> TrendsWriting | None:
+        """A period's theme labels and written overview from ``facts`` (its topics, themes and
+        key papers; see ``trends.writing``); None by default: the trends report then writes
+        an extractive overview. Raise AnalysisError when no valid reply came."""
+        return None
 
     async def aclose(self) -> None:
         """Release clients."""

@@ -25,6 +25,7 @@ from arxiv_monitor.analysis.replies import (
     OverviewReply,
     RepairReply,
     ReplyError,
+    TrendsReply,
     headings,
     json_body,
     markdown_sections,
@@ -32,7 +33,7 @@ from arxiv_monitor.analysis.replies import (
 )
 from arxiv_monitor.analysis.tokens import counter
 from arxiv_monitor.core.errors import AnalysisError, ConfigError
-from arxiv_monitor.core.models import Analysis, FullText, Overview, Paper, ReportEntry
+from arxiv_monitor.core.models import Analysis, FullText, Overview, Paper, ReportEntry, TrendsWriting
 from arxiv_monitor.core.settings import LLMConfig
 from arxiv_monitor.trust import faithful
 from arxiv_monitor.trust.evidence import PaperIndex
@@ -190,21 +191,28 @@ class OpenAIAnalyzer(Analyzer):
             warnings.append(f"language drift in: {', '.join(drifted)}")
         return checked, warnings
 
+    async def _written(self, what: str, template: str, reply_model: type[Any], usage: Usage,
+                       context: dict[str, Any], **values: Any) -> Any:
+        """One reply of ``reply_model`` to the ``template`` prompt (in the configured language,
+        after the system prompt), checked with ``context``; AnalysisError naming ``what`` when
+        no valid reply came."""
+        lang = prompts.language_name(self.language)
+        messages = [{"role": "system", "content": prompts.render("system.j2", language_name=lang)},
+                    {"role": "user", "content": prompts.render(template, **values, language_name=lang)}]
+        try:
+            reply, _ = await self.llm.ask(lambda mode: messages,
+                                          lambda content, mode: reply_model.from_content(content, **context),
+                                          max_tokens=self.output_budget(), schema=_schema(reply_model), usage=usage)
+        except AskFailed as exc:
+            raise AnalysisError(f"{what} failed: {exc}") from None
+        return reply
+
     async def overview(self, entries: list[ReportEntry]) -> Overview:
         """The day's 今日速览 from the analyses; raises AnalysisError when no valid reply came."""
         items = overview_input(entries)
         ids = [i["id"] for i in items]
-        lang = prompts.language_name(self.language)
-        messages = [{"role": "system", "content": prompts.render("system.j2", language_name=lang)},
-                    {"role": "user", "content": prompts.render("overview.j2", items=items, language_name=lang)}]
         usage = Usage()
-        try:
-            reply, _ = await self.llm.ask(lambda mode: messages,
-                                          lambda content, mode: OverviewReply.from_content(content, ids=ids),
-                                          max_tokens=self.output_budget(), schema=_schema(OverviewReply),
-                                          usage=usage)
-        except AskFailed as exc:
-            raise AnalysisError(f"overview failed: {exc}") from None
+        reply = await self._written("overview", "overview.j2", OverviewReply, usage, {"ids": ids}, items=items)
         picks, seen = [], set()
         for pick in reply.top_picks:
             pid = resolve_id(pick.id, ids)
@@ -214,6 +222,16 @@ class OpenAIAnalyzer(Analyzer):
         return Overview("llm", themes=[t.strip() for t in reply.themes if t.strip()], picks=picks[:3],
                         relations=reply.relations.strip(), model=self.model,
                         tokens_in=usage.tokens_in, tokens_out=usage.tokens_out)
+
+    async def trends(self, facts: dict[str, Any]) -> TrendsWriting:
+        """A period's theme labels and overview; raises AnalysisError when no valid reply came."""
+        example = next((p["id"] for p in facts["key_papers"]), "2601.22586")
+        usage = Usage()
+        reply = await self._written("trends overview", "trends.j2", TrendsReply, usage,
+                                    {"themes": [t["n"] for t in facts["themes"]]}, **facts, example_id=example)
+        return TrendsWriting({t.n: (t.label.strip(), [x.strip() for x in t.terms if x.strip()]) for t in reply.themes},
+                             [p.strip() for p in reply.paragraphs if p.strip()], self.model,
+                             usage.tokens_in, usage.tokens_out)
 
     async def judge(self, items: list[dict[str, Any]], topics: list[Any]) -> dict[tuple[str, str], tuple[float, str]]:
         """0-10 relevance scores with reasons, for ``items`` (id, title, abstract, topics).

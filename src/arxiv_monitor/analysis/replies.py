@@ -276,6 +276,34 @@ class OverviewReply(Reply):
         return self
 
 
+class ThemeLabel(BaseModel):
+    """The LLM's one-line label of a theme, and the terms of the papers it rests on."""
+
+    model_config = ConfigDict(extra="forbid")
+    n: int
+    label: str = Field(min_length=1, max_length=120)
+    terms: list[str] = Field(max_length=4)
+
+
+class TrendsReply(Reply):
+    """A period's written overview and its theme labels; every theme named must be one asked
+    about (context ``themes``)."""
+
+    schema_name: ClassVar[str] = "period_trends"
+    themes: list[ThemeLabel]
+    paragraphs: list[str] = Field(min_length=1, max_length=6)
+
+    @model_validator(mode="after")
+    def _known_themes(self, info: ValidationInfo) -> TrendsReply:
+        known = set((info.context or {}).get("themes") or [])
+        for t in self.themes:
+            if known and t.n not in known:
+                raise ValueError(f"the reply labels theme {t.n}, which was not asked about")
+        if not [p for p in self.paragraphs if p.strip()]:
+            raise ValueError("the overview has no paragraph")
+        return self
+
+
 def resolve_id(given: str, ids: list[str]) -> str | None:
     """The day's versioned id that ``given`` names (with or without its version, bare or
     inside a few words: "arXiv:2601.22586", "[2601.22586v1]"), or None."""

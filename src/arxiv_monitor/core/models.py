@@ -380,3 +380,52 @@ class DayReport:
     def quality(self) -> tuple[int, int]:
         """(papers, papers with a good analysis of the report's backend): more is better."""
         return len(self.entries), sum(e.analysis is not None and e.analysis.ok for e in self.entries)
+
+
+Segment = str | tuple[str, str]  # text, or (label, url): a link
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One paper of a digest: its number, title and page, its facts (source, type, keywords,
+    theme), and its TL;DR."""
+
+    n: int
+    title: str
+    url: str
+    facts: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A report as every channel says it, before the platform's own formatting: a day's
+    report, or a week's or month's trends. ``key`` keys the delivery ledger (the day, or
+    ``week:2026-W05``); ``version`` changes whenever the report would read differently;
+    ``lead`` holds the lines above the papers (the overview, the themes), each a list of
+    segments; ``data`` is the report's JSON (the generic webhook posts it)."""
+
+    key: str
+    version: str
+    kind: str  # "day", "week", "month" or "range"
+    language: str
+    title: str  # "arXiv 论文日报 2026-02-02"
+    subject: str  # the e-mail subject, before the update and incomplete marks
+    summary: str
+    notices: list[str]
+    lead: list[list[Segment]]
+    items: list[DigestItem]
+    quality: tuple[int, int]  # (papers, papers with a good analysis): a later, better report is sent again
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrendsWriting:
+    """What an LLM wrote for a period's trends: theme labels (theme number -> (label, terms
+    it rests on)) and the overview's paragraphs; checked before they are shown."""
+
+    labels: dict[int, tuple[str, list[str]]]
+    paragraphs: list[str]
+    model: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0

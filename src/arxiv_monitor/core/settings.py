@@ -191,6 +191,17 @@ class ScheduleConfig(_Section):
     healthz_host: str = setting("127.0.0.1", "address of the health endpoint")
     healthz_port: int = setting(8787, "port of the health endpoint (`GET /healthz`)", ge=0, le=65535)
     catchup_days: int = setting(7, "how far back missed days are caught up (0: never)", ge=0, le=60)
+    trends: list[str] = setting(lambda: ["week"], "the trends `serve` builds and delivers after the first run of "
+                                                  "a new week (`week`: the past week, on Monday) or month "
+                                                  "(`month`); `[]`: none", "`[\"week\"]`")
+
+    @field_validator("trends")
+    @classmethod
+    def _periods(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if v not in ("week", "month")]
+        if bad:
+            raise ValueError(f"unknown trends period(s) {bad}; choose from ['week', 'month']")
+        return list(dict.fromkeys(value))
 
     @field_validator("timezone")
     @classmethod

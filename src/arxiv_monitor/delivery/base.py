@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from arxiv_monitor.core.errors import ConfigError, MonitorError
-from arxiv_monitor.core.models import DayReport
+from arxiv_monitor.core.models import Digest
 from arxiv_monitor.core.settings import unset_env
 
 if TYPE_CHECKING:
@@ -81,9 +81,10 @@ class Channel(ABC):
         return next((name for v in self.secret_values() if (name := unset_env(v))), None)
 
     @abstractmethod
-    def messages(self, report: DayReport, paths: dict[str, Path], update: bool) -> list[Any]:
-        """The report as this channel's messages, in sending order (``update``: the report was
-        sent before, and is sent again because a later run completed or repaired it)."""
+    def messages(self, d: Digest, paths: dict[str, Path], update: bool) -> list[Any]:
+        """The report (a day's, or a period's trends) as this channel's messages, in sending
+        order. ``paths`` are its written files by format; ``update``: the report was sent
+        before, and is sent again because a later run completed or repaired it."""
 
     @abstractmethod
     def send(self, message: Any, client: httpx.Client) -> None:

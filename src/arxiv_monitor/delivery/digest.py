@@ -1,60 +1,38 @@
-"""A chat digest: what every chat channel says about a report, before its own formatting.
-
-It leads with the summary and the overview's themes and picks, then one line per paper:
-its title linked to its page, its type and keywords, and its TL;DR. ``pack`` splits the
-lines into messages under a platform's size limit, at paper boundaries.
-"""
+"""A digest (``core.models.Digest``) in a chat platform's markup: its lines with the
+platform's links and escaping, and ``pack``, which splits them into messages under the
+platform's size limit, at paper boundaries."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from arxiv_monitor.core.i18n import t
-from arxiv_monitor.core.models import DayReport
-from arxiv_monitor.core.topics import display_keyword
-from arxiv_monitor.report.views import tldr, type_label
+from arxiv_monitor.core.models import Digest, Segment
+
+Link = Callable[[str, str], str]
 
 
-def summary_line(report: DayReport) -> str:
-    lang, types = report.language, {}
-    for e in report.entries:
-        label = type_label(e.announce_type, lang)
-        types[label] = types.get(label, 0) + 1
-    detail = t("clause.sep", lang).join(f"{k} {v}" for k, v in types.items())
-    return t("chat.summary", lang, n=len(report.entries), detail=detail or t("none", lang),
-             categories=", ".join(report.categories))
+def segments(parts: list[Segment], link: Link | None, esc: Callable[[str], str]) -> str:
+    return "".join(esc(p) if isinstance(p, str) else (link(*p) if link else esc(p[0])) for p in parts)
 
 
-def overview_lines(report: DayReport, link: Callable[[str, str], str] | None = None,
-                   esc: Callable[[str], str] = str) -> list[str]:
-    """The overview's themes and picks (number and title, linked when a link style is given),
-    for the top of a chat message; ``esc`` escapes the text for the platform's markup."""
-    ov, lang = report.overview, report.language
-    if ov is None or not getattr(ov, "themes", None):
-        return []
-    lines = [esc(t("chat.themes", lang, themes=t("clause.sep", lang).join(ov.themes)))]
-    number = {e.paper.versioned_id: (n, e) for n, e in enumerate(report.entries, start=1)}
-    for pick in ov.picks:
-        if pick["id"] in number:
-            n, e = number[pick["id"]]
-            title = link(e.paper.title, report.page_of(e.paper)) if link else esc(e.paper.title)
-            lines.append(t("chat.pick", lang, n=n, title=title, reason=esc(pick["reason"])))
-    return lines
+def lead_lines(d: Digest, link: Link | None = None, esc: Callable[[str], str] = str) -> list[str]:
+    """The lines above the papers (the overview; a period's themes), linked when a link
+    style is given; ``esc`` escapes the text for the platform's markup."""
+    return [segments(line, link, esc) for line in d.lead]
 
 
-def paper_lines(report: DayReport, link: Callable[[str, str], str], esc: Callable[[str], str] = str) -> list[str]:
-    """One line a paper: its title linked to its page, type, keywords, and its TL;DR (the text
-    escaped by ``esc`` for the platform's markup; ``link`` escapes the title itself)."""
+def item_lines(d: Digest, link: Link, esc: Callable[[str], str] = str) -> list[str]:
+    """One line a paper: its title linked to its page, its facts, and its TL;DR below."""
     lines = []
-    for n, e in enumerate(report.entries, start=1):
-        why = ", ".join(dict.fromkeys(display_keyword(h.keyword) for h in e.hits[:2]))
-        source = f" · {e.paper.source_label}" if e.paper.source != "arxiv" else ""
-        line = f"{n}. {link(e.paper.title, report.page_of(e.paper))}{esc(source)} · " \
-               f"{esc(type_label(e.announce_type, report.language))}"
-        line += f" · {esc(why)}" if why else ""
-        summary = tldr(e)
-        lines.append(line + (f"\n   {esc(summary)}" if summary else ""))
+    for item in d.items:
+        line = f"{item.n}. {link(item.title, item.url)}" + "".join(f" · {esc(f)}" for f in item.facts)
+        lines.append(line + (f"\n   {esc(item.summary)}" if item.summary else ""))
     return lines
+
+
+def lines(d: Digest, link: Link, esc: Callable[[str], str] = str) -> list[str]:
+    return lead_lines(d, link, esc) + item_lines(d, link, esc)
 
 
 def pack(header: str, lines: list[str], limit: int, size: Callable[[str], int]) -> list[str]:
@@ -87,10 +65,10 @@ def md_link(title: str, url: str) -> str:
     return f"[{title.replace('[', '(').replace(']', ')')}]({url})"
 
 
-def title(report: DayReport, update: bool) -> str:
-    return t("chat.title", report.language, day=report.day) + (t("chat.update", report.language) if update else "")
+def title(d: Digest, update: bool) -> str:
+    return d.title + (t("chat.update", d.language) if update else "")
 
 
-def warnings(report: DayReport) -> str:
+def warnings(d: Digest) -> str:
     """The degraded report's notices, for the first lines of a message."""
-    return "".join(f"⚠️ {n}\n" for n in report.notices)
+    return "".join(f"⚠️ {n}\n" for n in d.notices)

@@ -11,7 +11,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from arxiv_monitor.core.models import DayReport
+from arxiv_monitor.core.models import Digest
 from arxiv_monitor.delivery import digest
 from arxiv_monitor.delivery.webhook import CodeInBody
 
@@ -25,10 +25,10 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 class DingTalkChannel(CodeInBody):
     kind = "dingtalk"
 
-    def messages(self, report: DayReport, paths: dict[str, Path], update: bool) -> list[Any]:
-        title = digest.title(report, update)
-        head = f"### {title}\n\n{digest.warnings(report)}**{digest.summary_line(report)}**\n"
-        lines = digest.overview_lines(report, digest.md_link) + digest.paper_lines(report, digest.md_link)
+    def messages(self, d: Digest, paths: dict[str, Path], update: bool) -> list[Any]:
+        title = digest.title(d, update)
+        head = f"### {title}\n\n{digest.warnings(d)}**{d.summary}**\n"
+        lines = digest.lines(d, digest.md_link)
         return [{"msgtype": "markdown", "markdown": {"title": title, "text": text.replace("\n", "\n\n")}}
                 for text in digest.pack(head, [f"- {line}" for line in lines], 18000, digest.utf8)]
 

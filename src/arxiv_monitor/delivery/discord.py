@@ -8,12 +8,10 @@ from typing import Any
 
 import httpx
 
-from arxiv_monitor.core.models import DayReport
-from arxiv_monitor.core.topics import display_keyword
+from arxiv_monitor.core.models import Digest
 from arxiv_monitor.delivery import digest
 from arxiv_monitor.delivery.base import DeliveryError
 from arxiv_monitor.delivery.webhook import WebhookChannel
-from arxiv_monitor.report.views import tldr, type_label
 
 EMBEDS, EMBED_TEXT, CONTENT, TITLE, DESCRIPTION = 10, 6000, 2000, 256, 4096
 COLOUR = 0x2B6CB0
@@ -31,20 +29,17 @@ def _size(embed: dict[str, Any]) -> int:
 class DiscordChannel(WebhookChannel):
     kind = "discord"
 
-    def messages(self, report: DayReport, paths: dict[str, Path], update: bool) -> list[Any]:
-        lang = report.language
-        content = _cut(f"**{digest.title(report, update)}**\n{digest.warnings(report)}{digest.summary_line(report)}",
-                       CONTENT)
+    def messages(self, d: Digest, paths: dict[str, Path], update: bool) -> list[Any]:
+        content = _cut(f"**{digest.title(d, update)}**\n{digest.warnings(d)}{d.summary}", CONTENT)
         embeds = []
-        overview = digest.overview_lines(report, digest.md_link)
-        if overview:
-            embeds.append({"title": _cut(digest.title(report, update), TITLE),
-                           "description": _cut("\n".join(overview), DESCRIPTION), "color": COLOUR})
-        for n, e in enumerate(report.entries, start=1):
-            why = ", ".join(dict.fromkeys(display_keyword(h.keyword) for h in e.hits[:2]))
-            facts = " · ".join(x for x in (e.paper.source_label, type_label(e.announce_type, lang), why) if x)
-            embeds.append({"title": _cut(f"{n}. {e.paper.title}", TITLE), "url": report.page_of(e.paper),
-                           "description": _cut("\n".join(x for x in (facts, tldr(e)) if x), DESCRIPTION),
+        lead = digest.lead_lines(d, digest.md_link)
+        if lead:
+            embeds.append({"title": _cut(digest.title(d, update), TITLE),
+                           "description": _cut("\n".join(lead), DESCRIPTION), "color": COLOUR})
+        for item in d.items:
+            facts = " · ".join(item.facts)
+            embeds.append({"title": _cut(f"{item.n}. {item.title}", TITLE), "url": item.url,
+                           "description": _cut("\n".join(x for x in (facts, item.summary) if x), DESCRIPTION),
                            "color": COLOUR})
         messages: list[list[dict[str, Any]]] = [[]]
         for embed in embeds:

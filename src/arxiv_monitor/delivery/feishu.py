@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from arxiv_monitor.core.models import DayReport
+from arxiv_monitor.core.models import Digest
 from arxiv_monitor.delivery import digest
 from arxiv_monitor.delivery.webhook import CodeInBody
 
@@ -24,12 +24,12 @@ def feishu_sign(secret: str, timestamp: int) -> str:
 class FeishuChannel(CodeInBody):
     kind = "feishu"
 
-    def messages(self, report: DayReport, paths: dict[str, Path], update: bool) -> list[Any]:
-        head = f"{digest.warnings(report)}**{digest.summary_line(report)}**"
-        lines = digest.overview_lines(report, digest.md_link) + digest.paper_lines(report, digest.md_link)
+    def messages(self, d: Digest, paths: dict[str, Path], update: bool) -> list[Any]:
+        head = f"{digest.warnings(d)}**{d.summary}**"
+        lines = digest.lines(d, digest.md_link)
         return [{"msg_type": "interactive", "card": {
                     "config": {"wide_screen_mode": True},
-                    "header": {"title": {"tag": "plain_text", "content": digest.title(report, update)},
+                    "header": {"title": {"tag": "plain_text", "content": digest.title(d, update)},
                                "template": "blue"},
                     "elements": [{"tag": "markdown", "content": text}]}}
                 for text in digest.pack(head, lines, 16000, digest.utf8)]

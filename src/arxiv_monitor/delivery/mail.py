@@ -11,26 +11,28 @@ from pathlib import Path
 from typing import Any
 
 from arxiv_monitor.core.i18n import t
-from arxiv_monitor.core.models import DayReport
+from arxiv_monitor.core.models import Digest
 from arxiv_monitor.core.settings import EmailConfig
 from arxiv_monitor.delivery.base import Channel
 
 
-def subject(cfg: EmailConfig, report: DayReport, update: bool = False) -> str:
-    """The subject: an update or a degraded report says so first."""
-    template = cfg.subject or t("mail.subject", report.language)
-    text = template.format(day=report.day, count=len(report.entries))
-    if report.notices:
-        text = t("mail.incomplete", report.language) + text
-    return (t("mail.update", report.language) + text) if update else text
+def subject(cfg: EmailConfig, d: Digest, update: bool = False) -> str:
+    """The subject (a day's from ``email.subject`` when set): an update or a degraded report
+    says so first."""
+    text = cfg.subject.format(day=d.key, count=len(d.items)) if cfg.subject and d.kind == "day" else d.subject
+    if d.notices:
+        text = t("mail.incomplete", d.language) + text
+    return (t("mail.update", d.language) + text) if update else text
 
 
-def build_email(cfg: EmailConfig, report: DayReport, paths: dict[str, Path], update: bool = False) -> EmailMessage:
-    """HTML body with a plain-text alternative, and the Markdown report attached."""
+def build_email(cfg: EmailConfig, d: Digest, paths: dict[str, Path], update: bool = False) -> EmailMessage:
+    """HTML body with a plain-text alternative, and the Markdown report attached. A report
+    with charts has an e-mail HTML (``mail.html``) whose images are PNG parts (``cid:``), as
+    mail clients show no SVG."""
     markdown = paths["md"].read_text(encoding="utf-8")
     sender = cfg.sender or cfg.username
     message = EmailMessage()
-    message["Subject"] = subject(cfg, report, update)
+    message["Subject"] = subject(cfg, d, update)
     message["From"] = sender
     message["To"] = ", ".join(cfg.recipients)
     message["Date"] = email.utils.formatdate(localtime=True)
@@ -39,7 +41,13 @@ def build_email(cfg: EmailConfig, report: DayReport, paths: dict[str, Path], upd
     if cfg.unsubscribe_url:
         message["List-Unsubscribe"] = f"<{cfg.unsubscribe_url}>"
     message.set_content(markdown)
-    message.add_alternative(paths["html"].read_text(encoding="utf-8"), subtype="html")
+    message.add_alternative((paths.get("mail.html") or paths["html"]).read_text(encoding="utf-8"), subtype="html")
+    images = {name: path for name, path in paths.items() if name.endswith(".png")}
+    if images:
+        html_part = message.get_payload()[1]
+        for name, path in images.items():
+            html_part.add_related(path.read_bytes(), maintype="image", subtype="png", cid=f"<{name}>",
+                                  filename=name)
     message.add_attachment(markdown.encode("utf-8"), maintype="text", subtype="markdown",
                            filename=paths["md"].name)
     return message
@@ -68,8 +76,8 @@ class EmailChannel(Channel):
     def secret_values(self) -> list:
         return [self.config.email.password]
 
-    def messages(self, report: DayReport, paths: dict[str, Path], update: bool) -> list[Any]:
-        return [build_email(self.config.email, report, paths, update)]
+    def messages(self, d: Digest, paths: dict[str, Path], update: bool) -> list[Any]:
+        return [build_email(self.config.email, d, paths, update)]
 
     def send(self, message: Any, client: Any) -> None:
         send_email(self.config.email, message)

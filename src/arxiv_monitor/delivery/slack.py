@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from arxiv_monitor.core.models import DayReport
+from arxiv_monitor.core.models import Digest
 from arxiv_monitor.delivery import digest
 from arxiv_monitor.delivery.webhook import WebhookChannel
 
@@ -21,14 +21,14 @@ def slack_link(title: str, url: str) -> str:
 class SlackChannel(WebhookChannel):
     kind = "slack"
 
-    def messages(self, report: DayReport, paths: dict[str, Path], update: bool) -> list[Any]:
-        title = digest.title(report, update)
-        head = f"{slack_escape(digest.warnings(report))}*{slack_escape(digest.summary_line(report))}*"
-        lines = digest.overview_lines(report, esc=slack_escape) + digest.paper_lines(report, slack_link, slack_escape)
+    def messages(self, d: Digest, paths: dict[str, Path], update: bool) -> list[Any]:
+        title = digest.title(d, update)
+        head = f"{slack_escape(digest.warnings(d))}*{slack_escape(d.summary)}*"
+        lines = digest.lines(d, slack_link, slack_escape)
         sections = digest.pack(head, lines, 2900, len)
         payloads = []
         for start in range(0, len(sections), 45):
             blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}}]
             blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": s}} for s in sections[start:start + 45]]
-            payloads.append({"text": f"{title}: {digest.summary_line(report)}", "blocks": blocks})
+            payloads.append({"text": f"{title}: {d.summary}", "blocks": blocks})
         return payloads

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from arxiv_monitor.core.models import DayReport
+from arxiv_monitor.core.models import Digest
 from arxiv_monitor.core.settings import Secret
 from arxiv_monitor.delivery import digest
 from arxiv_monitor.delivery.base import Channel, DeliveryError
@@ -39,10 +39,10 @@ class TelegramChannel(Channel):
     kind = "telegram"
     Options = TelegramOptions
 
-    def messages(self, report: DayReport, paths: dict[str, Path], update: bool) -> list[Any]:
-        head = f"<b>{_esc(digest.title(report, update))}</b>\n{_esc(digest.warnings(report))}" \
-               f"{_esc(digest.summary_line(report))}"
-        lines = digest.overview_lines(report, _link, _esc) + digest.paper_lines(report, _link, _esc)
+    def messages(self, d: Digest, paths: dict[str, Path], update: bool) -> list[Any]:
+        head = f"<b>{_esc(digest.title(d, update))}</b>\n{_esc(digest.warnings(d))}" \
+               f"{_esc(d.summary)}"
+        lines = digest.lines(d, _link, _esc)
         return [{"chat_id": self.options.chat_id, "text": text, "parse_mode": "HTML",
                  "link_preview_options": {"is_disabled": True}}
                 for text in digest.pack(head, lines, LIMIT, len)]

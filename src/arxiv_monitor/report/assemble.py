@@ -21,7 +21,14 @@ from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
 from arxiv_monitor.core.files import write_atomic
 from arxiv_monitor.core.i18n import t
-from arxiv_monitor.core.models import Analysis, DayReport, Dropped, Listing, Overview, ReportEntry
+from arxiv_monitor.core.models import (
+    Analysis,
+    DayReport,
+    Dropped,
+    Listing,
+    Overview,
+    ReportEntry,
+)
 from arxiv_monitor.store import Shown, Store
 
 

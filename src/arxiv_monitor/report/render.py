@@ -60,7 +60,7 @@ def environment(lang: str = "zh", autoescape: bool = False) -> jinja2.Environmen
     env.filters.update(md_text=mdsafe.text, md_cell=mdsafe.cell, md_url=mdsafe.url, md_link=mdsafe.link,
                        snippet_md=views.snippet_md, snippet_html=views.snippet_html, math_html=math_html,
                        analysis_md=lambda e: views.analysis_md(e, lang),
-                       analysis_html=lambda e: views.analysis_html(e, lang),
+                       analysis_html=lambda e, level=4: views.analysis_html(e, lang, level),
                        type_label=lambda k: views.type_label(k, lang), tldr=views.tldr,
                        topic_label=lambda e: views.topic_label(e, lang),
                        topic_reasons=lambda e: [Md(r) for r in views.topic_reasons(e, lang, "`", mdsafe.text)],

@@ -16,7 +16,15 @@ from markupsafe import Markup, escape
 
 from arxiv_monitor.analysis.replies import headings
 from arxiv_monitor.core.i18n import t
-from arxiv_monitor.core.models import ANNOUNCE_TYPES, Analysis, DayReport, Dropped, KeywordHit, ReportEntry, best_topic
+from arxiv_monitor.core.models import (
+    ANNOUNCE_TYPES,
+    Analysis,
+    DayReport,
+    Dropped,
+    KeywordHit,
+    ReportEntry,
+    best_topic,
+)
 from arxiv_monitor.core.topics import display_keyword
 from arxiv_monitor.report import mdsafe
 from arxiv_monitor.report.mdsafe import Md
@@ -185,11 +193,11 @@ def analysis_md(entry: ReportEntry, lang: str = "zh") -> Md:
     return Md("\n\n".join([f"### {mdsafe.text(analysis_title(a, lang))}", *quoted, sections]))
 
 
-def sections_html(analysis: Analysis, lang: str = "zh") -> str:
-    """The analysis's sections as HTML, each claim with its evidence (kept by content: the
-    reading room shows the same analyses again and again)."""
+def sections_html(analysis: Analysis, lang: str = "zh", level: int = 4) -> str:
+    """The analysis's sections as HTML under ``h{level}`` headings, each claim with its evidence
+    (kept by content: the reading room shows the same analyses again and again)."""
     return _sections_html(lang, analysis.language, json.dumps(
-        [analysis.sections, analysis.unsupported, analysis.evidence], ensure_ascii=False, sort_keys=True))
+        [analysis.sections, analysis.unsupported, analysis.evidence], ensure_ascii=False, sort_keys=True), level)
 
 
 _MARKUP = re.compile(r"""[\\`*_\[\]<>!#|~&=+\-]|^\d+[.)]""", re.MULTILINE)
@@ -213,7 +221,7 @@ _SEPARATOR = "\u2063section\u2063"  # invisible separators around a word: not te
 
 
 @functools.lru_cache(maxsize=4096)
-def _sections_html(lang: str, language: str, content: str) -> str:
+def _sections_html(lang: str, language: str, content: str, level: int = 4) -> str:
     sections, unsupported, evidence = json.loads(content)
     analysis = Analysis("", "", "", language, "ok", sections, unsupported=unsupported, evidence=evidence)
     keys = list(headings(analysis.language))
@@ -232,7 +240,7 @@ def _sections_html(lang: str, language: str, content: str) -> str:
         body = with_evidence(html, items, lang).replace(
             faithful.MARKER, f'<mark class="unsupported" title="{t("check.missing_short", lang)}">'
                              f'{faithful.MARKER}</mark>').replace(_PLACED, faithful.MARKER)
-        parts.append(f"<h4>{escape(label)}</h4>\n{body}")
+        parts.append(f"<h{level}>{escape(label)}</h{level}>\n{body}")
     return "\n".join(parts)
 
 
@@ -258,15 +266,16 @@ def with_evidence(html: str, items: list[dict], lang: str = "zh") -> str:
     return "".join(parts)
 
 
-def analysis_html(entry: ReportEntry, lang: str = "zh") -> Markup:
-    """The analysis of one paper as a collapsible block, notices first."""
+def analysis_html(entry: ReportEntry, lang: str = "zh", level: int = 4) -> Markup:
+    """The analysis of one paper as a collapsible block, notices first (its sections under
+    ``h{level}`` headings)."""
     a, notes = notices(entry, lang)
     css = {"notice": "notice", "error": "notice error", "muted": "muted"}
     head = "".join(f'<p class="{css[kind]}">{escape(text)}</p>' for kind, text in notes)
     if a is None:
         return Markup(head + f"<p>{t('analysis.none', lang)}</p>")
     return Markup(f"{head}<details open><summary>{escape(analysis_title(a, lang))}</summary>\n"
-                  f"{sections_html(a, lang)}</details>")
+                  f"{sections_html(a, lang, level)}</details>")
 
 
 def mode(report: DayReport, lang: str = "zh") -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arxiv_monitor.core.ids import PaperId
-from arxiv_monitor.core.models import Listing, TopicDecision
+from arxiv_monitor.core.models import Listing, Paper, TopicDecision
 from arxiv_monitor.store.migrations import now
 from arxiv_monitor.store.papers import paper_from_row
 
@@ -114,6 +114,32 @@ class Days:
                WHERE d.day=? {'AND d.kept=1' if kept_only else ''} ORDER BY d.position""",
             (day,)).fetchall()
         return [_listing(r) for r in rows]
+
+    def between(self, first: str, last: str, kept_only: bool = True) -> list[tuple[str, Listing]]:
+        """The listings of the days from ``first`` to ``last`` (inclusive), by day and position
+        (only the kept ones, unless asked)."""
+        rows = self.db.execute(
+            f"""SELECT d.day, p.*, d.announce_type, d.topics FROM day_papers d
+               JOIN papers p ON p.paper_id=d.paper_id AND p.version=d.version
+               WHERE d.day BETWEEN ? AND ? {'AND d.kept=1' if kept_only else ''}
+               ORDER BY d.day, d.position""", (first, last)).fetchall()
+        return [(r["day"], _listing(r)) for r in rows]
+
+    def papers_between(self, first: str, last: str) -> list[tuple[str, Paper]]:
+        """Each paper listed from ``first`` to ``last`` (inclusive) once, with the first day
+        that listed it (no decisions: for reading the papers themselves)."""
+        rows = self.db.execute(
+            """SELECT MIN(d.day) AS first_day, p.* FROM day_papers d
+               JOIN papers p ON p.paper_id=d.paper_id AND p.version=d.version
+               WHERE d.day BETWEEN ? AND ? GROUP BY d.paper_id ORDER BY first_day, d.paper_id""",
+            (first, last)).fetchall()
+        return [(r["first_day"], paper_from_row(r)) for r in rows]
+
+    def items_between(self, first: str, last: str) -> int:
+        """Papers listed (read) on the days from ``first`` to ``last``."""
+        row = self.db.execute("SELECT COALESCE(SUM(items), 0) FROM days WHERE day BETWEEN ? AND ?",
+                              (first, last)).fetchone()
+        return int(row[0])
 
     def listings_of(self, paper_id: str) -> list[tuple[str, Listing]]:
         """Every day that lists a paper, newest first, with that day's listing."""

@@ -30,6 +30,7 @@ from arxiv_monitor.store.runs import PendingDays, Runs
 from arxiv_monitor.store.search import Search, search_text
 from arxiv_monitor.store.signals import Signals
 from arxiv_monitor.store.site import SiteChanges
+from arxiv_monitor.store.trends import TrendReports
 
 if TYPE_CHECKING:
     from arxiv_monitor.core.config import Config
@@ -95,7 +96,7 @@ class Store:
         self.embeddings, self.ratings, self.libraries = Embeddings(db), Ratings(db), Libraries(db)
         self.runs, self.pending_days = Runs(db), PendingDays(db)
         self.search, self.site = Search(db), SiteChanges(db)
-        self.signals = Signals(db)
+        self.signals, self.trends = Signals(db), TrendReports(db)
 
     def close(self) -> None:
         self.db.close()

@@ -320,3 +320,12 @@ def m017_signals(db: Any) -> None:
         PRIMARY KEY (paper_id, name))""")
     db.execute("""CREATE TABLE signal_gaps (
         day TEXT NOT NULL, label TEXT NOT NULL, error TEXT NOT NULL, PRIMARY KEY (day, label))""")
+
+
+@migration
+def m018_trend_reports(db: Any) -> None:
+    """Trends reports (a week's, a month's, a range's), as their JSON: the reading room and
+    the static site show them, the ledger delivers them once."""
+    db.execute("""CREATE TABLE trend_reports (
+        key TEXT PRIMARY KEY, kind TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
+        data TEXT NOT NULL, created_at TEXT NOT NULL)""")

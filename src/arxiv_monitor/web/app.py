@@ -157,6 +157,15 @@ class Room:
             return self.missing(request, request.path_params["day"])
 
     @_off_loop
+    def trends(self, request: Request) -> Response:
+        key = request.path_params.get("key")
+        try:
+            with open_store(self.config) as store:
+                return HTMLResponse(pages.trends_page(store, self.page(request), key))
+        except MonitorError:
+            return self.missing(request, key or "")
+
+    @_off_loop
     def paper(self, request: Request) -> Response:
         paper_id = from_page_name(request.path_params["pid"])
         try:
@@ -243,8 +252,9 @@ def create_app(config: Config, health: Any = None, explain: Callable[[Config, st
               Route("/rate/{pid:path}", room.rate, methods=["POST"]), Route("/search", room.search),
               Route("/reading-list", room.reading_list), Route("/reading-list.bib", room.bibtex),
               Route("/feeds/{name}.xml", room.feed), Route("/login", room.login, methods=["GET", "POST"]),
-              Route("/healthz", room.healthz),
-              Mount("/static", StaticFiles(packages=[("arxiv_monitor.web", "static"), ("arxiv_monitor.report", "static")]), name="static")]
+              Route("/healthz", room.healthz), Route("/trends", room.trends), Route("/trends/{key}", room.trends),
+              Mount("/static", StaticFiles(packages=[("arxiv_monitor.web", "static"), ("arxiv_monitor.report", "static"),
+                                         ("arxiv_monitor.trends", "static")]), name="static")]
     return Starlette(routes=routes, middleware=[Middleware(Guard, config=config)])
 
 

@@ -11,6 +11,7 @@ the web app (``app.py``) and write the static site (``site.py``); only the links
 
 from __future__ import annotations
 
+import base64
 import calendar
 import dataclasses
 import datetime as dt
@@ -28,8 +29,13 @@ from arxiv_monitor.core.ids import page_name
 from arxiv_monitor.core.models import DayReport, ReportEntry
 from arxiv_monitor.report import views
 from arxiv_monitor.report.assemble import entry_of, published_report
-from arxiv_monitor.report.render import context, environment
+from arxiv_monitor.report.render import context
 from arxiv_monitor.store import Store
+from arxiv_monitor.trends.charts import charts
+from arxiv_monitor.trends.model import TrendReport
+from arxiv_monitor.trends.period import Period
+from arxiv_monitor.trends.render import context as trends_context
+from arxiv_monitor.trends.render import trends_environment
 
 
 @dataclass
@@ -65,6 +71,12 @@ class Links:
     def bibtex(self) -> str:
         return self._root() + "reading-list.bib"
 
+    def trends(self, key: str | None = None) -> str:
+        """The trends page of a period (its key: 2026-W05), or the newest one."""
+        if key is None:
+            return self._root() + ("trends/index.html" if self.static else "trends")
+        return f"{self._root()}trends/{key}" + (".html" if self.static else "")
+
     def feed(self, name: str = "all") -> str:
         return f"{self._root()}feeds/{name}.xml"
 
@@ -88,8 +100,9 @@ class Page:
 
 @functools.lru_cache(maxsize=8)
 def web_environment(lang: str) -> jinja2.Environment:
-    """The report's HTML environment, with the reading room's own templates under ``web/``."""
-    base = environment(lang, autoescape=True)
+    """The report's HTML environment (with the trends templates), and the reading room's own
+    templates under ``web/``."""
+    base = trends_environment(lang, autoescape=True)
     web = jinja2.PrefixLoader({"web": jinja2.PackageLoader("arxiv_monitor.web", "templates")})
     return base.overlay(loader=jinja2.ChoiceLoader([web, base.loader]))
 
@@ -179,7 +192,7 @@ def paper_page(store: Store, page: Page, paper_id: str, explanation: Any = None)
     for version in range(paper.version, 0, -1):
         for a in store.analyses.for_paper(paper, version):
             versions.append({"version": version, "analysis": a,
-                             "html": Markup(views.sections_html(a, page.lang)) if a.ok else None,
+                             "html": Markup(views.sections_html(a, page.lang, 3)) if a.ok else None,
                              "title": views.analysis_title(a, page.lang)})
     ratings = store.ratings.of_paper(paper_id)
     if explanation is None and listed:  # the decisions of the latest day that listed it
@@ -207,6 +220,34 @@ def good_papers(store: Store) -> list[Any]:
 
 def reading_list_page(store: Store, page: Page) -> str:
     return _render("list.html.j2", page, title=i18n.t("web.reading_list", page.lang), papers=good_papers(store))
+
+
+def trends_page(store: Store, page: Page, key: str | None = None) -> str:
+    """A period's trends (the newest stored, when ``key`` is None), with the stored periods to
+    move between; a period not built yet says how to build it."""
+    stored = store.trends.keys()
+    if key is None:
+        if not stored:
+            return _render("message.html.j2", page, title=i18n.t("trends.nav", page.lang),
+                           heading=i18n.t("trends.nav", page.lang),
+                           message=i18n.t("trends.none_built", page.lang))
+        key = stored[0][1]
+    period = Period.parse(key)
+    raw = store.trends.get(period.key)
+    before, after = period.neighbours()
+    keys = {k for _, k in stored}
+    nav = dict(earlier=before.key if before.key in keys else None, later=after.key if after.key in keys else None,
+               periods=stored[:24], current=period.key)
+    if raw is None:
+        return _render("trends.html.j2", page, title=period.label(page.lang), report=None,
+                       missing=i18n.t("trends.not_built", page.lang, period=period.label(page.lang),
+                                      flag="--" + ("month" if period.kind == "month" else "week"),
+                                      which=period.key), **nav)
+    report = TrendReport.model_validate_json(raw)
+    markup = [(c.title, Markup('<img src="data:image/svg+xml;base64,{}" alt="{}">').format(
+        base64.b64encode(c.svg.encode("utf-8")).decode(), c.title)) for c in charts(report)]
+    body = trends_context(report, lambda pid, _url: page.links.paper(pid), markup)
+    return _render("trends.html.j2", page, title=body.pop("title"), report=report, body=body, missing=None, **nav)
 
 
 def simple_page(page: Page, template: str, **values: Any) -> str:

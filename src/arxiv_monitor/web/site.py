@@ -39,7 +39,8 @@ from arxiv_monitor.web import feeds, pages
 
 MANIFEST = ".arxiv-monitor-site.json"
 MARGIN = dt.timedelta(minutes=2)  # rows written this long before a build started are looked at again
-ASSETS = {"report.css": "arxiv_monitor.report", "web.css": "arxiv_monitor.web", "search.js": "arxiv_monitor.web"}
+ASSETS = {"report.css": "arxiv_monitor.report", "web.css": "arxiv_monitor.web", "search.js": "arxiv_monitor.web",
+          "trends.css": "arxiv_monitor.trends"}
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _digest(key: str) -> str:
 def _files(out: Path) -> set[str]:
     """The site's files, as paths relative to ``out`` (one directory listing each, no stat per file)."""
     found = set()
-    for folder in ("", "day", "paper", "feeds", "static"):
+    for folder in ("", "day", "paper", "feeds", "static", "trends"):
         try:
             with os.scandir(out / folder) as entries:
                 found.update(f"{folder}/{e.name}" if folder else e.name for e in entries)
@@ -89,7 +90,11 @@ def _files(out: Path) -> set[str]:
 def _templates() -> str:
     """A digest of the package's templates and assets: an upgrade that changes a page rewrites it."""
     digest = hashlib.sha256()
-    for package, folder in ((p, f) for p in ("arxiv_monitor.report", "arxiv_monitor.web") for f in ("templates", "static")):
+    places = [(p, f) for p in ("arxiv_monitor.report", "arxiv_monitor.web", "arxiv_monitor.trends")
+              for f in ("templates", "static")]
+    for package, folder in places:
+        if not resources.files(package).joinpath(folder).is_dir():
+            continue
         files = resources.files(package).joinpath(folder).iterdir()
         for item in sorted((f for f in files if f.is_file()), key=lambda f: f.name):
             digest.update(item.name.encode() + item.read_bytes())
@@ -161,6 +166,13 @@ class _Site:
         put("search.html", "", lambda: pages.search_page(store, static, {}))
         put("reading-list.html", lists, lambda: pages.reading_list_page(store, static))
         put("reading-list.bib", lists, lambda: feeds.bibtex(pages.good_papers(store)))
+        stored = store.trends.keys()
+        periods = json.dumps(stored)
+        for _kind, key in stored:
+            put(f"trends/{key}.html", (store.trends.get(key) or "") + periods, lambda k=key: pages.trends_page(
+                store, pages.Page(config, pages.Links(static=True, depth=1)), k))
+        put("trends/index.html", periods + (store.trends.get(stored[0][1]) or "" if stored else ""),
+            lambda: pages.trends_page(store, pages.Page(config, pages.Links(static=True, depth=1))))
         base = config.site.base_url.rstrip("/")
         link = (lambda i: f"{base}/paper/{page_name(i)}.html") if base else None
         for name in ["all", *[t.id for t in config.topic_list]]:
