@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -102,3 +103,18 @@ def many_papers(n: int, start: int = 100) -> list[FakePaper]:
                       f"Dexterous Long-Horizon Manipulation Across Many Robot Embodiments, Part {i}",
                       f"We present VLA-{i}, a vision-language-action model.", categories=["cs.RO"])
             for i in range(n)]
+
+
+@contextmanager
+def serve_folder(folder: Path):
+    """A static site's folder over loopback HTTP (as GitHub Pages serves it): yields its URL."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()

@@ -63,7 +63,9 @@ def _settings() -> set[str]:
         if isinstance(kind, type) and hasattr(kind, "model_fields"):
             names |= {f"ARXIV_MONITOR_{name.upper()}_{key.upper()}" for key in kind.model_fields}
         names.add(f"ARXIV_MONITOR_{name.upper()}")
-    return names | {"ARXIV_MONITOR_CONFIG", "ARXIV_MONITOR_WEB_TOKEN"}
+    from arxiv_monitor.core.settings import SECRETS_BUNDLE
+
+    return names | {"ARXIV_MONITOR_CONFIG", "ARXIV_MONITOR_WEB_TOKEN", SECRETS_BUNDLE}
 
 
 def test_every_variable_the_readme_names_is_a_setting():

@@ -185,3 +185,54 @@ def test_serve_runs_reports_health_and_stops_on_sigterm(home, arxiv, monkeypatch
     assert dt.datetime.fromisoformat(state["next_run"]) == next_run("30 0 * * 1-5", "America/New_York", started)
     assert (home / "reports" / "2026-02-02.md").exists()
     assert output.rstrip().endswith("arxiv-monitor serve stopped"), output[-500:]
+
+
+def test_a_failed_run_is_tried_again_with_backoff_until_the_deadline():
+    from arxiv_monitor.core.settings import ScheduleConfig
+    from arxiv_monitor.serve import next_try
+
+    sched = ScheduleConfig(retry_minutes=10, retry_hours=3)
+    at = dt.datetime(2026, 2, 2, 5, 30, tzinfo=dt.timezone.utc)  # Monday 00:30 in New York
+    first, retry = next_try(sched, at, at + dt.timedelta(minutes=1), failed=1)
+    assert retry and first == at + dt.timedelta(minutes=11)
+    third, _ = next_try(sched, at, at + dt.timedelta(minutes=40), failed=3)
+    assert third == at + dt.timedelta(minutes=80)  # 10, 20, 40 minutes: doubling
+    late, retry = next_try(sched, at, at + dt.timedelta(hours=2, minutes=50), failed=5)
+    assert not retry and late == next_run(sched.cron, sched.timezone, at + dt.timedelta(hours=3))  # past the deadline
+    ok, retry = next_try(sched, at, at + dt.timedelta(minutes=1), failed=0)
+    assert not retry and ok > at + dt.timedelta(hours=20)
+
+
+def test_serve_tries_a_failed_run_again_and_says_when(home, arxiv, monkeypatch):
+    arxiv.routes["/rss/cs.AI+cs.LG+cs.RO+cs.CV"] = [Reply(503, "down", {"Retry-After": "0"})] * 3 + [Reply(200, rss([MON]))]
+    port = free_port()
+    monkeypatch.setenv("ARXIV_MONITOR_SCHEDULE_HEALTHZ_PORT", str(port))
+    monkeypatch.setenv("ARXIV_MONITOR_SCHEDULE_RETRY_MINUTES", "0.03")  # about two seconds
+    exe = Path(sys.executable).with_name("arxiv-monitor")
+    proc = subprocess.Popen([str(exe), "serve", "--run-now"], env=dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                code, state = _health(port)
+                if state.get("runs") and (not seen or seen[-1][1]["runs"] != state["runs"]):
+                    seen.append((code, state))
+                if state.get("runs", 0) >= 2:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        output = proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    (code, failed), (_, done) = seen[0], seen[-1]
+    assert code == 503 and failed["last_run"]["status"] == "failed" and failed["last_run"]["retry"]
+    assert (dt.datetime.fromisoformat(failed["next_run"]) - dt.datetime.fromisoformat(failed["last_run"]["started"])
+            ).total_seconds() < 30
+    assert done["last_run"]["status"] == "ok" and done["last_run"]["day"] == "2026-02-02"
+    assert "trying again at" in output

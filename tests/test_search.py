@@ -139,3 +139,25 @@ def test_snippets_are_escaped_text_with_only_the_marks_as_markup(tmp_path):
     (hit,) = store.search.query("onerror")
     assert "<img" not in hit.snippet and "<script" not in hit.snippet
     assert "&lt;img src=x <mark>onerror</mark>=&quot;alert(1)&quot;&gt;" in hit.snippet
+
+
+def test_the_count_is_the_true_count_and_pages_go_through_every_match(tmp_path):
+    from arxiv_monitor.core.config import Config
+    from arxiv_monitor.web import pages
+
+    store = Store(tmp_path / "db.sqlite")
+    papers = [Paper(f"2602.{n:05d}", 1, f"Diffusion policy study {n}", "A diffusion policy.", [], ["cs.RO"])
+              for n in range(45)]
+    store.papers.save(papers)
+    store.days.save("2026-02-02", ["cs.RO"], [], 45, [listing(p, "VLA") for p in papers])
+    assert store.search.count("diffusion") == 45 and store.search.count("diffusion", topic="TRAFFIC_ST") == 0
+    seen = []
+    for page in range(3):
+        seen += ids(store.search.query("diffusion", limit=20, offset=page * 20))
+    assert sorted(seen) == sorted(p.id for p in papers)  # every match once, over the pages
+    page = pages.Page(Config(home=str(tmp_path)), pages.Links(), "csrf")
+    first = pages.search_page(store, page, {"q": "diffusion", "sort": "date"})
+    assert "45 条结果" in first and "第 1–20 条" in first and "page=2" in first and 'rel="prev"' not in first
+    last = pages.search_page(store, page, {"q": "diffusion", "sort": "date", "page": "3"})
+    assert "第 41–45 条" in last and '<ol class="hits" start="41">' in last and 'rel="next"' not in last
+    assert "sort=date" in last.split('rel="prev" href="', 1)[1].split('"', 1)[0]  # the filters stay

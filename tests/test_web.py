@@ -10,8 +10,6 @@ import shutil
 import threading
 import time
 from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -22,7 +20,7 @@ from arxiv_monitor.core.models import Analysis
 from arxiv_monitor.store import open_store
 from tests.arxiv_data import FakePaper
 from tests.fakes import good_analysis, ok
-from tests.helpers import PAPERS, VLA, WED, cli, cli_popen, free_port, invoke, read, serve_day, write_feed
+from tests.helpers import PAPERS, VLA, WED, cli, cli_popen, free_port, invoke, read, serve_day, serve_folder, write_feed
 
 UNIQUE = "独一无二的短语：鲁棒性蒸馏"  # appears only in the analysis of WED-Net
 HOSTILE = FakePaper("2602.00009", 'VLA <script>alert("x")</script><img src=x onerror=alert(2)> policies',
@@ -296,12 +294,9 @@ def test_static_site_searches_in_the_browser(tmp_path, home, arxiv, llm):
     newer = cli("site", "--out", str(out), env={"ARXIV_MONITOR_HOME": str(home)})
     assert "search index rebuilt for 2601-2" in newer.stderr, newer.stderr
     assert "新的分析：时空解耦" in (out / f"paper/{WED.arxiv_id}.html").read_text("utf-8")
-    handler = partial(SimpleHTTPRequestHandler, directory=str(out))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serve_folder(out) as site:
         with browser() as page:
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/search.html")
+            page.goto(f"{site}/search.html")
             page.fill(".pagefind-ui__search-input", "Disentanglement")
             page.wait_for_selector(".pagefind-ui__result-link", timeout=10000)
             links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
@@ -311,8 +306,6 @@ def test_static_site_searches_in_the_browser(tmp_path, home, arxiv, llm):
             page.wait_for_selector(".pagefind-ui__result-link", timeout=10000)
             links = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
             assert links[0].endswith(f"/paper/{WED.arxiv_id}.html"), links  # ranked first
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+            page.goto(f"{site}/index.html")
             page.click(f"a[href='paper/{VLA.arxiv_id}.html'] >> nth=0")
             assert VLA.title in page.inner_text("main")
-    finally:
-        server.shutdown()

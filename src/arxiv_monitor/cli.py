@@ -125,6 +125,8 @@ def run(
         console.print(stats.message)
         return
     console.print(terminal.summary(stats, cfg.llm.cost(stats.tokens_in, stats.tokens_out), cfg.llm.currency))
+    if stats.report:  # whole, on its own line: the one thing to open next
+        console.print(f"Report: {stats.report}", soft_wrap=True, highlight=False)
     for note in stats.notes:
         console.print(escape(note))
     for warning in stats.warnings:
@@ -140,17 +142,24 @@ def run(
 @app.command()
 def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    repo: Annotated[bool, typer.Option("--repo", help="For a fork run by GitHub Actions: config.toml at the repository root, with [site] for GitHub Pages.")] = False,
+    print_: Annotated[bool, typer.Option("--print", help="Print the commented config instead of writing it.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Write a commented config file with the defaults."""
-    from arxiv_monitor.core.config import config_file, default_home
+    from arxiv_monitor.core.config import config_file, default_home, repository_config
 
-    path = config or config_file(default_home())
+    if print_:
+        text = resources.files("arxiv_monitor.core").joinpath("config.toml").read_text("utf-8")
+        typer.echo(repository_config(text, Path.cwd()) if repo else text, nl=False)
+        return
+    path = config or (Path.cwd() / "config.toml" if repo else config_file(default_home()))
     if path.exists() and not force:
         raise MonitorError(f"{path} exists already; use --force to overwrite it.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(resources.files("arxiv_monitor.core").joinpath("config.toml").read_text("utf-8"))
-    console.print(f"Wrote {path}")
+    text = resources.files("arxiv_monitor.core").joinpath("config.toml").read_text("utf-8")
+    path.write_text(repository_config(text, path.parent) if repo else text, encoding="utf-8")
+    console.print(f"Wrote {path}" + (" (commit it; the workflow copies it into place)" if repo else ""))
 
 
 @app.command()
@@ -319,12 +328,23 @@ def explain(
 
 @app.command()
 def rate(
-    paper_id: Annotated[str, typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.")],
-    verdict: Annotated[str, typer.Argument(help="good, bad, or clear (removes your rating).")],
+    paper_id: Annotated[Optional[str], typer.Argument(help="A paper of a stored day (kept or not), e.g. 2601.22586.", show_default=False)] = None,
+    verdict: Annotated[Optional[str], typer.Argument(help="good, bad, or clear (removes your rating).", show_default=False)] = None,
     topic: Annotated[Optional[str], typer.Option("--topic", "-t", help="Topic id (default: the paper's best topic).")] = None,
+    import_file: Annotated[Optional[Path], typer.Option("--import", help="Apply a ratings file exported from the static reading room.")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Store your rating of a paper for a topic (used to tune that topic's ranking)."""
+    if import_file is not None:
+        done = commands.import_ratings(_config(config), import_file)
+        console.print(f"Imported {import_file}: {done.applied} rating(s) applied, {done.unchanged} already so, "
+                      f"{len(done.skipped)} skipped.")
+        for why in done.skipped:
+            _note("skipped:", why)
+        return
+    if not paper_id or not verdict:
+        raise MonitorError("Say a paper and good, bad or clear (arxiv-monitor rate 2601.22586 good), "
+                           "or --import FILE.")
     r = commands.rate(_config(config), paper_id, verdict, topic)
     done = "Cleared the rating of" if r.verdict == "clear" else "Rated"
     why = f" ({r.chosen}; say --topic to choose another)" if r.chosen else ""
@@ -370,6 +390,47 @@ def verify(
         _result(json_mod.dumps(found.to_dict(), ensure_ascii=False, indent=2))
         return
     _result(terminal.verification(found))
+
+
+state_app = typer.Typer(help="The home's state as files a git branch holds (the GitHub Actions workflow).",
+                        no_args_is_help=True)
+app.add_typer(state_app, name="state")
+
+
+@state_app.command("pack")
+def state_pack(
+    out: Annotated[Path, typer.Argument(help="Folder to write (emptied first).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Write the database (a consistent copy, gzip, in parts under 100 MB), the reports and the site."""
+    from arxiv_monitor import state
+
+    info = state.pack(_config(config), out)
+    console.print(f"Packed the state into {out}: {len(info['parts'])} database part(s).")
+
+
+@state_app.command("unpack")
+def state_unpack(
+    folder: Annotated[Path, typer.Argument(help="A folder written by `state pack` (the state branch).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Put a packed state in the home (the database is checked against its checksum first)."""
+    from arxiv_monitor import state
+
+    info = state.unpack(_config(config), folder)
+    console.print(f"Unpacked the state of {info['made']} into the home.")
+
+
+@state_app.command("prune-cache")
+def state_prune(
+    days: Annotated[int, typer.Option("--days", help="Delete downloads unused for this many days.")] = 30,
+    config: ConfigOpt = None,
+) -> None:
+    """Delete downloaded full texts and feeds unused for a while (they are fetched again if needed)."""
+    from arxiv_monitor import state
+
+    removed, freed = state.prune_cache(_config(config), days)
+    console.print(f"Removed {removed} cached file(s), {freed / 1e6:.1f} MB.")
 
 
 eval_app = typer.Typer(help="Measure arxiv-monitor on labelled data.", no_args_is_help=True)
@@ -423,12 +484,16 @@ def papers(
     config: ConfigOpt = None,
 ) -> None:
     """List stored papers with their analysis status."""
+    import textwrap
+
     table = Table("day", "id", "type", "analysis", "title", "code")
+    table.columns[4].overflow, table.columns[4].no_wrap = "ellipsis", True  # one line a paper, cut at a word
     for r in commands.list_papers(_config(config), date, limit):
         shown = "-" if r.analysis is None else f"{r.analysis} ({r.backend})"
         if r.fallback:
             shown += " → extractive shown"
-        table.add_row(r.day, r.versioned_id, r.announce_type, shown, r.title[:70], r.code_url or "")
+        table.add_row(r.day, r.versioned_id, r.announce_type, shown, textwrap.shorten(r.title, 70, placeholder=" …"),
+                      r.code_url or "")
     out.print(table)
 
 

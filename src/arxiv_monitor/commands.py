@@ -134,6 +134,20 @@ def rate(config: Config, paper_id: str, verdict: str, topic: str | None = None) 
         return feedback.rate(config, store, _stored_paper(store, paper_id), verdict, topic)
 
 
+def import_ratings(config: Config, path: Path) -> feedback.Imported:
+    """``arxiv-monitor rate --import FILE``: the ratings exported from the static reading room."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MonitorError(f"Cannot read {path}: {exc.strerror}") from None
+    except (ValueError, RecursionError) as exc:
+        raise MonitorError(f"{path} is not JSON ({exc}): export it again from the reading room") from None
+    with open_store(config) as store:
+        return feedback.import_ratings(config, store, data, str(path))
+
+
 def list_papers(config: Config, day: str | None = None, limit: int = 50) -> list[PaperRow]:
     """``arxiv-monitor papers``: stored kept papers with their analysis status."""
     with open_store(config) as store:

@@ -2,8 +2,10 @@
 
 The default schedule is 00:30 US Eastern, Monday to Friday: shortly after
 arXiv's feeds refresh at midnight Eastern. Each run is logged; a failed run
-is logged and the service waits for the next one; missed days are caught up
-by the run itself. ``GET /healthz`` answers with the last run's status (HTTP
+(arXiv unreachable, the disk full) is tried again after ``schedule.retry_minutes``,
+the wait doubling up to two hours, until ``schedule.retry_hours`` after the
+scheduled time; then the service waits for the next scheduled run, and the
+run itself catches up the days it missed. ``/healthz`` says when the next try is. ``GET /healthz`` answers with the last run's status (HTTP
 200, or 503 after a failed run), and SIGTERM or SIGINT stop the service
 cleanly between runs (a run in progress finishes its current paper first:
 everything done so far is stored, and the next run completes it).
@@ -105,9 +107,10 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False,
     health.update(status="waiting", healthz_port=server.server_address[1])
     try:
         due = dt.datetime.now(dt.timezone.utc) if run_now else None
+        scheduled, tries = due, 0  # the scheduled time being tried, and the failed tries since
         while not stop.is_set():
             if due is None:
-                due = next_run(sched.cron, sched.timezone, dt.datetime.now(dt.timezone.utc))
+                due = scheduled = next_run(sched.cron, sched.timezone, dt.datetime.now(dt.timezone.utc))
                 health.update(next_run=due.isoformat())
                 log.info("next run at %s (%s local time)", due.isoformat(),
                          due.astimezone().strftime("%Y-%m-%d %H:%M %Z"))
@@ -115,9 +118,18 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False,
             if wait > 0 and stop.wait(wait):
                 break
             result = _run_once(job, health)
-            due = next_run(sched.cron, sched.timezone, dt.datetime.now(dt.timezone.utc))
+            now = dt.datetime.now(dt.timezone.utc)
+            tries = tries + 1 if result["last_run"]["status"] == "failed" else 0
+            due, retry = next_try(sched, scheduled or now, now, tries)
+            if not retry:
+                scheduled, tries = due, 0
+            result["last_run"]["retry"] = retry
             health.update(next_run=due.isoformat(), **result)  # one update: readers see both at once
-            log.info("next run at %s", due.isoformat())
+            if retry:
+                log.warning("the run failed (try %d): trying again at %s (%s local time)", tries, due.isoformat(),
+                            due.astimezone().strftime("%H:%M %Z"))
+            else:
+                log.info("next run at %s", due.isoformat())
     finally:
         server.shutdown()
         server.server_close()
@@ -125,6 +137,18 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False,
             reading_room.should_exit = True
         health.update(status="stopped")
         log.info("arxiv-monitor serve stopped")
+
+
+def next_try(sched: Any, scheduled: dt.datetime, now: dt.datetime, failed: int) -> tuple[dt.datetime, bool]:
+    """When to run next, and whether that is a retry: after ``failed`` failed tries of the run
+    scheduled at ``scheduled``, a retry ``retry_minutes`` later (doubling, at most two hours)
+    while within ``retry_hours`` of the scheduled time; else the next scheduled run."""
+    following = next_run(sched.cron, sched.timezone, now)
+    if failed:
+        wait = dt.timedelta(minutes=min(sched.retry_minutes * 2 ** (failed - 1), 120))
+        if now + wait <= scheduled + dt.timedelta(hours=sched.retry_hours) and now + wait < following:
+            return now + wait, True
+    return following, False
 
 
 def _run_once(job: Callable[[], RunStats], health: Health) -> dict[str, Any]:

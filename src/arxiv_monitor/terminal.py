@@ -61,7 +61,6 @@ def summary(stats: RunStats, cost: float | None = None, currency: str = "") -> T
         ("Tokens in / out", f"{stats.tokens_in} / {stats.tokens_out}"
          + (f" (≈ {cost:.4f} {currency})" if cost is not None else "")),
         ("Claims supported / unsupported", f"{stats.claims_supported} / {stats.claims_unsupported}"),
-        ("Report", stats.report or "-"),
         ("Delivered", "\n".join(stats.delivered) or "-"),
         ("Missed days caught up", ", ".join(stats.caught_up) or "-"),
     ]

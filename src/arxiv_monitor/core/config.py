@@ -36,6 +36,7 @@ from arxiv_monitor.core.settings import (  # noqa: F401
     WebConfig,
     WebhookConfig,
     _Section,
+    bundled_secrets,
     from_env,
     i18n_keywords,
     setting,
@@ -168,7 +169,32 @@ class Config(_Section):
             values += [from_env(v) for v in (hook.model_extra or {}).values() if isinstance(v, str)]
         values += [t.library.api_key for t in self.topics if t.library]
         values.append(self.web.token.get_secret_value())
+        values += bundled_secrets().values()
         return [v for v in values if v and isinstance(v, str) and not v.startswith("env:")]
+
+
+def repository_config(template: str, root: Path) -> str:
+    """The commented config for a fork run by GitHub Actions: the template with a ``[site]``
+    section whose address is the fork's GitHub Pages (read from ``.git/config``, when it
+    names a github.com remote)."""
+    import re
+
+    pages = ""
+    try:
+        remote = re.search(r"github\.com[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?\s*$",
+                           (root / ".git" / "config").read_text(encoding="utf-8"), re.MULTILINE)
+        if remote:
+            pages = f"https://{remote.group(1).lower()}.github.io/{remote.group(2)}"
+    except OSError:
+        pass
+    return template.rstrip("\n") + f"""
+
+# The reading room on GitHub Pages: the workflow publishes it when the repository variable
+# PUBLISH_SITE is "true" (Settings -> Pages -> Source: GitHub Actions). Digests and feeds
+# link each paper to its page there.
+[site]
+base_url = "{pages}"   # e.g. "https://YOUR-NAME.github.io/arxiv-monitor"
+"""
 
 
 def default_home() -> Path:
@@ -190,25 +216,27 @@ def _env_value(field: Any, value: str) -> Any:
 
 
 def _env_overrides() -> dict[str, Any]:
-    """Collect overrides from the environment as a nested dict."""
+    """Collect overrides from the environment (and the lines of ``$ARXIV_MONITOR_SECRETS``,
+    which the environment overrides) as a nested dict."""
+    environ = {**bundled_secrets(), **{k: v for k, v in os.environ.items() if v}}
     out: dict[str, Any] = {}
     sections = {name: field.annotation for name, field in Config.model_fields.items()
                 if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)}
     for name, field in Config.model_fields.items():
         if name in sections:
             for key, sub in sections[name].model_fields.items():
-                value = os.environ.get(f"{ENV_PREFIX}{name.upper()}_{key.upper()}")
+                value = environ.get(f"{ENV_PREFIX}{name.upper()}_{key.upper()}")
                 if value:  # set to nothing is unset: a CI runner sets variables it does not have to ""
                     out.setdefault(name, {})[key] = _env_value(sub, value)
         elif name not in ("home", "webhooks", "topics", "plugins"):
-            value = os.environ.get(ENV_PREFIX + name.upper())
+            value = environ.get(ENV_PREFIX + name.upper())
             if value:
                 out[name] = _env_value(field, value)
     llm = out.setdefault("llm", {})
-    if "api_key" not in llm and os.environ.get("OPENAI_API_KEY"):
-        llm["api_key"] = os.environ["OPENAI_API_KEY"]
-    if "base_url" not in llm and os.environ.get("OPENAI_BASE_URL"):
-        llm["base_url"] = os.environ["OPENAI_BASE_URL"]
+    if "api_key" not in llm and environ.get("OPENAI_API_KEY"):
+        llm["api_key"] = environ["OPENAI_API_KEY"]
+    if "base_url" not in llm and environ.get("OPENAI_BASE_URL"):
+        llm["base_url"] = environ["OPENAI_BASE_URL"]
     return out
 
 

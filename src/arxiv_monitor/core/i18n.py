@@ -39,8 +39,8 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "report.col.topic": ("主题", "Topic"),
     "report.col.type": ("类型", "Type"),
     "report.topic_heading": ("主题：{label}（{n} 篇）", "Topic: {label} ({n})"),
-    "report.papers_count": ("{n} 篇", "{n} papers"),
-    "report.footer": ("arxiv-monitor · {n} 篇论文 · {day}", "arxiv-monitor · {n} papers · {day}"),
+    "report.papers_count": ("{n} 篇", "{n} paper{s}"),
+    "report.footer": ("arxiv-monitor · {n} 篇论文 · {day}", "arxiv-monitor · {n} paper{s} · {day}"),
     "list.sep": ("、", ", "),
     "clause.sep": ("；", "; "),
     "colon": ("：", ": "),
@@ -63,7 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "paper.code": ("源码地址", "Code"),
     "paper.no_code": ("论文中未给出", "not given in the paper"),
     "paper.community": ("社区信号", "Community"),
-    "signal.upvotes": ("{n} 赞", "{n} upvotes"),
+    "signal.upvotes": ("{n} 赞", "{n} upvote{s}"),
     "signal.stars": ("GitHub {n} 星", "{n} GitHub stars"),
     "paper.journal": ("期刊引用", "Journal reference"),
     "paper.comments": ("备注", "Comments"),
@@ -90,7 +90,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "analysis.unknown_reason": ("未知原因", "unknown reason"),
     "analysis.abstract_only": ("未能获取论文正文，本分析仅基于摘要。",
                                "The full text could not be read; this analysis is based on the abstract."),
-    "check.note": ("事实核查：{n} 项数字与名称已与原文核对", "Fact check: {n} numbers and names checked in the paper"),
+    "check.note": ("事实核查：{n} 项数字与名称已与原文核对", "Fact check: {n} number{s} and names checked in the paper"),
     "check.bad": ("，{bad} 项未在原文中找到（标记为 {marker}）", "; {bad} not found in it (marked {marker})"),
     "check.good": ("，均见于原文", "; all found in it"),
     "check.evidence": ("原文：", "Paper: "),
@@ -106,8 +106,10 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "why.judge": ("大模型判定相关", "judged relevant by the LLM"),
     "why.semantic": ("语义匹配（{ranker}）", "semantic match ({ranker})"),
     "why.probability": ("，相关概率 {p:.2f}", ", probability {p:.2f}"),
-    "why.calibrated": ("（按你的 {n} 条评分校准）", " (calibrated on your {n} ratings)"),
+    "why.calibrated": ("（按你的 {n} 条评分校准）", " (calibrated on your {n} rating{s})"),
     "why.judge_score": ("；大模型评分 {score:g}/10：{reason}", "; LLM score {score:g}/10: {reason}"),
+    "report.nothing": ("当天 {items} 篇论文中，没有符合你的主题的论文。", "None of the day's {items} papers matched your topics."),
+    "report.near": ("最接近的论文", "Closest papers"),
     "dropped.title": ("也命中关键词（{n} 篇，判为不相关）", "Also matched a keyword ({n}, judged not relevant)"),
     "dropped.negative": ("排除词 {words}", "negative keyword {words}"),
     "dropped.missing": ("缺少必需词 {words}", "missing required {words}"),
@@ -121,13 +123,13 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "cost.note": ("大模型用量：输入 {tin} tokens，输出 {tout} tokens", "LLM usage: {tin} tokens in, {tout} out"),
     "cost.price": ("，估算费用 {cost:.4f} {currency}", ", about {cost:.4f} {currency}"),
     "notice.malformed": ("订阅源中有 {n} 条无法读取，已跳过；本日报可能不完整。",
-                         "{n} feed entries could not be read and were skipped; this report may be incomplete."),
+                         "{n} feed entr{ies} could not be read and {were} skipped; this report may be incomplete."),
     "notice.llm_down": ("大模型不可用（{error}），本日报的分析为抽取式。",
                         "The LLM was unavailable ({error}); this report's analyses are extractive."),
     "notice.signal_down": ("今天无法获取 {label} 的社区信号，本日报未显示该信号。",
                            "{label} could not be reached today; this report shows no signal from it."),
     "notice.failed": ("{n} 篇论文的 AI 分析失败，显示抽取式分析；下次运行会重试。",
-                      "The AI analysis of {n} papers failed; they show the extractive analysis, and the next "
+                      "The AI analysis of {n} paper{s} failed; they show the extractive analysis, and the next "
                       "run retries."),
     # trends
     "trends.title": ("arXiv 趋势{kind} · {period}", "arXiv trends · {period}"),
@@ -141,13 +143,13 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
                           "Extractive overview (no LLM): each topic's volume, themes and key papers"),
     "trends.extractive_failed": ("抽取式概览：大模型未能完成（{reason}）", "Extractive overview: the LLM failed ({reason})"),
     "trends.unsupported": ("概览中有 {n} 处编号或数字在数据中未找到，已标出。",
-                           "{n} ids or numbers of the overview were not found in the store and are marked."),
+                           "{n} id{s} or number{s} of the overview {were} not found in the store and {were} marked."),
     "trends.charts": ("图表", "Charts"),
     "trends.topics": ("各主题数量", "Topics"),
     "trends.col.topic": ("主题", "Topic"), "trends.col.now": ("本期", "This period"),
     "trends.col.before": ("此前各期", "Periods before"), "trends.col.change": ("变化", "Change"),
     "trends.themes": ("主题簇", "Themes"),
-    "trends.theme_size": ("{n} 篇", "{n} papers"),
+    "trends.theme_size": ("{n} 篇", "{n} paper{s}"),
     "trends.expected": ("按此前占比预期 {x:.1f} 篇", "{x:.1f} expected from earlier periods"),
     "trends.trend.rising": ("↑ 上升", "↑ rising"), "trends.trend.falling": ("↓ 下降", "↓ falling"),
     "trends.trend.steady": ("平稳", "steady"), "trends.trend.new": ("无可比数据", "no history"),
@@ -171,17 +173,17 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
                           "Monday)."),
     "trends.not_built": ("{period} 的趋势报告尚未生成：运行 arxiv-monitor trends {flag} {which}。",
                          "The trends of {period} are not built yet: run arxiv-monitor trends {flag} {which}."),
-    "mail.trends_subject": ("arXiv 趋势{kind} {period}（{n} 篇）", "arXiv trends {period} ({n} papers)"),
+    "mail.trends_subject": ("arXiv 趋势{kind} {period}（{n} 篇）", "arXiv trends {period} ({n} paper{s})"),
     "chat.trends_summary": ("本期保留 {n} 篇论文，{themes} 个主题簇，其中上升 {rising} 个",
-                            "{n} papers kept, {themes} themes, {rising} rising"),
+                            "{n} paper{s} kept, {themes} themes, {rising} rising"),
     # e-mail and chat
-    "mail.subject": ("arXiv 论文日报 {day}（{count} 篇）", "arXiv digest {day} ({count} papers)"),
+    "mail.subject": ("arXiv 论文日报 {day}（{count} 篇）", "arXiv digest {day} ({count} paper{s})"),
     "mail.update": ("[更新] ", "[update] "),
     "mail.incomplete": ("[不完整] ", "[incomplete] "),
     "chat.title": ("arXiv 论文日报 {day}", "arXiv digest {day}"),
     "chat.update": ("（更新）", " (update)"),
     "chat.summary": ("共 {n} 篇相关论文（{detail}），监控分类 {categories}",
-                     "{n} relevant papers ({detail}); categories {categories}"),
+                     "{n} relevant paper{s} ({detail}); categories {categories}"),
     "chat.themes": ("今日主题：{themes}", "Themes: {themes}"),
     "chat.pick": ("★ 推荐 #{n} {title}：{reason}", "★ Pick #{n} {title}: {reason}"),
     "chat.read": ("阅读", "read"),
@@ -211,7 +213,11 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "web.sort": ("排序", "Sort"),
     "web.sort.relevance": ("相关度", "relevance"),
     "web.sort.date": ("日期", "date"),
-    "web.results": ("{n} 条结果", "{n} results"),
+    "web.results": ("{n} 条结果", "{n} result{s}"),
+    "web.showing": ("第 {first}–{last} 条", "{first}–{last} shown"),
+    "web.pages": ("结果分页", "Result pages"),
+    "web.earlier_results": ("← 上一页", "← Previous"),
+    "web.later_results": ("下一页 →", "Next →"),
     "web.no_results": ("没有找到匹配的论文。", "No paper matches."),
     "web.explain": ("为什么保留（或没有保留）", "Why it was (not) kept"),
     "web.decision": ("决定", "Decision"),
@@ -223,6 +229,13 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "web.judge": ("大模型评分", "LLM score"),
     "web.rating": ("你的评分", "Your rating"),
     "web.rate": ("评分", "Rate"),
+    "rate.good_for": ("与「{topic}」相关", "relevant to {topic}"),
+    "rate.bad_for": ("与「{topic}」不相关", "not relevant to {topic}"),
+    "rate.export": ("导出评分", "Export ratings"),
+    "rate.saved": ("已记录", "saved"),
+    "rate.local_note": ("评分保存在本浏览器中；「导出评分」下载 ratings.json，提交到仓库根目录后，下次运行会导入。",
+                        "Ratings are kept in this browser; \"Export ratings\" downloads ratings.json: commit it "
+                        "at the root of the repository and the next run imports it."),
     "web.good": ("相关", "good"),
     "web.bad": ("不相关", "bad"),
     "web.clear": ("清除", "clear"),
@@ -237,6 +250,10 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "web.bad_token": ("令牌不正确。", "That token is not right."),
     "web.not_found": ("没有这一页。", "There is no such page."),
     "web.static_search": ("在静态站点中搜索", "Search this site"),
+    "web.static_search_noscript": ("搜索需要 JavaScript：请在浏览器中启用它（搜索在本地运行，不经过服务器）。",
+                                   "Search needs JavaScript: enable it in your browser (the search runs here, "
+                                   "with no server)."),
+    "web.all_stored": ("包括未保留的论文", "include papers not kept"),
 }
 
 
@@ -247,9 +264,15 @@ def lang_of(language: str) -> int:
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:
-    """The label ``key`` in ``lang``, with ``values`` filled in."""
+    """The label ``key`` in ``lang``, with ``values`` filled in. English labels count with
+    ``{s}``, ``{ies}`` and ``{were}``: "1 paper", "2 papers", "1 feed entry was"."""
     text = MESSAGES[key][lang_of(lang)]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    count = next((values[k] for k in ("n", "count") if k in values), None)
+    one = str(count).replace(",", "").strip() == "1"
+    return text.format(**{"s": "" if one else "s", "ies": "y" if one else "ies", "were": "was" if one else "were",
+                          **values})
 
 
 def day_label(day: dt.date | str, lang: str = "zh") -> str:

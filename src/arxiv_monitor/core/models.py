@@ -368,6 +368,7 @@ class DayReport:
     notices: list[str] = field(default_factory=list)  # why the report is degraded, if it is
     language: str = "zh"  # of the labels
     dropped: list[Dropped] = field(default_factory=list)  # keyword hits judged not relevant
+    near: list[Dropped] = field(default_factory=list)  # on a day with no paper kept: the closest ones
     site: str = ""  # the reading room's public address: digests link each paper to its page
 
     def page_of(self, paper: Paper) -> str:

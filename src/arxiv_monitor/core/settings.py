@@ -27,15 +27,36 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SECRETS_BUNDLE = "ARXIV_MONITOR_SECRETS"
+
+
+def bundled_secrets() -> dict[str, str]:
+    """The secrets of ``$ARXIV_MONITOR_SECRETS``: ``NAME=value`` lines (``#`` comments and blank
+    lines allowed), so a CI runner passes any number of secrets the config names through one
+    (GitHub Actions: one repository secret, one line of the workflow)."""
+    out = {}
+    for line in os.environ.get(SECRETS_BUNDLE, "").splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name and not name.startswith("#"):
+            out[name.strip().removeprefix("export ").strip()] = value.strip().strip('"').strip("'")
+    return out
+
+
+def env_value(name: str) -> str:
+    """A secret by name: the environment variable, else the bundle's line; "" when neither."""
+    return os.environ.get(name) or bundled_secrets().get(name, "")
+
+
 def from_env(value: object) -> object:
-    """``"env:NAME"`` reads the secret from the environment variable NAME.
+    """``"env:NAME"`` reads the secret from the environment variable NAME, or from the line
+    ``NAME=…`` of ``$ARXIV_MONITOR_SECRETS``.
 
     A variable that is unset, or set to nothing (as a CI runner sets a secret it does not
     have), leaves ``"env:NAME"`` in place: the target that needs it is disabled for the run
     (``Channel.unavailable``), the rest works.
     """
     if isinstance(value, str) and value.startswith("env:"):
-        return os.environ.get(value[4:]) or value
+        return env_value(value[4:]) or value
     return value
 
 
@@ -191,6 +212,10 @@ class ScheduleConfig(_Section):
     healthz_host: str = setting("127.0.0.1", "address of the health endpoint")
     healthz_port: int = setting(8787, "port of the health endpoint (`GET /healthz`)", ge=0, le=65535)
     catchup_days: int = setting(7, "how far back missed days are caught up (0: never)", ge=0, le=60)
+    retry_minutes: float = setting(10.0, "after a failed run (arXiv unreachable, say), `serve` tries again after "
+                                         "this many minutes, doubling each time (at most two hours)", gt=0)
+    retry_hours: float = setting(8.0, "and keeps trying for this many hours after the scheduled time; then it "
+                                      "waits for the next scheduled run", ge=0)
     trends: list[str] = setting(lambda: ["week"], "the trends `serve` builds and delivers after the first run of "
                                                   "a new week (`week`: the past week, on Monday) or month "
                                                   "(`month`); `[]`: none", "`[\"week\"]`")

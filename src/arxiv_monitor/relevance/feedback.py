@@ -135,3 +135,48 @@ def rate(config: Config, store: Store, paper: Paper, verdict: str, topic: str | 
     counts = store.ratings.all(topic)
     good = sum(r.good for r in counts)
     return RatingResult(paper, topic, verdict, good, len(counts) - good, chosen)
+
+
+@dataclass
+class Imported:
+    """What ``rate --import`` did with a ratings file."""
+
+    applied: int
+    unchanged: int
+    skipped: list[str]  # why each skipped line was skipped
+
+
+def import_ratings(config: Config, store: Store, data: Any, where: str) -> Imported:
+    """Apply a ratings file (the static site's export: ``{"ratings": [{"paper", "topic",
+    "rating": good|bad|clear, "at"}]}``), oldest first, so the last word on a paper and topic
+    wins; a line for a paper not stored or a topic not configured is skipped with its reason.
+    Importing the same file again changes nothing."""
+    rows = data.get("ratings") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise MonitorError(f"{where} is not a ratings file: it has no \"ratings\" list (the reading room's "
+                           "\"Export ratings\" writes one)")
+    topics = {t.id for t in config.topic_list}
+    done = Imported(0, 0, [])
+    last: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in sorted((r for r in rows if isinstance(r, dict)), key=lambda r: str(r.get("at", ""))):
+        last[(str(row.get("paper", "")), str(row.get("topic", "")))] = row  # the last word on each
+    for row in last.values():
+        pid, topic, verdict = str(row.get("paper", "")), str(row.get("topic", "")), str(row.get("rating", ""))
+        paper = store.papers.latest(pid)
+        if paper is None or topic not in topics or verdict not in ("good", "bad", "clear"):
+            done.skipped.append(f"{pid or '?'} / {topic or '?'}: " + (
+                "not a stored paper" if paper is None else f"no topic {topic!r}" if topic not in topics
+                else f"rating {verdict!r} is not good, bad or clear"))
+            continue
+        before = store.ratings.of_paper(paper.id).get(topic)
+        after = None if verdict == "clear" else verdict == "good"
+        if before == after:
+            done.unchanged += 1
+            continue
+        if after is None:
+            store.ratings.clear(paper.id, topic)
+        else:
+            store.ratings.set(paper.id, topic, after)
+        done.applied += 1
+    done.skipped += [f"line {n}: not an object" for n, r in enumerate(rows, start=1) if not isinstance(r, dict)]
+    return done

@@ -41,8 +41,20 @@ def build_day_report(config: Config, store: Store, day: str, model: str = "") ->
     stored = store.overviews.get(day)
     summary = stored.overview if stored else None
     return DayReport(day, info.categories, info.keywords, info.items, entries, backend, model, summary,
-                     cost_note(config, entries, summary), language=config.language, dropped=dropped(store, day),
+                     cost_note(config, entries, summary), language=config.language, dropped=dropped(store, day), near=near_misses(store, day),
                      site=config.site_url)
+
+
+def near_misses(store: Store, day: str, limit: int = 5) -> list[Dropped]:
+    """On a day with no paper kept, the papers that came closest (the most probable topic of
+    each), so the page says what nearly matched rather than nothing."""
+    listed = store.days.listings(day, kept_only=False)
+    if any(item.kept for item in listed):
+        return []
+    scored = [(max(item.decisions, key=lambda d: d.probability or 0.0), item) for item in listed if item.decisions]
+    scored = [(d, item) for d, item in scored if (d.probability or 0.0) > 0 or d.hits]
+    scored.sort(key=lambda x: (-(x[0].probability or 0.0), -len(x[0].hits)))
+    return [Dropped(item.paper, d) for d, item in scored[:limit]]
 
 
 def dropped(store: Store, day: str) -> list[Dropped]:
@@ -151,7 +163,7 @@ def published_report(config: Config, store: Store, day: str) -> DayReport:
     stored = store.overviews.get(day)
     return DayReport(day, info.categories, info.keywords, info.items, entries, header["backend"],
                      header["model"], stored.overview if stored else None, header["cost_note"],
-                     header["notices"], header["language"], dropped=dropped(store, day), site=config.site_url)
+                     header["notices"], header["language"], dropped=dropped(store, day), near=near_misses(store, day), site=config.site_url)
 
 
 def _by_id(store: Store, analysis_id: int | None) -> Analysis | None:

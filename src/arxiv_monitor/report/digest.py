@@ -59,6 +59,6 @@ def day_digest(report: DayReport) -> Digest:
 
     lang = report.language
     return Digest(report.day, report_key(report), "day", lang, t("chat.title", lang, day=report.day),
-                  t("mail.subject", lang).format(day=report.day, count=len(report.entries)),
+                  t("mail.subject", lang, day=report.day, count=len(report.entries)),
                   summary_line(report), list(report.notices), overview_lead(report), day_items(report),
                   report.quality, report_data(report))

@@ -97,7 +97,7 @@ def context(report: DayReport) -> dict[str, Any]:
                 entries=report.entries, type_counts=type_counts, mode=views.mode(report, lang),
                 groups=_groups(report, lang), overview=overview_view(report), cost_note=report.cost_note,
                 topics=list(dict.fromkeys(views.topic_label(e, lang) for e in report.entries if e.topics)),
-                ranker=views.ranker_note(report, lang), dropped=report.dropped, css=report_css(),
+                ranker=views.ranker_note(report, lang), dropped=report.dropped, near=report.near, css=report_css(),
                 paper_href=(lambda e: report.page_of(e.paper)) if report.site else None)
 
 

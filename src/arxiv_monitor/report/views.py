@@ -56,10 +56,11 @@ def topic_reasons(entry: ReportEntry, lang: str = "zh", quote: str = "`",
     """Why the paper was kept, one line per topic: keywords or semantic match, with its
     probability. ``esc`` escapes the parts that come from outside."""
     lines = []
+    close = {"\u201c": "\u201d", "「": "」"}.get(quote, quote)  # typographic quotes open and close
     for d in entry.topics:
         if d.kept_by == "keywords":
-            words = [display_keyword(h.keyword).replace(quote, "") for h in d.hits]
-            why = t("why.keywords", lang, words=", ".join(f"{quote}{w}{quote}" for w in words)) if d.hits \
+            words = [display_keyword(h.keyword).replace(quote, "").replace(close, "") for h in d.hits]
+            why = t("why.keywords", lang, words=", ".join(f"{quote}{w}{close}" for w in words)) if d.hits \
                 else t("why.authors", lang, names=esc(", ".join(d.author_hits)))
         elif d.kept_by == "judge":
             why = t("why.judge", lang)

@@ -101,6 +101,12 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def snapshot(self, target: Path) -> None:
+        """A consistent copy of the database in ``target`` (``VACUUM INTO``: compacted, readable
+        while a run writes), for backups and the Actions state branch."""
+        target.unlink(missing_ok=True)
+        self.db.execute("VACUUM INTO ?", (str(target),))
+
     def count(self, table: str) -> int:
         """Row count of one of this store's tables (for summaries and tests)."""
         if table not in TABLES:

@@ -93,11 +93,42 @@ class Search:
 
     def query(self, q: str, day_from: str | None = None, day_to: str | None = None, topic: str | None = None,
               category: str | None = None, author: str | None = None, has_code: bool = False,
-              sort: str = "relevance", limit: int = 50, offset: int = 0) -> list[Hit]:
+              sort: str = "relevance", limit: int = 50, offset: int = 0, kept_only: bool = False) -> list[Hit]:
+        """The matches ``offset`` to ``offset + limit`` (by relevance, or newest first); with
+        ``kept_only``, only papers kept on a day or rated (what the static site indexes)."""
         words = terms(q)
-        match = " AND ".join(e for w in words if (e := _expression(w)))
-        if not match:
+        found = self._where(q, day_from, day_to, topic, category, author, has_code, kept_only)
+        if found is None:
             return []
+        match, paper, filters, args = found
+        if sort == "date":  # newest first: walk the day index, keeping the matches
+            rows = self.db.execute(
+                f"""SELECT doc.paper_id FROM search_docs doc INDEXED BY search_docs_day {paper}
+                    WHERE doc.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?){filters}
+                    ORDER BY doc.day DESC, doc.id DESC LIMIT ? OFFSET ?""", (match, *args, limit, offset)).fetchall()
+        else:
+            rows = self._ranked(match, paper, filters, args, limit + offset)[offset:]
+        return [self._hit(r["paper_id"], words) for r in rows]
+
+    def count(self, q: str, day_from: str | None = None, day_to: str | None = None, topic: str | None = None,
+              category: str | None = None, author: str | None = None, has_code: bool = False,
+              kept_only: bool = False) -> int:
+        """How many papers match (the true count, for "N results" and paging)."""
+        found = self._where(q, day_from, day_to, topic, category, author, has_code, kept_only)
+        if found is None:
+            return 0
+        match, paper, filters, args = found
+        return int(self.db.execute(
+            f"""SELECT COUNT(*) FROM search_index s JOIN search_docs doc ON doc.id=s.rowid {paper}
+                WHERE search_index MATCH ?{filters}""", (match, *args)).fetchone()[0])
+
+    def _where(self, q: str, day_from: str | None, day_to: str | None, topic: str | None, category: str | None,
+               author: str | None, has_code: bool, kept_only: bool = False) -> tuple[str, str, str, list[Any]] | None:
+        """The FTS expression, the join to papers (when a filter needs it), the filters and their
+        values; None when the query has no term."""
+        match = " AND ".join(e for w in terms(q) if (e := _expression(w)))
+        if not match:
+            return None
         where, args = [], []
         if category:
             where.append("EXISTS (SELECT 1 FROM json_each(p.categories) c WHERE c.value=?)")
@@ -107,6 +138,8 @@ class Search:
             args.append(f"%{author}%")
         if has_code:
             where.append("p.code_url IS NOT NULL")
+        if kept_only:
+            where.append("(doc.topics != '' OR EXISTS (SELECT 1 FROM ratings r WHERE r.paper_id=doc.paper_id))")
         if topic:
             where.append("instr(doc.topics, ?) > 0")
             args.append(f",{topic},")
@@ -115,15 +148,7 @@ class Search:
             args += [day_from or "0000", day_to or "9999"]
         paper = ("JOIN papers p ON p.paper_id=doc.paper_id AND p.version=(SELECT MAX(version) FROM papers q "
                  "WHERE q.paper_id=doc.paper_id)" if category or author or has_code else "")
-        filters = "".join(f" AND {w}" for w in where)
-        if sort == "date":  # newest first: walk the day index, keeping the matches
-            rows = self.db.execute(
-                f"""SELECT doc.paper_id FROM search_docs doc INDEXED BY search_docs_day {paper}
-                    WHERE doc.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?){filters}
-                    ORDER BY doc.day DESC, doc.id DESC LIMIT ? OFFSET ?""", (match, *args, limit, offset)).fetchall()
-        else:
-            rows = self._ranked(match, paper, filters, args, limit + offset)[offset:]
-        return [self._hit(r["paper_id"], words) for r in rows]
+        return match, paper, "".join(f" AND {w}" for w in where), args
 
     def _ranked(self, match: str, paper: str, filters: str, args: list[Any], want: int) -> list[Any]:
         """The best ``want`` matches by rank (bm25, title first), filtered as they come. A term in

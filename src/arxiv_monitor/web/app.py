@@ -188,7 +188,8 @@ class Room:
             await run_in_threadpool(self._rate, paper_id, str(form.get("verdict", "")), str(form.get("topic") or "") or None)
         except (ValueError, MonitorError) as exc:
             return PlainTextResponse(str(exc), 400)
-        return RedirectResponse(pages.Links().paper(paper_id) + "#explain", 303)
+        back = str(form.get("next") or "")
+        return RedirectResponse(_safe_next(back) if back else pages.Links().paper(paper_id) + "#explain", 303)
 
     def _rate(self, paper_id: str, verdict: str, topic: str | None) -> None:
         with open_store(self.config) as store:

@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from markupsafe import Markup
@@ -173,11 +174,19 @@ def day_page(store: Store, page: Page, day: str | None = None, wanted: dict[str,
         raise LookupError(day)
     report = filtered(published_report(page.config, store, day), wanted or {})
     body = context(report)
-    body["paper_href"] = lambda e: page.links.paper(e.paper.id)
+    body.update(rating_context(page, page.links.day(day)), paper_href=lambda e: page.links.paper(e.paper.id),
+                dropped_href=lambda p: page.links.paper(p.id))
     earlier, later = _neighbours(days, day)
     return _render("day.html.j2", page, title=i18n.t("report.title", page.lang, date=day), day_body=body,
                    earlier=earlier, later=later, months=calendar_months(counts, page.lang),
                    wanted=wanted or {}, types=views.TYPES, home=page.extra.get("home", False))
+
+
+def rating_context(page: Page, here: str) -> dict[str, Any]:
+    """What the good/bad buttons need (``_rate.html.j2``): the web app's form, or the static
+    site's buttons that keep ratings in the browser."""
+    return {"rating": "static" if page.links.static else "web", "rate_action": page.links.rate,
+            "csrf": page.csrf, "here": here}
 
 
 def paper_page(store: Store, page: Page, paper_id: str, explanation: Any = None) -> str:
@@ -203,14 +212,30 @@ def paper_page(store: Store, page: Page, paper_id: str, explanation: Any = None)
                    paper_href=None)
 
 
+PAGE = 20  # search results a page
+
+
 def search_page(store: Store, page: Page, params: dict[str, str]) -> str:
+    """The search form and one page of results, with the true number of matches and links to
+    the other pages."""
     q = (params.get("q") or "").strip()
-    hits = store.search.query(q, params.get("from") or None, params.get("to") or None,
-                              params.get("topic") or None, params.get("category") or None,
-                              params.get("author") or None, params.get("code") == "1",
-                              "date" if params.get("sort") == "date" else "relevance") if q else []
+    filters = (params.get("from") or None, params.get("to") or None, params.get("topic") or None,
+               params.get("category") or None, params.get("author") or None, params.get("code") == "1")
+    kept_only = params.get("all") != "1"  # as the static site: kept and rated papers, unless asked
+    try:
+        number = max(1, int(params.get("page") or 1))
+    except ValueError:
+        number = 1
+    total = store.search.count(q, *filters, kept_only=kept_only) if q else 0
+    number = min(number, max(1, -(-total // PAGE)))
+    hits = store.search.query(q, *filters, "date" if params.get("sort") == "date" else "relevance",
+                              limit=PAGE, offset=(number - 1) * PAGE, kept_only=kept_only) if q else []
+    keep = {k: v for k, v in params.items() if v and k != "page"}
+    link = (lambda n: page.links.search() + "?" + urlencode({**keep, "page": n}))
     return _render("search.html.j2", page, title=i18n.t("web.search", page.lang), q=q, hits=hits,
-                   params=params, searched=bool(q))
+                   params=params, searched=bool(q), total=total, first=(number - 1) * PAGE + 1,
+                   earlier=link(number - 1) if number > 1 else None,
+                   later=link(number + 1) if number * PAGE < total else None)
 
 
 def good_papers(store: Store) -> list[Any]:

@@ -40,7 +40,7 @@ from arxiv_monitor.web import feeds, pages
 MANIFEST = ".arxiv-monitor-site.json"
 MARGIN = dt.timedelta(minutes=2)  # rows written this long before a build started are looked at again
 ASSETS = {"report.css": "arxiv_monitor.report", "web.css": "arxiv_monitor.web", "search.js": "arxiv_monitor.web",
-          "trends.css": "arxiv_monitor.trends"}
+          "trends.css": "arxiv_monitor.trends", "ratings.js": "arxiv_monitor.web"}
 
 
 @dataclass

@@ -174,6 +174,16 @@ def feed_url(base: str, categories: list[str]) -> str:
     return f"{base.rstrip('/')}/{'+'.join(categories)}"
 
 
+def unreachable_advice(today: dt.date) -> str:
+    """What to do when the feed cannot be read: the network, a saved feed, a past day."""
+    advice = ("Check this machine's network (and a proxy: HTTPS_PROXY), then run again; or run on a saved "
+              "feed with `arxiv-monitor run --feed FILE`.")
+    if today.weekday() >= 5:
+        advice += (" arXiv announces nothing on weekends: to build a past announcement day, use "
+                   "`arxiv-monitor backfill --from YYYY-MM-DD`.")
+    return advice
+
+
 def fetch_feed(client: PoliteClient, base_url: str, categories: list[str], types: list[str],
                cache_dir: Path | None = None) -> FeedBatch:
     """Download and parse the combined feed for ``categories``.
@@ -200,7 +210,7 @@ def fetch_feed(client: PoliteClient, base_url: str, categories: list[str], types
     try:
         response = client.get(url, headers=headers, validate=check)
     except FetchError as exc:
-        raise FeedError(f"Cannot download the arXiv feed: {exc}") from exc
+        raise FeedError(f"Cannot download the arXiv feed: {exc}. {unreachable_advice(dt.date.today())}") from exc
     if response.status_code == 304 and cached:
         return merge_batches([parse_feed(cached.read_bytes(), str(cached))], types)
     if cached and meta_path:

@@ -10,5 +10,9 @@ document.addEventListener("submit", async (event) => {
   if (!reply.ok) { form.insertAdjacentText("beforeend", " ✗ " + reply.status); return; }
   const page = new DOMParser().parseFromString(await reply.text(), "text/html");
   const fresh = page.getElementById("explain");
-  if (fresh) document.getElementById("explain").replaceWith(fresh);
+  const here = document.getElementById("explain");
+  if (fresh && here) { here.replaceWith(fresh); return; }
+  for (const button of form.querySelectorAll("button")) {  // a day page: say which rating is stored
+    button.setAttribute("aria-pressed", String(button === event.submitter));
+  }
 });

@@ -8,7 +8,8 @@ window.addEventListener("DOMContentLoaded", async () => {
   const shards = await (await fetch(base.replace(/pagefind\/$/, "static/shards.json"))).json();
   if (!shards.length) return;
   new window.PagefindUI({
-    element: "#search", showSubResults: true, bundlePath: base + shards[0] + "/",
+    element: "#search", showSubResults: true, showImages: false, excerptLength: 24,
+    bundlePath: base + shards[0] + "/",
     mergeIndex: shards.slice(1).map((shard) => ({bundlePath: base + shard + "/"})),
   });
 });
