@@ -3,8 +3,11 @@
     .venv/bin/python bench/faithfulness.py [../shared/data/relevance/dev.jsonl]
 
 The test set is written from real text (``tests/faithcases.py``): the numbers and
-names of each of the 1,610 dev abstracts and of the five fixture papers, stated
-in Chinese analysis sentences, true and altered. Each abstract is checked as part
+names of each of the 1,610 dev abstracts, of the five fixture papers and of the
+three papers of ``tests/data/trust``, stated in Chinese analysis sentences, true
+and altered, and restated the ways a reader rewrites them (fractions for
+percentages, number and unit words, ratios and differences read off a table,
+name variants). Each abstract is checked as part
 of a long "paper": itself followed by 25 other abstracts, so the altered number
 is often somewhere in the text, in another context, as in a 30-page paper.
 
@@ -30,7 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from arxiv_monitor.fulltext.download import read_file  # noqa: E402
 from arxiv_monitor.trust.evidence import PaperIndex  # noqa: E402
 from arxiv_monitor.trust.faithful import check  # noqa: E402
-from tests.faithcases import Case, cases  # noqa: E402
+from tests.faithcases import Case, cases, paraphrases  # noqa: E402
 
 NOISE = 25
 
@@ -50,6 +53,9 @@ def papers(dev: Path | None) -> list[tuple[str, str]]:
     for folder in sorted((ROOT / "tests" / "corpus").glob("*/paper.html")):
         text = read_file(folder).text
         out.append((text, text))
+    for doc in sorted((ROOT / "tests" / "data" / "trust").glob("*.txt")):
+        text = doc.read_text(encoding="utf-8")
+        out.append((text, text))
     if dev and dev.exists():
         abstracts = [" ".join(json.loads(line)["abstract"].split()) for line in dev.read_text().splitlines() if line]
         for i, abstract in enumerate(abstracts):
@@ -64,7 +70,7 @@ def main() -> None:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     all_cases = []
     for own, full in papers(dev):
-        found = cases(own, rng, per_style=1)
+        found = cases(own, rng, per_style=1) + paraphrases(own, rng, per_style=1)
         if not found:
             continue
         index = PaperIndex(full)

@@ -41,3 +41,33 @@ def test_abstract_and_introduction_keep_their_names(layout, kind):
     titles = [s.title for s in extract(layout, kind).sections]
     assert "Abstract" in titles
     assert any(t.lower().endswith("introduction") for t in titles)
+
+
+URL_BREAKS = sorted((CORPUS / "cases").glob("url-break-*.pdf"))
+
+
+@pytest.mark.parametrize("path", URL_BREAKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("annotations", ["kept", "removed", "without-hyphen"])
+def test_a_url_broken_at_its_hyphen_keeps_it(path, annotations):
+    """Two-column classes (IEEEtran, ACL) break a code URL right after one of its hyphens
+    (``github.com/robot-`` / ``manipulation-lab/…``). The hyphen stays, with the link
+    annotations and without them; where the annotation has no hyphen there, it decides."""
+    import json
+
+    import pymupdf
+
+    url = json.loads(path.with_suffix(".json").read_text())["url"]
+    doc = pymupdf.open(path)
+    wanted = url
+    for page in doc:
+        for link in page.get_links():
+            page.delete_link(link)
+            if annotations == "without-hyphen":  # as if TeX had hyphenated a URL without one
+                wanted = url.replace("-", "", 1)
+                page.insert_link(dict(link, uri=wanted))
+    text = pdf_text.extract(doc.tobytes()).sections
+    body = " ".join(s.text for s in text)
+    assert len(URL_BREAKS) == 2
+    assert wanted in body
+    if annotations != "without-hyphen":
+        assert url.replace("-", "", 1) not in body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from arxiv_monitor.trust.claims import extract
 from arxiv_monitor.trust.faithful import MARKER, check
 from tests.faithcases import cases
 from tests.helpers import cli, invoke
+from tests.test_web import browser, needs_chromium
 
 CORPUS = Path(__file__).parent / "corpus"
 PAPER = """We evaluate on LIBERO and CALVIN. On LIBERO our adapter reaches an average success rate of 94.8 percent,
@@ -116,7 +118,7 @@ def test_verify_a_text_file_and_a_json_analysis(tmp_path):
     assert set(claims) == {"LIBERO", "94.8%", "RT-2"}
     assert claims["94.8%"]["supported"] and "94.8 percent" in claims["94.8%"]["evidence"]
     assert claims["RT-2"] == {"section": "results", "text": "RT-2", "kind": "name", "supported": False,
-                              "evidence": "", "looked_for": "the name “RT-2” as a whole word"}
+                              "evidence": "", "matched": "", "looked_for": "the name “RT-2” as a whole word"}
     text = invoke("verify", "--paper", str(paper), "--analysis", str(analysis)).stdout
     assert "NO  [results] RT-2" in text and "ok  [results] 94.8%" in text
 
@@ -163,9 +165,187 @@ def test_the_html_report_shows_the_evidence_of_a_number(tmp_path, home, arxiv, l
     llm.default = ok(json.dumps(body, ensure_ascii=False))
     invoke("run", "--feed", str(write_feed(tmp_path)))
     html = (home / "reports" / "2026-02-02.html").read_text(encoding="utf-8")
-    assert ('<span class="claim" tabindex="0" data-evidence="原文：WED-Net achieves an MAE of 3.21 and outperforms '
+    assert ('<span class="claim number" tabindex="0" data-evidence="原文：WED-Net achieves an MAE of 3.21 and outperforms '
             'the best baseline by 6.5% on NYC.">3.21</span>') in html
     assert 'data-evidence="未在原文中找到：the number 2.87' in html and ".claim:hover::after" in html
     stored = read(home, lambda s: s.analyses.list("openai", paper_id=WED.arxiv_id))[0].evidence
     assert {e["text"]: e["supported"] for e in stored if e["section"] == "results"} == \
         {"NYC": True, "3.21": True, "6.5%": True, "CHI": True, "2.87": False}
+
+
+# -- no false alarms: true statements of a paper are supported ------------------------------------
+TRUST = Path(__file__).parent / "data" / "trust"
+DOCUMENTS = [f"{layout}/paper.{kind}" for layout in ("ieee", "revtex", "llncs", "acmart", "article", "acl")
+             for kind in ("pdf", "html")] + [f"trust/{p.name}" for p in sorted(TRUST.glob("*.txt"))]
+
+
+def document(name: str) -> str:
+    if name.startswith("trust/"):
+        return (TRUST / name.split("/", 1)[1]).read_text(encoding="utf-8")
+    return read_file(CORPUS / name).text
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_every_sentence_of_a_paper_is_supported_by_it(name):
+    """Each sentence and table row of a real document, checked as a claim against the document
+    itself: 0 flags (a claim's context never runs into the next sentence)."""
+    from arxiv_monitor.trust.evidence import PaperIndex
+
+    text = document(name)
+    index = PaperIndex(text)
+    claims = flagged = 0
+    for unit in index.units:  # a table row as it is, without the header it carries as context
+        result = check({"s": unit.text.split("  [", 1)[0]}, text, index)
+        claims += result.total
+        flagged += sum(map(len, result.unsupported.values()))
+    assert claims > 20 and flagged == 0
+
+
+@pytest.mark.parametrize("name", [n for n in DOCUMENTS if not n.startswith("trust/")])
+def test_extractive_analyses_are_supported_by_their_paper(name):
+    """The extractive analysis copies the paper's sentences: none of its claims is flagged."""
+    from arxiv_monitor.analysis.extractive import ExtractiveAnalyzer
+    from arxiv_monitor.core.config import Config
+    from arxiv_monitor.core.models import Paper
+
+    full = read_file(CORPUS / name)
+    analysis = ExtractiveAnalyzer.from_config(Config()).analyze_now(Paper("2601.00001", 1, "t", "a"), full)
+    result = check(analysis.sections, full.text)
+    assert result.total > 5 and result.unsupported == {}
+
+
+def test_an_extracted_sentence_with_its_neighbours_is_supported():
+    """The Octo case: two sentences copied word for word are supported together as they are
+    apart; the context of 27% is its own sentence's, not the next one's."""
+    paper = ("The policy succeeds in 27% of the trials on the real robot. Octo-Base reaches 56% on the "
+             "60 trials of the simulated suite.\n")
+    section = paper.replace("\n", "")
+    assert check({"s": section}, paper).unsupported == {}
+
+
+PARAPHRASE_KINDS = ["percent-as-fraction", "number-word", "unit-word", "times-word", "table-ratio",
+                    "table-difference", "name-variant"]
+
+
+def test_paraphrases_keep_the_truth_per_kind():
+    """Each kind of rewrite a reader makes (a fraction for a percentage, number and unit words,
+    ratios and differences read off a table, name variants), from the fixture papers and the
+    three hand-written papers: true ones supported >= 0.97, altered ones flagged >= 0.95."""
+    from collections import defaultdict
+
+    from arxiv_monitor.trust.evidence import PaperIndex
+    from tests.faithcases import paraphrases
+
+    seen: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # true, supported, altered, flagged
+    for k, name in enumerate(DOCUMENTS):
+        text = document(name)
+        index = PaperIndex(text)
+        for case in paraphrases(text, random.Random(k), per_style=4):
+            bad = [r.claim.text for r in check({"s": case.sentence}, text, index).results if not r.supported]
+            row = seen[case.style]
+            if case.altered:
+                row[2] += 1
+                row[3] += any(case.target in b or b in case.target for b in bad)
+            else:
+                row[0] += 1
+                row[1] += not bad
+    assert sorted(seen) == sorted(PARAPHRASE_KINDS)
+    for kind, (true, supported, altered, caught) in seen.items():
+        assert true >= 4 and supported / true >= 0.97, (kind, supported, true)
+        assert caught / altered >= 0.95, (kind, caught, altered)
+
+
+TABLE_PAPER = (TRUST / "vla.txt").read_text(encoding="utf-8") if TRUST.exists() else ""
+
+
+@pytest.mark.parametrize("sentence, flagged", [
+    ("TinyVLA-Flow 的成功率为 0.881。", []),  # 88.1 under "SR (%)"
+    ("TinyVLA-Flow 的成功率为 0.871。", ["0.871"]),
+    ("OpenVLA 单步耗时 0.24 秒。", []),  # the "Time (s)" column
+    ("OpenVLA 单步耗时 0.24 分钟。", ["0.24 分钟"]),  # minutes are not seconds
+    ("一个回合约 45 秒。", []),
+    ("在五个基准上评测，每个任务收集三十二条轨迹，训练需要八小时。", []),
+    ("在六个基准上评测。", ["六个"]),
+    ("TinyVLA-Flow 比 OpenVLA 快 4 倍。", []),  # 0.24 / 0.06 in one column
+    ("TinyVLA-Flow 比 OpenVLA 快 8 倍。", ["8 倍"]),
+    ("TinyVLA-Flow 的速度是 OpenVLA 的两倍。", []),  # "twice as fast as OpenVLA"
+    ("TinyVLA-Flow 在 Stack cups 上比 Octo-Base 高出 45 个百分点。", []),  # 55.0 - 10.0, one row
+    ("真实机器人上抓取成功率高出 4 个百分点。", []),  # 0.65 - 0.61, one sentence
+    ("真实机器人上抓取成功率高出 9 个百分点。", ["9 个百分点"]),
+    ("动作头有 3500万 参数，OpenVLA 有 70亿 参数。", []),  # "35 M", 7B
+    ("在 CALVIN-ABC 上评测。", []),  # extracted "CALVIN -ABC"
+    ("在 CALVIN-ABD 上评测。", ["CALVIN-ABD"]),
+    ("噪声调度设置 λ_max 为 0.5。", []),  # \lambda_{\text{max}} in the text
+    ("OpenVLA 基于 Llama-2 微调。", []),  # Llama-2-7B: a sized variant of the family
+    ("OpenVLA 基于 Llama-3 微调。", ["Llama-3"]),
+    ("与 octo base 和 openvla 对比。", []),  # case and a space for the hyphen
+    ("该方法在 real-world 场景下达到 state-of-the-art，是 zero-shot 的 pretrained 模型。", []),
+])
+def test_numbers_and_names_as_readers_restate_them(sentence, flagged):
+    assert flags(sentence, TABLE_PAPER) == flagged
+
+
+def test_the_evidence_names_the_paper_form_and_the_two_numbers_of_a_derived_value():
+    result = check({"s": "TinyVLA-Flow 比 OpenVLA 快 4 倍，在 CALVIN-ABC 上评测，成功率为 0.881。"}, TABLE_PAPER)
+    matched = {r["text"]: r["matched"] for r in result.evidence()}
+    assert matched["4 倍"] == "0.24 ÷ 0.06 = 4"
+    assert matched["CALVIN-ABC"] == "CALVIN-ABC" and matched["0.881"].startswith("88.1")
+    row = {r["text"]: r["evidence"] for r in result.evidence()}["4 倍"]
+    assert row.startswith(("OpenVLA | 76.5 | 0.24", "TinyVLA-Flow | 88.1 | 0.06"))
+
+
+def test_dictionary_compounds_are_not_names_but_names_are():
+    from arxiv_monitor.trust.claims import ordinary
+
+    for word in ("real-world", "state-of-the-art", "zero-shot", "sub-optimal", "pretrained", "end-to-end"):
+        assert ordinary(word), word
+        assert not [c for c in extract(f"该方法是 {word} 的。") if c.kind == "name"], word
+    for name in ("Diffusion-Policy", "OpenVLA-7B", "Octo-Base", "Habitat", "verl", "RT-2"):
+        assert not ordinary(name), name
+
+
+def capped_analysis():
+    """An analysis whose results paragraph states nine checked claims, checked against the
+    hand-written VLA paper."""
+    from arxiv_monitor.core.models import Analysis
+
+    results = ("TinyVLA-Flow 在 LIBERO 上成功率为 88.1%，OpenVLA 为 76.5%，Octo-Base 为 61.0%，单步耗时 0.06 秒，"
+               "OpenVLA 需要 0.24 秒，动作头有 3500万 参数。")
+    result = check({"results": results}, TABLE_PAPER)
+    assert result.total >= 9 and result.unsupported == {}
+    return Analysis("openai", "m", "p1", "zh", "ok", {"results": results}, claims_total=result.total,
+                    evidence=result.evidence())
+
+
+def test_underlines_are_capped_per_paragraph_numbers_first():
+    from arxiv_monitor.report.views import UNDERLINES, sections_html
+
+    html = sections_html(capped_analysis())
+    spans = re.findall(r'<span class="claim (number|name)( extra)?"', html)
+    shown = [kind for kind, extra in spans if not extra]
+    assert len(spans) >= 9 and len(shown) == UNDERLINES and set(shown) == {"number"}
+    assert '<label class="show-claims"><input type="checkbox">' in html
+    assert all('data-evidence="原文：' in s for s in re.findall(r'<span class="claim[^>]*>', html))
+
+
+@needs_chromium
+def test_show_all_underlines_every_checked_claim(tmp_path):
+    from arxiv_monitor.report.views import UNDERLINES, sections_html
+
+    css = (Path(views_dir()) / "static" / "report.css").read_text(encoding="utf-8")
+    page_html = f"<!DOCTYPE html><html><head><style>{css}</style></head><body><details open><summary>s</summary>" \
+                f"{sections_html(capped_analysis())}</details></body></html>"
+    (tmp_path / "r.html").write_text(page_html, encoding="utf-8")
+    with browser() as page:
+        page.goto((tmp_path / "r.html").as_uri())
+        underlined = "() => [...document.querySelectorAll('.claim')].filter(e => " \
+                     "getComputedStyle(e).borderBottomStyle === 'dotted').length"
+        assert page.evaluate(underlined) == UNDERLINES
+        page.click("label.show-claims")
+        assert page.evaluate(underlined) == page.locator(".claim").count() >= 9
+
+
+def views_dir() -> str:
+    from arxiv_monitor.report import views
+
+    return str(Path(views.__file__).parent)

@@ -1,6 +1,12 @@
 """Build the full-text fixture corpus from real LaTeX classes.
 
     python tests/corpus/make.py          # needs texlive (+ texlive-publishers, -science) and latexml
+    ACL_STY=/path/to/acl-style-files/acl.sty python tests/corpus/make.py   # for the ACL layout
+
+The ACL layout needs ``acl.sty`` from the ACL template (github.com/acl-org/acl-style-files);
+it is copied in for the build and not committed. Where a test needs a URL broken across a
+line at one of its hyphens (``url-break-*``, and the ACL paper's code link), the script
+tries lead-in sentences until pdflatex breaks the line there.
 
 For each layout in ``content.PAPERS`` it writes ``<layout>/paper.tex``, compiles it
 with pdflatex (twice, for references) to ``paper.pdf``, converts it with latexmlc
@@ -13,6 +19,7 @@ The generated files are committed, so the tests and CI need no TeX.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -63,7 +70,7 @@ def section_tex(n: int, title: str, paragraphs: list[str], paper: dict, layout: 
         body.insert(1, "\\subsection{Setup}")
         body.insert(3, "\\subsection{Results}")
     if title == "Conclusion" and paper["code_where"] in ("late", "broken"):
-        body.append(code_sentence(paper))
+        body.append(paper.get("code_lead", "") + code_sentence(paper))
     return f"\\section{{{title}}}\n\\label{{sec:{n}}}\n" + "\n\n".join(body) + "\n"
 
 
@@ -94,6 +101,12 @@ def table_tex(nested: bool) -> str:
 def bibliography_tex(paper: dict) -> str:
     items = "\n".join(f"\\bibitem{{{key}}} {text}" for key, text in paper["bib"])
     return f"\\begin{{thebibliography}}{{9}}\n{items}\n\\end{{thebibliography}}\n"
+
+
+def acl_bibliography_tex(paper: dict) -> str:
+    """natbib's author-year items, as acl_natbib.bst writes them."""
+    items = "\n".join(f"\\bibitem[{{{label}}}]{{{key}}}\n{text}" for key, label, text in paper["acl_bib"])
+    return f"\\begin{{thebibliography}}{{{len(paper['acl_bib'])}}}\n{items}\n\\end{{thebibliography}}\n"
 
 
 def sections_tex(paper: dict, layout: str) -> str:
@@ -137,6 +150,15 @@ def document(layout: str, paper: dict) -> str:
                 f"\\city{{Manchester}}\\country{{United Kingdom}}}}\n\\begin{{abstract}}\n{abstract}\n"
                 f"\\end{{abstract}}\n\\maketitle\n{body}\n{bib}\\end{{document}}\n")
     appendix = "\n".join(f"\\section{{{t}}}\n" + "\n\n".join(ps) for t, ps in paper.get("appendix", []))
+    if layout == "acl":  # the ACL template: references, then the appendix
+        affil = "Embodied Language Lab, Example University"
+        return ("\\documentclass[11pt]{article}\n\\PassOptionsToPackage{hyphens}{url}\n\\usepackage[final]{acl}\n"
+                "\\usepackage{times}\n\\usepackage{latexsym}\n\\usepackage[T1]{fontenc}\n"
+                f"\\usepackage[utf8]{{inputenc}}\n\\usepackage{{microtype}}\n{PREAMBLE}"
+                f"\\title{{{title}}}\n\\author{{{AUTHORS[0]} \\\\ {affil} \\And {AUTHORS[1]} \\\\ {affil}}}\n"
+                f"\\begin{{document}}\n\\maketitle\n\\begin{{abstract}}\n{abstract}\n\\end{{abstract}}\n{body}\n"
+                f"\\section*{{Limitations}}\n{paper['limitations']}\n\n"
+                f"{acl_bibliography_tex(paper)}\n\\appendix\n{appendix}\n\\end{{document}}\n")
     return (f"\\documentclass[11pt]{{article}}\n{PREAMBLE}\\usepackage[margin=1in]{{geometry}}\n"
             f"\\usepackage{{hyperref}}\n\\begin{{document}}\n\\title{{{title}}}\n\\author{{{anded}}}\n"
             f"\\date{{}}\n\\maketitle\n\\begin{{abstract}}\n{abstract}\n\\end{{abstract}}\n{body}\n"
@@ -155,8 +177,9 @@ def plain(text: str) -> str:
 
 
 def truth(layout: str, paper: dict) -> dict:
-    sections = ["Abstract"] + [t for t, _ in paper["sections"]] + [t for t, _ in paper.get("appendix", [])]
-    paragraphs = [paper["abstract"]] + [plain(p) for _, ps in paper["sections"] for p in ps] + \
+    limits = [("Limitations", [paper["limitations"]])] if "limitations" in paper else []
+    sections = ["Abstract"] + [t for t, _ in paper["sections"] + limits] + [t for t, _ in paper.get("appendix", [])]
+    paragraphs = [paper["abstract"]] + [plain(p) for _, ps in paper["sections"] + limits for p in ps] + \
         [plain(p) for _, ps in paper.get("appendix", []) for p in ps]
     footnotes = [FOOTNOTE] + ([plain(code_sentence(paper))] if paper["code_where"] == "footnote" else [])
     compounds = sorted({w.strip(".,;:()") for p in paragraphs + footnotes for w in p.split()
@@ -170,15 +193,50 @@ def truth(layout: str, paper: dict) -> dict:
     }
 
 
+LEADS = ["", "In short, ", "To help others build on this work, ", "For reproducibility, ", "Finally, ",
+         "We release everything. ", "All of it is public. ", "To conclude, ", "As promised, ", "Moreover, ",
+         "In addition, ", "For the community, ", "We hope this helps. ", "Please see the code. ", "Also, "]
+
+
+def pdflatex(out: Path, name: str = "paper") -> None:
+    if "acl" in (out / f"{name}.tex").read_text(encoding="utf-8")[:200]:
+        shutil.copy(acl_sty(), out / "acl.sty")
+    for _ in range(2):
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                              cwd=out, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"{out.name}/{name}: pdflatex failed:\n{done.stdout[-3000:]}")
+
+
+def acl_sty() -> Path:
+    path = Path(os.environ.get("ACL_STY", ""))
+    if not path.is_file():
+        sys.exit("the ACL layout needs acl.sty: ACL_STY=/path/to/acl-style-files/acl.sty python tests/corpus/make.py")
+    return path
+
+
+def broken_at_hyphen(pdf: Path, url: str) -> bool:
+    """A line of the PDF ends inside ``url`` right after one of its hyphens."""
+    import pymupdf
+
+    with pymupdf.open(pdf) as doc:
+        lines = [line.rstrip() for page in doc for line in page.get_text().splitlines()]
+    return any(line.endswith("-") and (line.split()[-1] + nxt.split()[0]).rstrip(".,;)") in url
+               and line.split()[-1].rstrip("-").split("/")[-1] for line, nxt in zip(lines, lines[1:])
+               if line.split() and nxt.split())
+
+
 def build(layout: str, paper: dict) -> None:
     out = HERE / layout
     out.mkdir(exist_ok=True)
-    (out / "paper.tex").write_text(document(layout, paper), encoding="utf-8")
-    for _ in range(2):
-        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-                              cwd=out, capture_output=True, text=True)
-        if done.returncode:
-            sys.exit(f"{layout}: pdflatex failed:\n{done.stdout[-3000:]}")
+    for lead in LEADS if layout == "acl" else [""]:
+        paper["code_lead"] = lead
+        (out / "paper.tex").write_text(document(layout, paper), encoding="utf-8")
+        pdflatex(out)
+        if layout != "acl" or broken_at_hyphen(out / "paper.pdf", paper["code_url"]):
+            break
+    else:
+        sys.exit(f"{layout}: no lead-in breaks the code URL at a hyphen")
     done = subprocess.run(["latexmlc", "--format=html5", "--nodefaultresources", "--dest=paper.html",
                            "paper.tex"], cwd=out, capture_output=True, text=True)
     if "Status:conversion:0" not in done.stderr and "Status:conversion:1" not in done.stderr:
@@ -191,9 +249,41 @@ def build(layout: str, paper: dict) -> None:
     print(f"{layout}: {(out / 'paper.pdf').stat().st_size} bytes PDF, {(out / 'paper.html').stat().st_size} bytes HTML")
 
 
+URL_BREAK = {  # two-column classes, a URL with hyphens broken across a line at one of them
+    "ieee": ("\\documentclass[conference]{IEEEtran}\n\\PassOptionsToPackage{hyphens}{url}\n\\usepackage{hyperref}\n",
+             "https://github.com/robot-manipulation-lab/tactile-grasp"),
+    "acl": ("\\documentclass[11pt]{article}\n\\PassOptionsToPackage{hyphens}{url}\n\\usepackage[final]{acl}\n"
+            "\\usepackage{times}\n", "https://github.com/multilingual-nlp-group/cross-lingual-probe"),
+}
+URL_TEXT = ("We study how grasp policies use touch. The sensors report contact forces at two hundred hertz, "
+            "and the policy reads them together with the camera image. ")
+
+
+def build_url_breaks() -> None:
+    """``cases/url-break-<class>.pdf``: a paragraph whose code URL breaks at a hyphen."""
+    for cls, (preamble, url) in URL_BREAK.items():
+        out = HERE / "cases"
+        for lead in LEADS:
+            tex = (f"{preamble}\\begin{{document}}\n\\section{{Introduction}}\n{URL_TEXT}{lead}"
+                   f"Our code is available at \\url{{{url}}}. We thank the reviewers.\n\n{URL_TEXT * 3}\n"
+                   "\\end{document}\n")
+            (out / f"url-break-{cls}.tex").write_text(tex, encoding="utf-8")
+            pdflatex(out, f"url-break-{cls}")
+            if broken_at_hyphen(out / f"url-break-{cls}.pdf", url):
+                break
+        else:
+            sys.exit(f"url-break-{cls}: no lead-in breaks the URL at a hyphen")
+        for junk in out.glob(f"url-break-{cls}.*"):
+            if junk.suffix not in (".tex", ".pdf"):
+                junk.unlink()
+        (out / "acl.sty").unlink(missing_ok=True)
+        (out / f"url-break-{cls}.json").write_text(json.dumps({"url": url}) + "\n", encoding="utf-8")
+        print(f"cases/url-break-{cls}.pdf")
+
+
 def build_cases() -> None:
     """LaTeXML pages for the HTML edge cases: footnotes and listings, a failed conversion."""
-    for tex in sorted((HERE / "cases").glob("*.tex")):
+    for tex in sorted(t for t in (HERE / "cases").glob("*.tex") if not t.name.startswith("url-break")):
         subprocess.run(["latexmlc", "--format=html5", "--nodefaultresources", f"--dest={tex.stem}.html",
                         tex.name], cwd=tex.parent, capture_output=True, text=True)
         print(f"cases/{tex.stem}.html")
@@ -204,9 +294,13 @@ def main() -> None:
         if not shutil.which(tool):
             sys.exit(f"{tool} is missing: apt-get install texlive-latex-extra texlive-publishers "
                      "texlive-science latexml")
+    only = sys.argv[1:]
     for layout, paper in PAPERS.items():
-        build(layout, paper)
-    build_cases()
+        if not only or layout in only:
+            build(layout, paper)
+    if not only or "cases" in only:
+        build_cases()
+        build_url_breaks()
 
 
 if __name__ == "__main__":

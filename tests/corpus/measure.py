@@ -16,7 +16,7 @@ from arxiv_monitor.core.models import FullText, Paper
 from arxiv_monitor.fulltext.codelink import find_code_url
 
 CORPUS = Path(__file__).resolve().parent
-LAYOUTS = ["ieee", "revtex", "llncs", "acmart", "article"]
+LAYOUTS = ["ieee", "revtex", "llncs", "acmart", "article", "acl"]
 
 
 def load(layout: str) -> dict:

@@ -95,6 +95,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "check.good": ("，均见于原文", "; all found in it"),
     "check.evidence": ("原文：", "Paper: "),
     "check.missing": ("未在原文中找到：", "Not found in the paper: "),
+    "check.show_all": ("标出全部已核对的数字与名称", "Underline every checked number and name"),
     "check.missing_short": ("未在原文中找到", "not found in the paper"),
     "mode.extractive": ("抽取式（未配置大模型；各节句子摘自原文）",
                         "extractive (no LLM configured; sentences taken from the paper)"),

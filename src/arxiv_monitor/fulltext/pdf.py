@@ -16,9 +16,11 @@
   hyphen is written so again; ``X-/Embodiment``, ``OpenVLA-/OFT`` and
   ``LLM-/based`` keep their hyphen (a capital or an acronym says so); else an
   English word list decides: ``rep-/resentation`` becomes "representation",
-  while ``zero-/shot`` joins two words and keeps its hyphen.
+  while ``zero-/shot`` joins two words and keeps its hyphen. Inside a URL or
+  a path a line-end hyphen is always kept (``github.com/robot-/lab``).
 * **Links**: the PDF's link annotations give every URL exactly; a URL broken
-  across lines in the text is mended from them.
+  across lines in the text is mended from them, with or without a line-end
+  hyphen, as the annotation has it.
 * **Bibliography**: dropped under its heading, and also without one, from the
   first run of reference entries (``[12] A. Author, …``).
 """
@@ -217,6 +219,8 @@ def _join(a: str, b: str, plain: Counter, hyphenated: Counter) -> str:
     if not m or not n:
         return f"{a} {b}"
     left, right = m.group(1), n.group(1)
+    if re.search(r"(?:https?://|www\.|[\w.-]\.(?:com|org|io|net|edu|ai)/|/)[\w.~/%+-]*$", a[:m.start(1)]):
+        return a + b  # inside a URL or a path a hyphen is the URL's ("embodied-\nlab"), never TeX's
     head, last = left.rsplit("-", 1) if "-" in left else ("", left)
     whole, kept = (last + right).lower(), f"{last}-{right}".lower()
     if plain[whole] or hyphenated[kept]:
@@ -243,7 +247,8 @@ def _mend_urls(text: str, links: list[str]) -> str:
         if url in text or len(url) < 12:
             continue
         # a line break may split it anywhere; a font without "_" prints a space instead
-        pattern = r"\s?".join(r"[_\s]" if c == "_" else re.escape(c) for c in url.split("://", 1)[-1])
+        # and a hyphen at a line's end may be TeX's, not the URL's: the annotation decides
+        pattern = r"-?\s?".join(r"[_\s]" if c == "_" else re.escape(c) for c in url.split("://", 1)[-1])
         text = re.sub(rf"(?:https?://\s?)?{pattern}", url, text)
     return text
 

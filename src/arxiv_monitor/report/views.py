@@ -242,6 +242,8 @@ def _sections_html(lang: str, language: str, content: str, level: int = 4) -> st
             faithful.MARKER, f'<mark class="unsupported" title="{t("check.missing_short", lang)}">'
                              f'{faithful.MARKER}</mark>').replace(_PLACED, faithful.MARKER)
         parts.append(f"<h{level}>{escape(label)}</h{level}>\n{body}")
+    if any(' extra"' in part for part in parts):  # a CSS-only switch: no script in mail or on the static site
+        parts.insert(0, f'<label class="show-claims"><input type="checkbox"> {t("check.show_all", lang)}</label>')
     return "\n".join(parts)
 
 
@@ -256,15 +258,38 @@ def with_evidence(html: str, items: list[dict], lang: str = "zh") -> str:
             continue
         if item.get("supported"):
             pattern = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(claim)}(?![A-Za-z0-9_%]|</span>)")
-            tip = escape(t("check.evidence", lang) + item.get("evidence", ""))
-            wrap = f'<span class="claim" tabindex="0" data-evidence="{tip}">{claim}</span>'
+            matched = item.get("matched", "")
+            shown = f"{matched} — " if matched and matched.lower() != item.get("text", "").lower() else ""
+            tip = escape(t("check.evidence", lang) + shown + item.get("evidence", ""))
+            kind = "number" if item.get("kind") == "number" else "name"
+            wrap = f'<span class="claim {kind}" tabindex="0" data-evidence="{tip}">{claim}</span>'
         else:
             pattern = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(claim)}{re.escape(faithful.MARKER)}")
             tip = escape(t("check.missing", lang) + item.get("looked_for", ""))
             wrap = f'{claim}<mark class="unsupported" tabindex="0" data-evidence="{tip}">{_PLACED}</mark>'
-        parts = [p if p.startswith("<") else pattern.sub(lambda _m: wrap, p) for p in parts]
-        parts = [q for p in parts for q in (re.split(r"(<[^>]+>)", p) if not p.startswith("<") else [p])]
-    return "".join(parts)
+        parts = [p if _TAG.fullmatch(p) else pattern.sub(lambda _m: wrap, p) for p in parts]
+        parts = [q for p in parts for q in ([p] if _TAG.fullmatch(p) else re.split(r"(<[^>]+>)", p))]
+    return capped("".join(parts))
+
+
+_TAG = re.compile(r"<[^>]+>")
+UNDERLINES = 4  # checked claims underlined per paragraph; the others on "show all"
+_BLOCK = re.compile(r"(?<=</p>)|(?<=</li>)")
+_CLAIM = re.compile(r'<span class="claim (number|name)"')
+
+
+def capped(html: str, cap: int = UNDERLINES) -> str:
+    """At most ``cap`` underlined claims a paragraph, numbers first, then names in order; the
+    others carry ``extra`` (their evidence still shows on hover or focus, and a "show all"
+    switch underlines them). A ⚠️ is never capped."""
+    out = []
+    for block in _BLOCK.split(html):
+        found = list(_CLAIM.finditer(block))
+        if len(found) > cap:
+            keep = {m.start() for m in sorted(found, key=lambda m: (m.group(1) != "number", m.start()))[:cap]}
+            block = _CLAIM.sub(lambda m: m.group(0) if m.start() in keep else m.group(0)[:-1] + ' extra"', block)
+        out.append(block)
+    return "".join(out)
 
 
 def analysis_html(entry: ReportEntry, lang: str = "zh", level: int = 4) -> Markup:

@@ -45,6 +45,16 @@ CLASSIFIERS = (r"个|条|次|篇|项|种|类|组|轮|步|帧|张|名|位|台|块
 UNIT = re.compile(rf"\s*(?P<unit>{PERCENT}|{POINTS}|{TIMES}|{MAGNITUDE}|{DURATION}|{SIZES}|{CLASSIFIERS})",
                   re.IGNORECASE)
 NUMBER = re.compile(_BEFORE + _NUM + r"(?!\d)")
+EXCLUDE = re.compile(  # numbers that are never evidence or claims: citations, labels, ids
+
+    r"\[\s*\d+(?:\s*[,–\-]\s*\d+)*\s*\]"  # citations
+    r"|(?:Fig(?:ure)?s?|Tables?|TABLE|Tab|Sec(?:tion)?s?|Eqs?|Equations?|Appendix|Algorithm|Alg|Line|"
+    r"Theorem|Lemma|Definition|Chapter|Proposition|Corollary|Step)\.?\s*\(?[\dIVXA-Z]+(?:\.\d+)*\)?"
+    r"|\b\d{4}\.\d{4,5}(?:v\d+)?\b"  # arXiv ids
+    r"|\b10\.\d{4,}/\S+|https?://\S+"  # DOIs, URLs
+    r"|\(\d{1,3}\)\s*$"  # an equation number at the end of a line
+    r"|(?:^|(?<=\s))\(?\d\)(?=\s)",  # list markers: (1), 2)
+    re.MULTILINE)
 CN_NUMERAL = re.compile(r"(?P<pct>百分之)?(?P<cn>[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?)"
                         r"(?P<frac>分之[一二三四五六七八九十百]+)?"
                         r"(?P<after>倍|个百分点|个|条|次|篇|项|种|类|组|轮|步|帧|张|名|位|台|小时|天|秒|分钟|%)?")
@@ -54,11 +64,18 @@ METRIC_WORDS = {
     "均方误差": "mse", "参数": "parameters params", "参数量": "parameters params", "延迟": "latency",
     "速度": "speed throughput fps", "吞吐": "throughput", "显存": "memory", "内存": "memory",
     "训练": "training train", "推理": "inference", "数据集": "dataset", "样本": "samples",
-    "轨迹": "trajectories", "演示": "demonstrations", "任务": "tasks", "图像": "images",
-    "视频": "videos", "小时": "hours", "模型": "model", "基线": "baseline", "长程": "long-horizon",
+    "轨迹": "trajectories demonstrations episodes demos", "演示": "demonstrations demos trajectories",
+    "任务": "tasks", "图像": "images",
+    "视频": "videos", "小时": "hours", "模型": "model models policies", "基线": "baseline", "长程": "long-horizon",
     "平均": "average avg mean", "真实": "real-world real", "仿真": "simulation", "机器人": "robot",
     "得分": "score", "分数": "score", "胜率": "win rate", "困惑度": "perplexity", "奖励": "reward",
     "实验": "experiments", "用户": "users", "城市": "cities", "传感器": "sensors", "层": "layers",
+    "基准": "benchmarks", "改进": "changes improvements modifications", "环境": "environments",
+    "场景": "scenes", "物体": "objects", "类别": "categories classes", "语言": "languages", "种子": "seeds",
+    "试验": "trials episodes rollouts runs attempts", "回合": "episodes rollouts trials", "问题": "questions",
+    "指令": "instructions", "提示": "prompts",
+    "节点": "nodes", "参与者": "participants", "被试": "participants subjects", "标注": "annotations",
+    "耗时": "time latency", "单步": "step", "帧": "frames", "显卡": "gpus", "图片": "images", "词元": "tokens",
 }
 DERIVED_CUE = re.compile(r"(高出|高于|提升了?|提高了?|增加了?|增长了?|降低了?|减少了?|缩短了?|下降了?|领先|超出|"
                          r"超过|快了?|慢了?|improv\w*\s+(?:\w+\s+){0,4}by|outperform\w*\s+(?:\w+\s+){0,4}by|"
@@ -97,6 +114,7 @@ class Claim:
     context: set[str] = field(default_factory=set)  # names and metric words of its clause
     names: set[str] = field(default_factory=set)  # the names among them (datasets, models)
     anchor: str = ""  # the word just before the number ("mistral" in "Mistral 7B")
+    noun: set[str] = field(default_factory=set)  # what a count counts (五个基准, 5 benchmarks): English words
 
     @property
     def specific(self) -> bool:
@@ -135,10 +153,18 @@ def _unit_of(word: str) -> tuple[str, float]:
     return "count", 1.0
 
 
+_SENTENCE_END = re.compile(r"(?<![A-Z][a-z])(?<!\b[A-Za-z])(?<!\bal|\bvs|\bcf|\beg|\bie)\.(?=\s)")  # not e.g. "et al."
+
+
 def clause_at(text: str, start: int, end: int) -> tuple[int, int]:
-    """The clause around ``text[start:end]``: between Chinese or English clause punctuation."""
+    """The clause around ``text[start:end]``: between Chinese or English clause punctuation,
+    and never across the end of an English sentence (". " after a word, not a decimal point),
+    so a claim's context is its own sentence's."""
     left = max((text.rfind(p, 0, start) for p in "，,；;。！？!?：:（）()\n"), default=-1)
+    stops = [m.start() for m in _SENTENCE_END.finditer(text)]
+    left = max([left] + [i for i in stops if i < start])
     rights = [i for i in (text.find(p, end) for p in "，,；;。！？!?（）()\n") if i != -1]
+    rights += [i for i in stops if i >= end][:1]
     return left + 1, min(rights) if rights else len(text)
 
 
@@ -183,11 +209,27 @@ def context_words(text: str) -> set[str]:
     return {w for w in words if len(w) > 1 and w not in STOP}
 
 
+_COUNTED = sorted(METRIC_WORDS, key=len, reverse=True)
+
+
+def counted(unit: str, after: str) -> set[str]:
+    """What a count counts: the English noun of "5 benchmarks", the noun after 个/条 (五个基准)."""
+    if re.fullmatch(r"[A-Za-z]+", unit.strip()):
+        return {singular(unit.strip().lower())}
+    for cn in _COUNTED:
+        if after.lstrip().startswith(cn):
+            return {singular(w) for w in METRIC_WORDS[cn].split()}
+    return set()
+
+
 def _number_claims(text: str) -> list[Claim]:
     out: list[Claim] = []
-    for m in NUMBER.finditer(text):
+    masked = EXCLUDE.sub(lambda m: " " * len(m.group(0)), text)  # a citation [3] is not a claim
+    for m in NUMBER.finditer(masked):
         raw = m.group("num")
         after = UNIT.match(text, m.end())
+        if not after and re.match(r"[A-Za-z]", text[m.end():m.end() + 1]):
+            continue  # 4D, 2e-5: part of a name or a notation
         unit, scale = _unit_of(after.group("unit")) if after else ("", 1.0)
         end = after.end() if after else m.end()
         value = float(raw.replace(",", ""))
@@ -199,13 +241,14 @@ def _number_claims(text: str) -> list[Claim]:
             continue  # a bare integer (a year, an ordinal, a section) is not a claim
         if not unit and re.fullmatch(r"(19|20)\d\d", raw):
             continue
-        if unit == "s" and not re.match(r"\s*(?:s|sec|seconds?)\b", text[m.end():]):
+        if unit == "s" and not re.match(r"\s*(?:s\b|sec\b|seconds?\b|秒)", text[m.end():]):
             unit = ""
         derived = bool(DERIVED_CUE.search(text[left:m.start()]))
         before = re.search(r"([A-Za-z][A-Za-z0-9\-]*)\s?$", text[max(0, m.start() - 40):m.start()])
+        noun = counted(after.group("unit"), text[end:end + 8]) if unit == "count" else set()
         out.append(Claim(text[m.start():end].strip(), "number", m.start(), end, value * scale, decimals,
                          scale, unit or "", derived, ctx, names_in(clause),
-                         before.group(1).lower().strip("-") if before else ""))
+                         before.group(1).lower().strip("-") if before else "", noun))
     return out
 
 
@@ -228,9 +271,31 @@ def _cn_claims(text: str) -> list[Claim]:
         left, right = clause_at(text, m.start(), m.end())
         ctx = context_words(text[left:right].replace(m.group(0), " "))
         derived = bool(DERIVED_CUE.search(text[left:m.start()]))
+        noun = counted(after, text[m.end():m.end() + 8]) if unit == "count" and after else set()
         out.append(Claim(m.group(0), "number", m.start(), m.end(), value, decimals, 1.0, unit, derived, ctx,
-                         names_in(text[left:right])))
+                         names_in(text[left:right]), noun=noun))
     return out
+
+
+DOMAIN_WORDS = frozenset("""pretrained pretraining pretrain finetuned finetuning finetune multimodal tokenizer
+tokenizers tokenization embeddings embedding hyperparameter hyperparameters dataset datasets benchmark
+benchmarks backbone backbones encoder decoder ablation ablations multitask multiview subtask subtasks
+teleoperation teleoperated reward rewards rollout rollouts codebase preprint""".split())
+
+
+def ordinary(token: str) -> bool:
+    """A dictionary word in any hyphenation (real-world, state-of-the-art, zero-shot, sub-optimal,
+    pretrained): not a name a reader looks up. A digit, a capital inside a part or on a part other
+    than the first (Diffusion-Policy), or a capitalised single word (Habitat, in Chinese text)
+    makes a name."""
+    words = _english()
+    parts = token.split("-")
+    if any(c.isdigit() for c in token) or any(p[:1].isupper() for p in parts[1:]) or \
+            (len(parts) == 1 and token[:1].isupper()) or \
+            any(c.isupper() for p in parts for c in p[1:]):
+        return False
+    return all(p.lower() in words or p.lower() in DOMAIN_WORDS for p in parts if p) and bool(words) or \
+        token.lower() in DOMAIN_WORDS
 
 
 def _name_claims(text: str, english: bool) -> list[Claim]:
@@ -240,6 +305,8 @@ def _name_claims(text: str, english: bool) -> list[Claim]:
         token = m.group(0).rstrip(".")
         low = token.lower()
         if low in COMMON_NAMES or len(token) < 2 or low in METRIC_CONTEXT:
+            continue
+        if ordinary(token):
             continue
         marked = any(c.isdigit() for c in token) or sum(c.isupper() for c in token) >= 2 or \
             re.search(r"[A-Za-z0-9][\-.][A-Za-z0-9]", token) or any("\u03b1" <= c.lower() <= "\u03c9" for c in token)

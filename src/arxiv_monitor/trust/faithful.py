@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from arxiv_monitor.trust.claims import Claim, clause_at, extract
-from arxiv_monitor.trust.evidence import PaperIndex, Unit, evidence_text, looked_for
+from arxiv_monitor.trust.evidence import Found, PaperIndex, evidence_text, looked_for
 
 MARKER = "⚠️[原文未见]"
 
@@ -27,16 +27,17 @@ class Result:
 
     section: str
     claim: Claim
-    unit: Unit | None
+    found: Found | None
     clause: str = ""  # the claim's clause in the analysis
 
     @property
     def supported(self) -> bool:
-        return self.unit is not None
+        return self.found is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {"section": self.section, "text": self.claim.text, "kind": self.claim.kind,
-                "supported": self.supported, "evidence": evidence_text(self.unit),
+                "supported": self.supported, "evidence": evidence_text(self.found),
+                "matched": self.found.matched if self.found else "",
                 "looked_for": looked_for(self.claim)}
 
 
@@ -78,7 +79,7 @@ def check(sections: dict[str, str], paper_text: str, index: PaperIndex | None = 
     results = []
     for key, body in sections.items():
         seen: set[str] = set()
-        for claim in extract(body or ""):
+        for claim in index.joined(extract(body or ""), body or ""):
             if claim.text in seen:
                 continue
             seen.add(claim.text)
