@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import random
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,7 +149,10 @@ def startup() -> list[tuple[str, float, str]]:
     return [("python -c pass", base, "median of 7"), ("arxiv-monitor --help", cli, f"{cli / base:.1f} x python -c pass")]
 
 
-def peak_memory(n: int) -> list[tuple[str, float, str]]:
+@contextlib.contextmanager
+def day_on_loopback(n: int) -> Iterator[tuple[Path, dict[str, str]]]:
+    """An ``n``-item day: its RSS file, and the environment of a fresh home whose arXiv (export
+    API and HTML full texts, no pace) is a loopback server."""
     day = fake_papers(n)
     with GoldenServer() as arxiv, tempfile.TemporaryDirectory() as tmp:
         arxiv.routes["/api/query"] = Reply(200, api_atom([p for p in day if "OpenVLA" in p.abstract]))
@@ -160,6 +165,11 @@ def peak_memory(n: int) -> list[tuple[str, float, str]]:
                     "ARXIV_MONITOR_ARXIV_API_URL": f"{arxiv.url}/api/query",
                     "ARXIV_MONITOR_ARXIV_HTML_URL": f"{arxiv.url}/html",
                     "ARXIV_MONITOR_ARXIV_PDF_URL": f"{arxiv.url}/pdf"})
+        yield feed, env
+
+
+def peak_memory(n: int) -> list[tuple[str, float, str]]:
+    with day_on_loopback(n) as (feed, env):
         start = time.perf_counter()
         subprocess.run([str(EXE), "run", "--feed", str(feed)], env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

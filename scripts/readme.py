@@ -127,3 +127,12 @@ def hooks() -> str:
             doc = " ".join(inspect.getdoc(fn).split()).replace("``", "`")
             lines.append(_row([f"`{name}({', '.join(inspect.signature(fn).parameters)})`", doc]))
     return "\n".join(lines) + "\n"
+
+
+def exit_codes() -> str:
+    """What each exit status of a command means."""
+    from arxiv_monitor.cli import EXIT_CODES
+
+    lines = [_row(["exit status", "meaning"]), "| --- | --- |"]
+    lines += [_row([f"`{code}`", text]) for code, text in EXIT_CODES.items()]
+    return "\n".join(lines) + "\n"

@@ -138,7 +138,7 @@ def test_failed_send_is_retried_next_run_and_report_kept(tmp_path, home, arxiv, 
     configure_email(monkeypatch, 9)  # nothing listens there
     feed = write_feed(tmp_path)
     result = invoke("run", "--feed", str(feed))
-    assert result.exit_code == 0 and "delivery failed" in result.output
+    assert result.exit_code == 3 and "delivery failed" in result.output
     assert (home / "reports" / "2026-02-02.md").exists()
     assert ledger(home) == {"email": ("failed", 1)}
     configure_email(monkeypatch, smtp.port)

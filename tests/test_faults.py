@@ -383,3 +383,225 @@ def test_16d_a_killed_run_is_marked_killed(tmp_path, home, arxiv, llm):
     llm.latency = 0
     assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
     assert [r.status for r in read(home, lambda s: s.runs.all())] == ["killed", "ok"]
+
+
+# -- local files and database faults (issue 25) ------------------------------------------------
+def _sha(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_17_a_database_damaged_in_the_middle_is_named_and_never_written(tmp_path, home, arxiv):
+    """Pages damaged in the middle of the file: run, papers, explain and the reading room say
+    so in one line (or a 500-free page), and the file's checksum does not change."""
+    import httpx
+
+    from tests.test_web import reading_room
+
+    serve_day(arxiv)
+    assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
+    db = home / "arxiv-monitor.db"
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for start in range(len(data) // 3 // page * page, 2 * len(data) // 3 // page * page, page):
+        data[start:start + page] = b"\xa5" * page  # whole pages overwritten mid-file
+    db.write_bytes(bytes(data))
+    before = _sha(db)
+    for args in (["run", "--feed", str(write_feed(tmp_path))], ["papers"], ["explain", WED.arxiv_id]):
+        done = cli(*args)
+        assert "Traceback" not in done.stderr, (args, done.stderr)
+        if done.returncode:
+            assert f"The database {db} is damaged" in done.stderr, (args, done.stderr)
+        assert _sha(db) == before, args
+    assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 1
+    with reading_room() as url, httpx.Client(base_url=url) as c:
+        for path in ("/", "/day/2026-02-02", f"/paper/{WED.arxiv_id}", "/search?q=flow"):
+            assert c.get(path).status_code in (200, 404, 503), path
+    assert _sha(db) == before
+
+
+def test_18_read_only_wal_and_shm_files_are_mended_or_named(tmp_path, home, arxiv):
+    """The database made writable again, its -wal and -shm left at 0444 (owned by this user):
+    run and papers work; files this user cannot change are all named."""
+
+    serve_day(arxiv)
+    assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
+    db = home / "arxiv-monitor.db"
+    wal, shm = db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")
+    for f in (wal, shm):
+        f.touch()
+        f.chmod(0o444)
+    db.chmod(0o644)
+    from arxiv_monitor.store.db import Store, _read_only_files
+
+    store = Store(db)  # opening mends them (this user owns them)
+    assert all(f.stat().st_mode & 0o200 for f in (wal, shm))
+    store.close()
+    assert cli("papers").returncode == 0
+    assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
+
+    db.chmod(0o444)
+    shm.touch()
+    shm.chmod(0o444)
+    assert str(db) in _read_only_files(db) and str(shm) in _read_only_files(db)
+    db.chmod(0o644)
+
+
+def test_19_a_full_disk_while_analyses_are_in_flight_leaves_no_task_tracebacks(tmp_path, home, arxiv, llm,
+                                                                              monkeypatch, capsys):
+    """Saving fails (the disk is full) while analyses are in flight: one line, no "Task
+    exception was never retrieved", exit 1; what was saved stays."""
+    import sqlite3
+
+    from arxiv_monitor.store import results
+
+    serve_day(arxiv)
+    saves = []
+
+    def full(self, *args, **kwargs):
+        saves.append(1)
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(results.Analyses, "save", full)
+    real = results.FullTexts.save
+
+    def full_after_two(self, *args, **kwargs):
+        full_after_two.calls = getattr(full_after_two, "calls", 0) + 1
+        if full_after_two.calls > 2:
+            time.sleep(0.5)  # the analyses of the first papers finish (and fail to save) first
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(results.FullTexts, "save", full_after_two)
+    code, err = _main(monkeypatch, capsys, "run", "--feed", str(write_feed(tmp_path)))
+    import gc
+    import logging
+
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    logging.getLogger("asyncio").addHandler(handler)
+    try:
+        gc.collect()  # an orphaned task says "never retrieved" when it is collected
+    finally:
+        logging.getLogger("asyncio").removeHandler(handler)
+    assert code == 1 and "is full" in err and "Traceback" not in err, err
+    assert not [m for m in seen if "never retrieved" in m], seen
+
+
+def test_20_sigterm_finishes_the_papers_in_hand_closes_the_run_and_exits_0(tmp_path, home, arxiv, llm):
+    """systemd or Docker stop a run: the analyses in flight are saved, the runs row says
+    ``stopped``, no report is published half-done, the exit status is 0; the next run
+    finishes the day."""
+    import signal
+
+    serve_day(arxiv)
+    llm.latency = 1.5
+    proc = cli_popen("run", "--feed", str(write_feed(tmp_path)), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                     text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not llm.bodies:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Stopped (SIGTERM)" in err and "Traceback" not in err
+    assert [r.status for r in read(home, lambda s: s.runs.all())] == ["stopped"]
+    assert read(home, lambda s: s.analyses.list())  # the analyses in hand were saved
+    assert not (home / REPORT).exists()
+    llm.latency = 0
+    assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
+    assert [r.status for r in read(home, lambda s: s.runs.all())] == ["stopped", "ok"]
+    assert (home / REPORT).exists()
+
+
+def test_21_a_failed_delivery_has_its_own_exit_status(tmp_path, home, arxiv):
+    """The report is written and the SMTP server is down: exit 3 (not 0, not 1), the target named."""
+    serve_day(arxiv)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text('[email]\nenabled = true\nhost = "127.0.0.1"\nport = 9\nsecurity = "plain"\n'
+                                      'sender = "a@example.org"\nrecipients = ["b@example.org"]\n', encoding="utf-8")
+    done = cli("run", "--feed", str(write_feed(tmp_path)))
+    assert done.returncode == 3, done.stderr
+    assert "delivery failed" in done.stderr and "Traceback" not in done.stderr and (home / REPORT).exists()
+
+
+def test_22_a_json_reply_of_the_wrong_shape_is_named_as_such(tmp_path, home, arxiv, llm, monkeypatch):
+    """A list of objects where one object was asked for: "JSON, but a list of 2 items", not
+    "not valid JSON (Extra data…)"."""
+    serve_day(arxiv)
+    llm.default = ok('[{"summary": "a"}, {"summary": "b"}]')
+    monkeypatch.setenv("ARXIV_MONITOR_LLM_GIVE_UP_AFTER", "50")
+    done = cli("run", "--feed", str(write_feed(tmp_path)))
+    assert "Traceback" not in done.stderr
+    errors = [a.error for a in read(home, lambda s: s.analyses.list()) if a.error]
+    assert errors and all("a list of 2 items" in e for e in errors), errors
+    assert not any("Extra data" in e for e in errors)
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "truncated"])
+def test_23_the_breaker_costs_the_same_whatever_the_fault(tmp_path, home, arxiv, llm, monkeypatch, fault):
+    """Always 429 (with a short Retry-After), always 500, or always truncated: the endpoint is
+    given up after the same handful of requests."""
+    papers = many_papers(12)
+    arxiv.routes["/api/query"] = Reply(200, api_atom(papers))
+    llm.default = {"429": status(429, "slow down", {"Retry-After": "0"}), "500": status(500, "internal error"),
+                   "truncated": ok("{\"summary\": \"cut", finish="length")}[fault]
+    monkeypatch.setenv("ARXIV_MONITOR_LLM_BACKOFF", "0")
+    monkeypatch.setenv("ARXIV_MONITOR_LLM_CONCURRENCY", "4")
+    done = cli("run", "--feed", str(write_feed(tmp_path, papers)))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    per_failure = 2 if fault == "truncated" else 1  # a truncated reply is asked again with twice the budget
+    assert len(llm.bodies) <= (6 + 4) * per_failure, len(llm.bodies)
+    assert len(read(home, lambda s: s.analyses.list(backend="extractive"))) == 12
+
+
+def test_24_a_title_keyword_papers_full_text_is_fetched_while_the_ranker_works(tmp_path, home, arxiv, llm,
+                                                                             monkeypatch, capsys):
+    """A paper with a topic keyword in its title is kept whatever the ranker says: its full
+    text is requested before the ranking ends (the stages overlap), and the day is the same."""
+    from arxiv_monitor.relevance import rank
+
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
+    finished: list[float] = []
+    for cls in (rank.TfidfRanker, rank.SemanticRanker):
+        real = cls.scores
+
+        def slow(self, *args, _real=real, **kwargs):
+            time.sleep(1.5)  # a 2,000-item day's embedding, in small
+            try:
+                return _real(self, *args, **kwargs)
+            finally:
+                finished.append(time.monotonic())
+        monkeypatch.setattr(cls, "scores", slow)
+    code, err = _main(monkeypatch, capsys, "run", "--feed", str(write_feed(tmp_path)))
+    assert code == 0, err
+    fetched = [r["time"] for r in arxiv.requests if r["path"] == f"/html/{VLA.arxiv_id}v1"]
+    assert fetched and finished and fetched[0] < finished[0], (fetched, finished)
+    kept = read(home, lambda s: sorted(i.paper.id for i in s.days.listings("2026-02-02")))
+    assert VLA.arxiv_id in kept
+
+
+def test_25_a_rerun_with_nothing_to_do_reranks_and_rewrites_nothing(tmp_path, home, arxiv, monkeypatch, capsys):
+    """The same listing, decided with the same topics and ratings: stored decisions are used
+    (the ranker is not asked) and the unchanged report files are not written again; a new
+    rating makes the next run decide again."""
+    from arxiv_monitor.relevance import rank
+
+    serve_day(arxiv)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")
+    asked = []
+    real = rank.TfidfRanker.scores
+    monkeypatch.setattr(rank.TfidfRanker, "scores", lambda self, *a, **k: asked.append(1) or real(self, *a, **k))
+    feed = str(write_feed(tmp_path))
+    assert _main(monkeypatch, capsys, "run", "--feed", feed)[0] == 0
+    first = len(asked)
+    written = {p: p.stat().st_mtime_ns for p in (home / "reports").glob("2026-02-02.*")}
+    assert first and len(written) == 3
+    time.sleep(0.05)
+    assert _main(monkeypatch, capsys, "run", "--feed", feed)[0] == 0
+    assert len(asked) == first
+    assert {p: p.stat().st_mtime_ns for p in written} == written
+    assert _main(monkeypatch, capsys, "rate", WED.arxiv_id, "good")[0] == 0
+    assert _main(monkeypatch, capsys, "run", "--feed", feed)[0] == 0
+    assert len(asked) > first  # the ratings changed: decided again

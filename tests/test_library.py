@@ -4,6 +4,8 @@ resolving items to abstracts, recency weights, and the CLI ranking the library's
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -227,3 +229,51 @@ def test_a_topic_seeded_from_the_zotero_api_ranks_its_field_first(tmp_path, home
     assert [i["id"] for i in stored] == ["2601.04242", "doi:10.1038/s41592-025-0001-x", "doi:10.1101/2024.05.01.591234"]
     with open(home / "arxiv-monitor.db", "rb") as db:
         assert b"zkey-secret-123" not in db.read()
+
+
+def test_a_library_file_that_is_not_utf8_binary_empty_or_malformed_never_stops_the_day(tmp_path, home, arxiv):
+    """Latin-1 RIS is read (with a warning); a binary, empty or malformed file is a warning and
+    the stored copy stands in; an unchanged file is not parsed again."""
+    ris = tmp_path / "lib.ris"
+    ris.write_bytes("TY  - JOUR\nTI  - Politique robotique française\nAB  - Robots et politique publique en "
+                    "France.\nER  - \n".encode("latin-1"))
+    _day(tmp_path, arxiv, home, f'[topics.library]\nfile = "{ris}"\n')
+    rows = read(home, lambda s: s.libraries.get(f"file:{ris}"))
+    assert rows[0][0]["title"] == "Politique robotique française"
+    days = ["Tue, 03 Feb 2026", "Wed, 04 Feb 2026", "Thu, 05 Feb 2026"]
+    for day, content in zip(days, (b"\x00\x01binary\x00" * 50, b"", b"@article{broken, title = {unclosed")):
+        ris.write_bytes(content)
+        os.utime(ris, (time.time() + 5, time.time() + 5))  # a change the next run sees
+        feed = write_feed(tmp_path, PAPERS + [FOLD, BIND], pub=f"{day} 00:00:00 -0500")
+        done = cli("run", "--feed", str(feed), env={"ARXIV_MONITOR_HOME": str(home),
+                                                    "ARXIV_MONITOR_RELEVANCE_RANKER": "tfidf"})
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert str(ris) in done.stdout + done.stderr and "export" in done.stdout + done.stderr, done
+        assert read(home, lambda s: s.libraries.get(f"file:{ris}"))[0][0]["title"] == "Politique robotique française"
+
+
+def test_an_unchanged_export_file_is_parsed_once(tmp_path, monkeypatch):
+    """Read on its first day, not again on the next days while it stays the same; again
+    when it changes."""
+    import shutil
+
+    from arxiv_monitor.relevance import library
+
+    bib = tmp_path / "lib.bib"
+    shutil.copy(LIBRARY / "zotero-export.bib", bib)
+    os.utime(bib, (time.time() - 3 * 86400, time.time() - 3 * 86400))
+    store = Store(tmp_path / "db.sqlite")
+    topic = TopicConfig(id="BIO", library=LibrarySource(file=str(bib)))
+    parsed = []
+    real = library.read_file
+    monkeypatch.setattr(library, "read_file", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    client = PoliteClient("t", interval=0)
+    seed([topic], {}, store, None, client)
+    yesterday = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 86400))
+    store.db.execute("UPDATE libraries SET fetched_at=?", (yesterday,))  # stored on an earlier day
+    store.db.commit()
+    seed([topic], {}, store, None, client)
+    assert parsed == [1]
+    os.utime(bib, None)  # changed now
+    seed([topic], {}, store, None, client)
+    assert parsed == [1, 1]

@@ -309,3 +309,28 @@ def test_static_site_searches_in_the_browser(tmp_path, home, arxiv, llm):
             page.goto(f"{site}/index.html")
             page.click(f"a[href='paper/{VLA.arxiv_id}.html'] >> nth=0")
             assert VLA.title in page.inner_text("main")
+
+
+def test_a_paper_page_shows_stored_decisions_and_explains_only_what_changed(tmp_path, home, arxiv):
+    """Decisions made with today's topics and ratings are shown as stored (no explain, no
+    model); after a rating changes them, explain runs once for that paper and is kept."""
+    from starlette.testclient import TestClient
+
+    from arxiv_monitor.commands import explain
+    from arxiv_monitor.web.app import create_app
+
+    serve_day(arxiv)
+    assert invoke("run", "--feed", str(write_feed(tmp_path))).exit_code == 0
+    calls: list[str] = []
+
+    def counting(config, paper_id):
+        calls.append(paper_id)
+        return explain(config, paper_id)
+    app = create_app(load_config(), explain=counting)
+    with TestClient(app) as client:
+        page = client.get(f"/paper/{WED.arxiv_id}")
+        assert page.status_code == 200 and WED.title in page.text and calls == []
+        assert invoke("rate", WED.arxiv_id, "good").exit_code == 0  # the decisions are now out of date
+        for _ in range(3):
+            assert client.get(f"/paper/{WED.arxiv_id}").status_code == 200
+        assert calls == [WED.arxiv_id]

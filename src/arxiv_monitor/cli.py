@@ -47,6 +47,17 @@ def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - rich's Table, made 
     return terminal.table(*args, **kwargs)
 
 
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DELIVERY = 0, 1, 2, 3
+EXIT_CODES = {  # the README's table is made from this (scripts/readme.py)
+    EXIT_OK: "done: the report is written and delivered where due (also: nothing to do, a weekend "
+             "feed, a run stopped by SIGTERM after saving its work)",
+    EXIT_ERROR: "an error: a setting, the database, the feed or the LLM endpoint (one line says which and "
+                "what to do); anything already done is stored and a rerun finishes the day",
+    EXIT_USAGE: "a command-line mistake (an unknown option, a missing argument)",
+    EXIT_DELIVERY: "the report is written, but a delivery failed (each failed target is named; the next run "
+                   "or `deliver` sends it again)",
+}
+
 app = typer.Typer(
     help="Follow arXiv every announcement day: match your topics, read the papers, "
          "analyse them with an LLM and write a daily report.",
@@ -109,6 +120,10 @@ def _with_progress(verbose: bool, config: Optional[Path], job):
     cfg = _config(config)
     from rich.progress import Progress
 
+    from arxiv_monitor.core import stopping
+
+    stopping.install()
+
     with Progress(*terminal.columns(), console=console, disable=not console.is_terminal) as bar:
         return cfg, job(cfg, terminal.RichProgress(bar))
 
@@ -136,7 +151,9 @@ def run(
     for error in stats.errors:
         _note("error:", error, "red")
     if stats.errors:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ERROR)
+    if stats.delivery_failed:
+        raise typer.Exit(EXIT_DELIVERY)
 
 
 @app.command()
@@ -211,7 +228,7 @@ def deliver_cmd(
         else:
             _note(f"{escape(r.target)}: failed:", r.error or "", "red")
     if any(r.status != "sent" for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_DELIVERY)
 
 
 @app.command(name="backfill")
@@ -537,11 +554,16 @@ def _plugin_commands() -> None:
 
 def main() -> None:
     """Console entry point: domain errors become one clean message."""
+    from arxiv_monitor.core.stopping import Stopped
+
     try:
         _plugin_commands()
         app()
+    except Stopped:
+        console.print("Stopped (SIGTERM): the work done is stored; the next run finishes the day.")
+        sys.exit(EXIT_OK)
     except MonitorError as exc:
         if os.environ.get("ARXIV_MONITOR_RAISE"):
             raise
         console.print(f"[red]Error:[/] {escape(redact(str(exc), _SECRETS))}")
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)

@@ -14,9 +14,12 @@ composition root (``components.Parts``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -25,6 +28,7 @@ from arxiv_monitor.analysis import overview
 from arxiv_monitor.analysis.base import AnalysisRun, needs_analysis
 from arxiv_monitor.checks import preflight
 from arxiv_monitor.components import Parts
+from arxiv_monitor.core import stopping
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import AnalysisError, FeedError, LLMUnavailable
 from arxiv_monitor.core.models import (
@@ -53,7 +57,7 @@ from arxiv_monitor.report.digest import day_digest
 from arxiv_monitor.sources import signals
 from arxiv_monitor.sources.base import empty_day_message, missed_days
 from arxiv_monitor.sources.signals import DayOfSignals
-from arxiv_monitor.store import Store, open_store
+from arxiv_monitor.store import Store, damaged, open_store
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +140,9 @@ def run(config: Config, feeds: list[Path] | None = None, progress: Progress | No
                     rebuild_days(parts, store, missed, stats)
             stats.warnings += parts.client.warnings
         except BaseException as exc:
-            store.runs.finish(run_id, stats.day, "failed", {**asdict(stats), "error": str(exc)})
+            if not damaged(exc):  # a damaged file is left as it is
+                status = "stopped" if isinstance(exc, stopping.Stopped) else "failed"
+                store.runs.finish(run_id, stats.day, status, {**asdict(stats), "error": str(exc)})
             raise
         store.runs.finish(run_id, stats.day, "ok" if not stats.errors else "errors", asdict(stats))
         return stats
@@ -172,15 +178,40 @@ def process_day(parts: Parts, store: Store, batch: FeedBatch, stats: RunStats) -
     """Match, enrich, read, analyse, report and deliver one day's listings."""
     config = parts.config
     day = (batch.day or dt.date.today()).isoformat()
-    community = stage_signals(parts, store, day, batch.listings, stats)
-    listings = stage_match(parts, store, batch.listings, stats, community)
-    kept = [item for item in listings if item.kept]
-    stage_enrich(parts, store, [item.paper for item in listings], [item.paper for item in kept])
-    store.days.save(day, config.categories, topic_keywords(config.topic_list), batch.items_read, listings)
-    stage_read_and_analyze(parts, store, kept, stats)
+    key = feedback.decision_key(config, store)
+    decided_with, listed = store.days.decided(day)
+    if decided_with == key and listed == {(item.paper.id, item.paper.version) for item in batch.listings}:
+        kept = store.days.listings(day)  # a rerun: the same listing, decided with the same topics and ratings
+        stage_read_and_analyze(parts, store, kept, stats)
+    else:
+        sure = relevance.sure_keeps([item.paper for item in batch.listings], config.topic_list)
+        with prefetch(parts, store, sure) as early:  # their texts come in while the ranker works
+            community = stage_signals(parts, store, day, batch.listings, stats)
+            listings = stage_match(parts, store, batch.listings, stats, community)
+            kept = [item for item in listings if item.kept]
+            stage_enrich(parts, store, [item.paper for item in listings], [item.paper for item in kept])
+            store.days.save(day, config.categories, topic_keywords(config.topic_list), batch.items_read, listings,
+                            key)
+            stage_read_and_analyze(parts, store, kept, stats, prefetched=early)
     report = finish_day(parts, store, day, stats, malformed=len(batch.malformed))
     stats.day, stats.matched = day, len(kept)
     return report
+
+
+@contextlib.contextmanager
+def prefetch(parts: Parts, store: Store, papers: list[Paper]) -> Iterator[dict[str, Future]]:
+    """The full texts of papers sure to be kept, fetched in one worker thread (at the
+    per-host pace) while the ranker embeds the day: by versioned id, a future of what
+    ``fetcher.fetch`` returns. Papers whose text is stored already are left out."""
+    wanted = [p for p in papers if (stored := store.fulltexts.get(p)) is None or stored.status not in ("ok", "missing")]
+    if not wanted or not parts.fetcher.enabled:
+        yield {}
+        return
+    pool = ThreadPoolExecutor(1, thread_name_prefix="prefetch")
+    try:
+        yield {p.versioned_id: pool.submit(parts.fetcher.fetch, p) for p in wanted}
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def stage_signals(parts: Parts, store: Store, day: str, listings: list[Listing], stats: RunStats) -> DayOfSignals:
@@ -219,7 +250,7 @@ def stage_enrich(parts: Parts, store: Store, papers: list[Paper], kept: list[Pap
 
 
 def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stats: RunStats,
-                           force: bool = False) -> dict[str, FullText]:
+                           force: bool = False, prefetched: dict[str, Future] | None = None) -> dict[str, FullText]:
     """Full text, code link and analysis of each kept paper, stored as they come.
 
     The two streams overlap: a paper's analysis starts as soon as its text is in, while
@@ -227,9 +258,9 @@ def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stat
     time approaches the slower stream, not their sum. Only what is not analysed yet is
     analysed (everything, with ``force``).
     """
-    import asyncio
 
     config, progress = parts.config, parts.progress
+    prefetched = prefetched or {}
     backend = config.backend_name
     todo = {item.paper.versioned_id for item in kept
             if needs_analysis(store, backend, config.language, item, config.reanalyze_replacements, force)}
@@ -252,30 +283,49 @@ def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stat
                 store.analyses.save(paper, parts.extractive.analyze_now(paper, texts[paper.versioned_id]))
         progress.advance(stage=f"Analyses ({backend})")
 
-    async def read(paper: Paper) -> FullText:
-        stored = store.fulltexts.get(paper)
-        if stored and (stored.status in ("ok", "missing") or stored.attempts >= config.arxiv.fulltext_attempts):
-            text = stored.text
-        else:  # the download and parsing run in a thread; the store is used from this one only
-            text, status = await asyncio.to_thread(parts.fetcher.fetch, paper)
-            store.fulltexts.save(paper, text, status)
-        stats.downloaded += text.downloaded
-        stats.from_cache += text.from_cache and text.source != "abstract"
-        stats.fulltext_failed += text.source == "abstract"
-        store.papers.set_code_url(paper, find_code_url(paper, text))
-        progress.advance(stage="Full texts")
-        return text
-
     async def go() -> list[str]:
         run = AnalysisRun(parts.analyzer, config.llm.concurrency, on_result) if todo else None
-        for item in kept:
-            text = texts[item.paper.versioned_id] = await read(item.paper)
-            if run is not None and item.paper.versioned_id in todo:
-                run.submit(item.paper, text)
-        return await run.finish() if run is not None else []
+        try:  # the prefetched first: their texts are in, or coming
+            for item in sorted(kept, key=lambda i: i.paper.versioned_id not in prefetched):
+                if stopping.requested():
+                    break  # the analyses in flight finish and are saved; then the run stops
+                text = texts[item.paper.versioned_id] = await read_text(parts, store, item.paper, stats,
+                                                                        prefetched)
+                if run is not None and item.paper.versioned_id in todo:
+                    run.submit(item.paper, text)
+        except BaseException:
+            if run is not None:  # a full disk, say: the analyses in flight are stopped, not orphaned
+                await run.abandon()
+            raise
+        outcome = await run.finish() if run is not None else []
+        stopping.check()
+        return outcome
 
     stats.errors += parts.run(go())
     return texts
+
+
+async def read_text(parts: Parts, store: Store, paper: Paper, stats: RunStats,
+                    prefetched: dict[str, Future]) -> FullText:
+    """A kept paper's full text: stored, prefetched while the ranker worked, or fetched now (the
+    download and parsing in a thread; the store is used from the caller's thread only); its
+    code link is found and stored."""
+    import asyncio
+
+    stored = store.fulltexts.get(paper)
+    if stored and (stored.status in ("ok", "missing") or stored.attempts >= parts.config.arxiv.fulltext_attempts):
+        text = stored.text
+    else:
+        fetching = prefetched.get(paper.versioned_id)
+        text, status = await (asyncio.wrap_future(fetching) if fetching is not None
+                              else asyncio.to_thread(parts.fetcher.fetch, paper))
+        store.fulltexts.save(paper, text, status)
+    stats.downloaded += text.downloaded
+    stats.from_cache += text.from_cache and text.source != "abstract"
+    stats.fulltext_failed += text.source == "abstract"
+    store.papers.set_code_url(paper, find_code_url(paper, text))
+    parts.progress.advance(stage="Full texts")
+    return text
 
 
 def finish_day(parts: Parts, store: Store, day: str, stats: RunStats, malformed: int | None = None,
@@ -292,8 +342,8 @@ def finish_day(parts: Parts, store: Store, day: str, stats: RunStats, malformed:
     report = dataclasses.replace(draft, overview=summary, cost_note=cost_note(config, draft.entries, summary),
                                  notices=degradation(draft.entries, config.language, malformed, stats.errors,
                                                      store.signals.gaps(day)))
+    paths = write_report(report, config.reports_path, store)  # before publish: unchanged, it is not rewritten
     publish(store, report, malformed)
-    paths = write_report(report, config.reports_path)
     stats.report = str(paths["md"])
     if deliver:
         for earlier in ledger.days_to_retry(store, day, config.schedule.catchup_days):

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from arxiv_monitor.core import stopping
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
 from arxiv_monitor.pipeline import RunStats
@@ -97,8 +98,8 @@ def serve(config: Config, job: Callable[[], RunStats], run_now: bool = False,
     """Run ``job`` on the configured schedule until SIGTERM or SIGINT."""
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+        for sig in (signal.SIGTERM, signal.SIGINT):  # a run in hand stops after its paper (core/stopping.py)
+            signal.signal(sig, lambda *_: (stop.set(), stopping.request()))
     health = Health()
     sched = config.schedule
     reading_room = _reading_room(config, health, explain) if config.web.enabled else None

@@ -138,6 +138,13 @@ class AnalysisRun:
             self.results.append(result)
             self.on_result(paper, result)
 
+    async def abandon(self) -> None:
+        """Stop the analyses in flight and collect them (the run failed around them): no
+        task is left with an exception nobody retrieves."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
     async def finish(self) -> list[str]:
         outcomes = await asyncio.gather(*self.tasks, return_exceptions=True)
         stopped = [o for o in outcomes if isinstance(o, BaseException)]

@@ -11,7 +11,9 @@ judge) goes through ``LLMClient.ask``. It
 * retries 429, 5xx, timeouts and dropped connections with the backoff rule of
   ``net.py`` (Retry-After honoured), and gives up on the endpoint for the run
   after ``give_up_after`` consecutive failures of one kind (the breaker), so a
-  dead endpoint costs a handful of requests, not four per paper;
+  dead endpoint costs a handful of requests, not four per paper, whatever the
+  fault: every failed request counts once (a 429 too), and so does a reply
+  still truncated at twice the budget;
 * gives a truncated reply (``finish_reason: length``) twice the budget once;
 * asks once more, naming the problem, when a reply has the wrong shape.
 
@@ -97,7 +99,10 @@ class LLMClient:
             choice = response.choices[0]
             content = choice.message.content if choice.message else None
             if choice.finish_reason == "length":
-                if truncated:
+                if truncated:  # a model that always runs out is cut off like a failing endpoint
+                    if self.breaker.failure("truncated", f"its replies were truncated at {budget} output "
+                                                         f"tokens ({self.breaker.limit} times in a row)"):
+                        log.warning("LLM endpoint: %s; not asking it again this run", self.breaker.reason)
                     raise AskFailed(f"the reply was truncated at {budget} output tokens")
                 truncated, budget = True, budget * 2
                 continue
@@ -165,9 +170,9 @@ class LLMClient:
                 kind, reason = "junk", "the endpoint's answer is not a chat completion"
             hinted = retry_after_seconds(retry_after)
             last = attempt == self.max_retries or (hinted is not None and hinted > self.max_backoff)
-            if kind != "429" or last:  # a 429 within its Retry-After budget is only a wait
-                if self.breaker.failure(kind, f"{reason} ({self.breaker.limit} times in a row)"):
-                    log.warning("LLM endpoint: %s; not asking it again this run", self.breaker.reason)
+            # every failed request counts the same, a 429 too (its Retry-After is still waited)
+            if self.breaker.failure(kind, f"{reason} ({self.breaker.limit} times in a row)"):
+                log.warning("LLM endpoint: %s; not asking it again this run", self.breaker.reason)
             if last:
                 raise AskFailed(reason)
             await asyncio.sleep(backoff_delay(attempt, self.backoff, self.max_backoff, retry_after))

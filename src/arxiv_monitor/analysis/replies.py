@@ -55,6 +55,16 @@ def json_body(content: str | None) -> Any:
     text = strip_reasoning(content)
     if not text:
         raise ReplyError("the reply is empty")
+    whole = re.fullmatch(r"\s*(?:```(?:json)?\s*)?(?P<v>[\[\"\d\-tfn].*?)\s*(?:```)?\s*", text, re.DOTALL)
+    if whole:  # JSON of the wrong shape is named as such, not as "not valid JSON"
+        try:
+            value = json.loads(whole.group("v"))
+        except (json.JSONDecodeError, RecursionError):
+            value = None
+        if value is not None and not isinstance(value, dict):
+            what = f"a list of {len(value)} items" if isinstance(value, list) else \
+                {"str": "a string", "bool": "true or false"}.get(type(value).__name__, "a number")
+            raise ReplyError(f"the reply is JSON, but {what}, not an object with the sections as keys")
     fenced = re.search(r"```(?:json)?\s*(\{.*\})\s*```", text, re.DOTALL)
     body = fenced.group(1) if fenced else text[text.find("{"): text.rfind("}") + 1]
     if not body:

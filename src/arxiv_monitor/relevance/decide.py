@@ -93,6 +93,20 @@ def decide(papers: list[Paper], ctx: Context, mode: str = "combined") -> list[li
     return out
 
 
+def sure_keeps(papers: list[Paper], topics: list[TopicConfig]) -> list[Paper]:
+    """The papers kept whatever the ranker says, known as soon as the feed is read: a topic's
+    keyword in the title, not vetoed by its negatives, required words or categories (a title
+    hit is never overruled). Their full texts can be fetched while the ranker works."""
+    out = []
+    for paper in papers:
+        for topic in topics:
+            verdict = keyword_verdict(paper, topic)
+            if evidence(verdict)[0] > 0 or (not topic.rank and verdict.passes):
+                out.append(paper)
+                break
+    return out
+
+
 def features(topic_scale: Scale, scores: np.ndarray, verdicts: list[KeywordVerdict]) -> np.ndarray:
     """The evidence matrix of one topic: normalised similarity, then the keyword features."""
     u = topic_scale.u(scores)

@@ -32,6 +32,18 @@ log = logging.getLogger(__name__)
 BACKGROUND = 2000  # papers seen before that set each topic's similarity scale
 
 
+def decision_key(config: Config, store: Store) -> str:
+    """A digest of what a paper's decisions depend on besides the paper: the topics, the
+    relevance settings (ranker, judge, cut-offs) and the ratings so far. A day stores it with
+    its decisions: a rerun, or a paper page, with the same key shows them as they are."""
+    import hashlib
+    import json
+
+    data = [[t.model_dump(mode="json") for t in config.topic_list], config.relevance.model_dump(mode="json"),
+            store.ratings.latest()]
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 def prepared(config: Config, store: Store, ranker: Any, sources: Sources | None = None,
              client: PoliteClient | None = None, batch: list[Paper] | None = None,
              ratings: bool = True) -> tuple[relevance.Context, list[str]]:

@@ -14,7 +14,7 @@ papers:
   (its similarity counts that much), on a log scale of the rank.
 
 The resolved items are stored (``store.libraries``) and read again once a day
-(an export file also when it changes); when the library cannot be read, the
+(an export file only when it changes); when the library cannot be read, the
 stored copy is used with a warning.
 """
 
@@ -98,14 +98,28 @@ def _clean(text: str) -> str:
 
 # --- export files ----------------------------------------------------------------------------
 
-def read_file(path: Path) -> list[LibraryItem]:
-    """The items of a BibTeX (.bib), CSL-JSON (.json) or RIS (.ris) export, newest first."""
+def read_file(path: Path, warnings: list[str] | None = None) -> list[LibraryItem]:
+    """The items of a BibTeX (.bib), CSL-JSON (.json) or RIS (.ris) export, newest first.
+    A file that is not UTF-8 is read as Windows-1252 (Latin-1), with a warning; a binary,
+    empty or malformed one is a LibraryError naming it."""
     try:
-        text = path.expanduser().read_text(encoding="utf-8-sig")
+        data = path.expanduser().read_bytes()
     except OSError as exc:
         raise LibraryError(f"Cannot read the library file {path}: {exc.strerror}. Check [topics.library] "
                            "file = … (export your library from Zotero as BibTeX, CSL JSON or RIS).") from None
     suffix = path.suffix.lower()
+    if b"\0" in data[:65536]:
+        raise LibraryError(f"{path} is a binary file, not a library export: export the library from Zotero "
+                           "as BibTeX, CSL JSON or RIS and point [topics.library] file at it.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        text = data.decode("cp1252", errors="replace")
+        if warnings is not None:
+            warnings.append(f"{path} is not UTF-8 (byte {exc.start}): read as Windows-1252/Latin-1; export it "
+                            "again as UTF-8 if titles look wrong.")
+    if not text.strip():
+        raise LibraryError(f"{path} is empty: export the library again.")
     try:
         if suffix in (".bib", ".bibtex"):
             items = _bibtex(text)
@@ -120,6 +134,8 @@ def read_file(path: Path) -> list[LibraryItem]:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser's complaint about a malformed file
         raise LibraryError(f"{path} is not a readable {suffix[1:]} export ({exc}); export it again.") from None
+    if not items:
+        raise LibraryError(f"{path} has no entry with a title: is it a {suffix[1:]} export? Export it again.")
     return _newest_first(items)
 
 
@@ -292,7 +308,7 @@ def load(source: LibrarySource, store: Store, sources: Sources | None, client: P
     warnings: list[str] = []
     if client is not None and _stale(source, stored):
         try:
-            raw = read_file(Path(source.file)) if source.file else read_zotero(source, source.api_key)
+            raw = read_file(Path(source.file), warnings) if source.file else read_zotero(source, source.api_key)
             known = {i["id"]: i for i in (stored[0] if stored else [])}
             items, skipped = resolve(raw[: source.limit], store, sources, client, crossref_url, known)
             store.libraries.save(source.name, [{**asdict(i), "id": i.id} for i in items], skipped)
@@ -307,14 +323,16 @@ def load(source: LibrarySource, store: Store, sources: Sources | None, client: P
 
 
 def _stale(source: LibrarySource, stored: tuple | None) -> bool:
-    if stored is None or stored[2][:10] != dt.date.today().isoformat():
+    """An export file is read again when it changes (a 40 MB BibTeX file is parsed once per
+    change); a Zotero library once a day."""
+    if stored is None:
         return True
     if source.file:
         path = Path(source.file).expanduser()
-        changed = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).isoformat() \
-            if path.exists() else ""
-        return changed > stored[2]
-    return False
+        if not path.exists():
+            return True  # read, to say so; the stored copy stands in
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).isoformat() > stored[2]
+    return stored[2][:10] != dt.date.today().isoformat()
 
 
 def seed(topics: list[TopicConfig], examples: dict[str, Paper], store: Store, sources: Sources | None,

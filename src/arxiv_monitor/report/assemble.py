@@ -132,12 +132,21 @@ def report_key(report: DayReport) -> str:
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+def _header(report: DayReport, malformed: int) -> dict:
+    """What is recorded of a published report: enough to render it again, and to tell that a
+    report about to be written is the same (same papers, analyses, notices, site address and
+    program version)."""
+    from arxiv_monitor import __version__
+
+    return {"backend": report.backend, "model": report.model, "language": report.language,
+            "cost_note": report.cost_note, "notices": report.notices, "key": report_key(report),
+            "malformed": malformed, "site": report.site, "version": __version__}
+
+
 def publish(store: Store, report: DayReport, malformed: int = 0) -> None:
     """Record what the day's report shows, so it can be rendered again exactly (``malformed``:
     the listing's unreadable items, remembered for a later rebuild of the day)."""
-    header = {"backend": report.backend, "model": report.model, "language": report.language,
-              "cost_note": report.cost_note, "notices": report.notices, "key": report_key(report),
-              "malformed": malformed}
+    header = _header(report, malformed)
     shown = {e.paper.id: Shown(e.analysis.id if e.analysis else None,
                                      e.fallback.id if e.fallback else None, e.updated_from)
              for e in report.entries}
@@ -184,11 +193,15 @@ def degradation(entries: list[ReportEntry], lang: str, malformed: int = 0,
     return notices
 
 
-def write_report(report: DayReport, reports_dir: Path) -> dict[str, Path]:
+def write_report(report: DayReport, reports_dir: Path, store: Store | None = None) -> dict[str, Path]:
     """Render the report in every registered format (Markdown, HTML and JSON, and a plugin's),
-    each written atomically; return their paths by extension."""
-    paths = {}
+    each written atomically; return their paths by extension. With ``store``, a report the
+    store says was published as it is, whose files are all there, is not rendered again (a
+    rerun with nothing to do)."""
+    paths = {ext: reports_dir / f"{report.day}.{ext}" for ext in plugins.renderers()}
+    if store is not None and all(path.exists() for path in paths.values()) and \
+            store.days.published(report.day) == _header(report, store.days.published(report.day).get("malformed", 0)):
+        return paths
     for ext, renderer in plugins.renderers().items():
-        paths[ext] = reports_dir / f"{report.day}.{ext}"
         write_atomic(paths[ext], renderer().render(report))
     return paths

@@ -58,12 +58,13 @@ class Days:
         self.db = db
 
     def save(self, day: str, categories: list[str], keywords: list[str], items: int,
-             listings: list[Listing]) -> None:
-        """Record a day's listings, kept ones first (replacing an earlier record of the day)."""
+             listings: list[Listing], decided_with: str = "") -> None:
+        """Record a day's listings, kept ones first (replacing an earlier record of the day),
+        and what the decisions were made with (``decided_with``)."""
         with self.db:
-            self.db.execute("INSERT OR REPLACE INTO days (day, categories, keywords, items, updated_at)"
-                            " VALUES (?,?,?,?,?)",
-                            (day, json.dumps(categories), json.dumps(keywords), items, now()))
+            self.db.execute("INSERT OR REPLACE INTO days (day, categories, keywords, items, updated_at,"
+                            " decided_with) VALUES (?,?,?,?,?,?)",
+                            (day, json.dumps(categories), json.dumps(keywords), items, now(), decided_with))
             self.db.execute("DELETE FROM day_papers WHERE day=?", (day,))
             for position, item in enumerate(listings):
                 p = item.paper
@@ -81,6 +82,18 @@ class Days:
         if row is None:
             return None
         return DayInfo(day, json.loads(row["categories"]), json.loads(row["keywords"]), row["items"])
+
+    def decided(self, day: str) -> tuple[str, set[tuple[str, int]]]:
+        """What the day's decisions were made with, and its listing: (paper id, version) pairs."""
+        row = self.db.execute("SELECT decided_with FROM days WHERE day=?", (day,)).fetchone()
+        ids = {(r[0], r[1]) for r in self.db.execute("SELECT paper_id, version FROM day_papers WHERE day=?", (day,))}
+        return (row[0] if row else ""), ids
+
+    def latest_decided(self, paper_id: str) -> str:
+        """What the decisions of the latest day that listed the paper were made with ("" if none)."""
+        row = self.db.execute("""SELECT d.decided_with FROM day_papers p JOIN days d ON d.day=p.day
+                                 WHERE p.paper_id=? ORDER BY p.day DESC LIMIT 1""", (paper_id,)).fetchone()
+        return row[0] if row else ""
 
     def all(self) -> list[str]:
         """Every stored day, newest first."""

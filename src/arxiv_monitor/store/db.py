@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,10 +45,41 @@ class StoreError(MonitorError):
     """The database cannot be used: the message names the file and what to do."""
 
 
+def _companions(path: Path) -> list[Path]:
+    """The database and the files SQLite keeps beside it in WAL mode."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _writable(path: Path) -> bool:
+    """Writable by this user (for root, whose access is not checked, by its mode bits)."""
+    return os.access(path, os.W_OK) and (os.geteuid() != 0 or bool(path.stat().st_mode & 0o222))
+
+
+def _mend_companions(path: Path) -> None:
+    """A ``-wal`` or ``-shm`` left read-only (0444) beside a writable database, and owned by
+    this user, is made writable like the database: after ``chmod 644`` on the database alone,
+    runs work again."""
+    if not _writable(path):
+        return
+    mode = path.stat().st_mode & 0o777
+    for extra in _companions(path)[1:]:
+        with contextlib.suppress(OSError):
+            if extra.exists() and not _writable(extra) and extra.stat().st_uid == os.getuid():
+                extra.chmod(mode)
+
+
+def _read_only_files(path: Path) -> str:
+    stuck = [str(f) for f in _companions(path) if f.exists() and not _writable(f)]
+    if path.parent.exists() and not _writable(path.parent):
+        stuck.append(f"{path.parent} (the folder)")
+    return ", ".join(stuck) or str(path)
+
+
 def _advice(exc: sqlite3.Error, path: Path) -> str:
     text = str(exc).lower()
     if "readonly" in text or "read-only" in text:
-        return f"The database {path} is read-only: make it (and its folder) writable for this user."
+        return (f"The database {path} is read-only: make these writable for this user: "
+                f"{_read_only_files(path)} (chmod u+w).")
     if "full" in text:
         return f"The disk holding {path} is full: free some space and run again (nothing was lost)."
     if "not a database" in text or "malformed" in text or "corrupt" in text:
@@ -58,6 +90,14 @@ def _advice(exc: sqlite3.Error, path: Path) -> str:
     if "locked" in text or "busy" in text:
         return f"The database {path} is busy: another program holds it; try again shortly."
     return f"The database {path} cannot be used: {exc}"
+
+
+def damaged(exc: BaseException) -> bool:
+    """The error says the database file is damaged: nothing more may be written to it."""
+    if isinstance(exc, StoreError):
+        return " is damaged " in str(exc)
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text)
 
 
 class Store:
@@ -75,6 +115,8 @@ class Store:
         try:
             if not memory:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                if self.path.exists():
+                    _mend_companions(self.path)
             self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self.db.create_function("search_text", 1, search_text, deterministic=True)  # the search index's triggers
@@ -158,9 +200,20 @@ class Store:
             applied.append(step.__name__)
         return applied
 
+    def check_intact(self) -> None:
+        """Raise StoreError when the file is damaged (``PRAGMA quick_check``, one read of the
+        file), before a run writes anything: a damaged store is left exactly as it is."""
+        try:
+            verdict = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_advice(exc, self.path)) from None
+        if verdict != ["ok"]:
+            raise StoreError(_advice(sqlite3.DatabaseError(f"malformed: {verdict[0]}"), self.path))
+
     @contextlib.contextmanager
     def run_lock(self) -> Iterator[None]:
-        """Hold an exclusive lock for one run; a second run gets RunLocked."""
+        """Hold an exclusive lock for one run; a second run gets RunLocked. A damaged file is
+        refused first (``check_intact``)."""
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as handle:
             try:
@@ -171,6 +224,7 @@ class Store:
                     "wait for it to finish."
                 ) from None
             try:
+                self.check_intact()
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)

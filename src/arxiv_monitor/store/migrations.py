@@ -329,3 +329,10 @@ def m018_trend_reports(db: Any) -> None:
     db.execute("""CREATE TABLE trend_reports (
         key TEXT PRIMARY KEY, kind TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
         data TEXT NOT NULL, created_at TEXT NOT NULL)""")
+
+
+@migration
+def m019_day_decided_with(db: Any) -> None:
+    """What a day's decisions were made with (a digest of the topics, the ranker and the
+    ratings): a rerun with the same listing and the same digest reuses them."""
+    db.execute("ALTER TABLE days ADD COLUMN decided_with TEXT NOT NULL DEFAULT ''")

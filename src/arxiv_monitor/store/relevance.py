@@ -72,6 +72,11 @@ class Ratings:
             cur = self.db.execute("DELETE FROM ratings WHERE paper_id=? AND topic=?", (paper_id, topic))
         return cur.rowcount > 0
 
+    def latest(self) -> str:
+        """A fingerprint of the ratings: their count and the time of the last one."""
+        row = self.db.execute("SELECT COUNT(*), MAX(created_at), SUM(rating) FROM ratings").fetchone()
+        return f"{row[0]}:{row[1] or ''}:{row[2] or 0}"
+
     def all(self, topic: str | None = None) -> list[Rating]:
         sql, args = "SELECT paper_id, topic, rating FROM ratings", ()
         if topic:

@@ -156,16 +156,22 @@ def _unit_of(word: str) -> tuple[str, float]:
 _SENTENCE_END = re.compile(r"(?<![A-Z][a-z])(?<!\b[A-Za-z])(?<!\bal|\bvs|\bcf|\beg|\bie)\.(?=\s)")  # not e.g. "et al."
 
 
+CLAUSE_REACH = 2000  # characters looked at on each side: a clause is never longer
+
+
 def clause_at(text: str, start: int, end: int) -> tuple[int, int]:
     """The clause around ``text[start:end]``: between Chinese or English clause punctuation,
     and never across the end of an English sentence (". " after a word, not a decimal point),
-    so a claim's context is its own sentence's."""
-    left = max((text.rfind(p, 0, start) for p in "，,；;。！？!?：:（）()\n"), default=-1)
-    stops = [m.start() for m in _SENTENCE_END.finditer(text)]
-    left = max([left] + [i for i in stops if i < start])
-    rights = [i for i in (text.find(p, end) for p in "，,；;。！？!?（）()\n") if i != -1]
+    so a claim's context is its own sentence's. Only the claim's neighbourhood is read, so
+    a long analysis costs time in proportion to its length."""
+    lo, hi = max(0, start - CLAUSE_REACH), min(len(text), end + CLAUSE_REACH)
+    lo, hi = text.rfind("\n", lo, start) + 1 or lo, (text.find("\n", end, hi) + 1 or hi + 1) - 1  # its line
+    left = max((text.rfind(p, lo, start) for p in "，,；;。！？!?：:（）()\n"), default=-1)
+    stops = [lo + m.start() for m in _SENTENCE_END.finditer(text[lo:hi])]
+    left = max([left, lo - 1] + [i for i in stops if i < start])
+    rights = [i for i in (text.find(p, end, hi) for p in "，,；;。！？!?（）()\n") if i != -1]
     rights += [i for i in stops if i >= end][:1]
-    return left + 1, min(rights) if rights else len(text)
+    return left + 1, min(rights) if rights else hi
 
 
 def singular(word: str) -> str:
@@ -333,7 +339,8 @@ def extract(text: str) -> list[Claim]:
     """The claims of one analysis section, in order of appearance."""
     english = len(re.findall(f"[{CJK}]", text)) < len(text) / 20
     found = _number_claims(text) + _cn_claims(text)
-    taken = [(c.start, c.end) for c in found]
-    names = [n for n in _name_claims(text, english)
-             if not any(s <= n.start < e or s < n.end <= e for s, e in taken)]
+    covered = bytearray(len(text) + 1)  # the characters a number claim takes
+    for c in found:
+        covered[c.start:c.end] = b"\1" * (c.end - c.start)
+    names = [n for n in _name_claims(text, english) if not any(covered[n.start:n.end])]
     return sorted(found + names, key=lambda c: c.start)

@@ -385,8 +385,10 @@ class PaperIndex:
         return out
 
     def _grown(self, claim: Claim, text: str, words: list[tuple[int, int]]) -> Claim:
-        first = next((i for i, (s, _) in enumerate(words) if s >= claim.start), len(words))
-        last = max((i for i, (_, e) in enumerate(words) if e <= claim.end), default=first)
+        first = bisect.bisect_left(words, (claim.start, -1))
+        last = max(first, bisect.bisect_right(words, (claim.end, claim.end)) - 1)
+        while last > first and words[last][1] > claim.end:
+            last -= 1
         lo, hi = first, last
         while lo > 0 and first - lo < 3 and text[words[lo - 1][1]:words[lo][0]] in (" ", "-"):
             lo -= 1

@@ -18,16 +18,24 @@ import hmac
 import ipaddress
 import re
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from markupsafe import escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -132,6 +140,8 @@ class Room:
 
     def __init__(self, config: Config, health: Any = None, explain: Callable[[Config, str], Any] | None = None):
         self.config, self.health, self.lang, self.explain = config, health, config.language, explain
+        self._explained: dict[tuple[str, str], Any] = {}  # (paper, decision key) -> explanation
+        self._lock = threading.Lock()
 
     def page(self, request: Request) -> pages.Page:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
@@ -170,14 +180,33 @@ class Room:
         paper_id = from_page_name(request.path_params["pid"])
         try:
             ref = PaperId.parse(paper_id)
-            explanation = self.explain(self.config, paper_id) if self.explain else None
             with open_store(self.config) as store:
                 paper = store.papers.get(ref)
                 if paper is None:
                     raise LookupError(paper_id)
+                explanation = self._explanation(store, paper.id)
                 return HTMLResponse(pages.paper_page(store, self.page(request), paper.id, explanation))
         except (ValueError, LookupError, MonitorError):
             return self.missing(request, paper_id)
+
+    def _explanation(self, store: Any, paper_id: str) -> Any:
+        """Why the paper is (not) kept: the decisions its latest day stored when they were made
+        with today's topics, settings and ratings (None: the page shows those, at no cost);
+        else ``explain`` once, kept per paper and decision key."""
+        if self.explain is None:
+            return None
+        key = feedback.decision_key(self.config, store)
+        if store.days.latest_decided(paper_id) == key:
+            return None
+        with self._lock:
+            found = self._explained.get((paper_id, key))
+        if found is None:
+            found = self.explain(self.config, paper_id)
+            with self._lock:
+                if len(self._explained) >= 512:
+                    self._explained.pop(next(iter(self._explained)))
+                self._explained[(paper_id, key)] = found
+        return found
 
     async def rate(self, request: Request) -> Response:
         paper_id = from_page_name(request.path_params["pid"])
@@ -256,7 +285,16 @@ def create_app(config: Config, health: Any = None, explain: Callable[[Config, st
               Route("/healthz", room.healthz), Route("/trends", room.trends), Route("/trends/{key}", room.trends),
               Mount("/static", StaticFiles(packages=[("arxiv_monitor.web", "static"), ("arxiv_monitor.report", "static"),
                                          ("arxiv_monitor.trends", "static")]), name="static")]
-    return Starlette(routes=routes, middleware=[Middleware(Guard, config=config)])
+    return Starlette(routes=routes, middleware=[Middleware(Guard, config=config)],
+                     exception_handlers={MonitorError: _unavailable})
+
+
+async def _unavailable(request: Any, exc: Exception) -> HTMLResponse:
+    """A store that cannot be read (damaged, read-only, busy): the one line that says what to
+    do, as a 503 page, never a traceback."""
+    return HTMLResponse(f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>arxiv-monitor</title>'
+                        f"</head><body><h1>The reading room cannot be shown</h1><p>{escape(str(exc))}</p></body>"
+                        "</html>", 503)
 
 
 def run(config: Config, host: str | None = None, port: int | None = None, health: Any = None,
