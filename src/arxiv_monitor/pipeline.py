@@ -285,8 +285,9 @@ def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stat
 
     async def go() -> list[str]:
         run = AnalysisRun(parts.analyzer, config.llm.concurrency, on_result) if todo else None
-        try:  # the prefetched first: their texts are in, or coming
-            for item in sorted(kept, key=lambda i: i.paper.versioned_id not in prefetched):
+        order = {vid: n for n, vid in enumerate(prefetched)}  # the order the prefetch fetches them in
+        try:  # the prefetched first, as their texts come in; then the others
+            for item in sorted(kept, key=lambda i: order.get(i.paper.versioned_id, len(order))):
                 if stopping.requested():
                     break  # the analyses in flight finish and are saved; then the run stops
                 text = texts[item.paper.versioned_id] = await read_text(parts, store, item.paper, stats,
