@@ -32,7 +32,6 @@ from pipeline import EXE  # noqa: E402
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, rss  # noqa: E402
 from tests.fakes import FakeLLM, GoldenServer, Reply  # noqa: E402
 
-
 NOISE = ("algebra theorem proof lattice group ring module category sheaf cohomology manifold curvature "
          "spectrum operator measure integral series prime number field galois ideal variety scheme "
          "polynomial matrix eigenvalue bound estimate inequality convex compact dense metric").split()

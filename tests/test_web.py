@@ -334,3 +334,30 @@ def test_a_paper_page_shows_stored_decisions_and_explains_only_what_changed(tmp_
         for _ in range(3):
             assert client.get(f"/paper/{WED.arxiv_id}").status_code == 200
         assert calls == [WED.arxiv_id]
+
+
+def test_a_day_page_is_rendered_once_per_state_and_each_reader_gets_their_own_token(tmp_path, home, arxiv,
+                                                                                   monkeypatch):
+    from starlette.testclient import TestClient
+
+    from arxiv_monitor.web import pages
+    from arxiv_monitor.web.app import create_app
+
+    serve_day(arxiv)
+    assert invoke("run", "--feed", str(write_feed(tmp_path))).exit_code == 0
+    renders = []
+    real = pages.day_page
+    monkeypatch.setattr(pages, "day_page", lambda *a, **k: renders.append(1) or real(*a, **k))
+    app = create_app(load_config())
+    tokens = []
+    for _ in range(3):
+        with TestClient(app) as client:  # a new reader each time: a new CSRF cookie
+            page = client.get("/day/2026-02-02")
+            assert page.status_code == 200 and WED.title in page.text
+            tokens.append(client.cookies.get("am_csrf"))
+            assert f'name="csrf" value="{tokens[-1]}"' in page.text and "\u2063" not in page.text
+    assert len(renders) == 1 and len(set(tokens)) == 3
+    assert invoke("rate", WED.arxiv_id, "good").exit_code == 0  # what the page shows changed
+    with TestClient(app) as client:
+        page = client.get("/day/2026-02-02")
+    assert len(renders) == 2 and page.status_code == 200

@@ -89,6 +89,16 @@ class Days:
         ids = {(r[0], r[1]) for r in self.db.execute("SELECT paper_id, version FROM day_papers WHERE day=?", (day,))}
         return (row[0] if row else ""), ids
 
+    def version(self) -> str:
+        """Changes whenever what a day page shows changes: a day saved or published, an
+        analysis or a rating stored (the reading room caches day pages by it)."""
+        row = self.db.execute("""SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(updated_at), '') || ':' ||
+                                        IFNULL(SUM(LENGTH(published)), 0) FROM days),
+                                        (SELECT IFNULL(MAX(id), 0) FROM analyses),
+                                        (SELECT COUNT(*) || ':' || IFNULL(MAX(created_at), '') || ':' ||
+                                        IFNULL(SUM(rating), 0) FROM ratings)""").fetchone()
+        return "/".join(str(v) for v in row)
+
     def latest_decided(self, paper_id: str) -> str:
         """What the decisions of the latest day that listed the paper were made with ("" if none)."""
         row = self.db.execute("""SELECT d.decided_with FROM day_papers p JOIN days d ON d.day=p.day

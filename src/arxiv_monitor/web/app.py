@@ -12,6 +12,7 @@ Safe by default:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import hmac
@@ -133,6 +134,9 @@ def _off_loop(method: Callable[..., Response]) -> Callable[..., Awaitable[Respon
     return endpoint
 
 
+_TOKEN = "\u2063csrf\u2063"  # stands for the reader's CSRF token in a cached page
+
+
 class Room:
     """The reading room's pages, one method per route, over the store of ``config``.
     ``explain(config, paper_id)`` decides a paper afresh for its page (the composition
@@ -141,6 +145,7 @@ class Room:
     def __init__(self, config: Config, health: Any = None, explain: Callable[[Config, str], Any] | None = None):
         self.config, self.health, self.lang, self.explain = config, health, config.language, explain
         self._explained: dict[tuple[str, str], Any] = {}  # (paper, decision key) -> explanation
+        self._pages: dict[tuple, str] = {}  # day pages by (day, query, store version), with _TOKEN for the CSRF
         self._lock = threading.Lock()
 
     def page(self, request: Request) -> pages.Page:
@@ -155,16 +160,33 @@ class Room:
     @_off_loop
     def home(self, request: Request) -> Response:
         with open_store(self.config) as store:
-            return HTMLResponse(pages.day_page(store, self.page(request), None, dict(request.query_params)))
+            return HTMLResponse(self._day_html(store, request, None))
 
     @_off_loop
     def day(self, request: Request) -> Response:
         try:
             value = pages.require_day(request.path_params["day"])
             with open_store(self.config) as store:
-                return HTMLResponse(pages.day_page(store, self.page(request), value, dict(request.query_params)))
+                return HTMLResponse(self._day_html(store, request, value))
         except (LookupError, MonitorError):
             return self.missing(request, request.path_params["day"])
+
+    def _day_html(self, store: Any, request: Request, day: str | None) -> str:
+        """A day page, rendered once per state of what it shows (the days, their published
+        reports and analyses, the ratings: ``store.days.version()``); each reader gets it with
+        their own CSRF token. Many readers of one day cost one render, not one each."""
+        page = self.page(request)
+        params = dict(request.query_params)
+        key = (day, tuple(sorted(params.items())), store.days.version())
+        with self._lock:
+            html = self._pages.get(key)
+        if html is None:
+            html = pages.day_page(store, dataclasses.replace(page, csrf=_TOKEN), day, params)
+            with self._lock:
+                if len(self._pages) >= 64:
+                    self._pages.pop(next(iter(self._pages)))
+                self._pages[key] = html
+        return html.replace(_TOKEN, page.csrf)
 
     @_off_loop
     def trends(self, request: Request) -> Response:
