@@ -71,3 +71,17 @@ def test_a_url_broken_at_its_hyphen_keeps_it(path, annotations):
     assert wanted in body
     if annotations != "without-hyphen":
         assert url.replace("-", "", 1) not in body
+
+
+@pytest.mark.parametrize("left, right, joined", [
+    ("code at https://github.com/robot-", "manipulation-lab/grasp.", "code at https://github.com/robot-manipulation-lab/grasp."),
+    ("see github.com/embodied-", "language-lab/x", "see github.com/embodied-language-lab/x"),
+    ("the encoder/de-", "coder pair", "the encoder/decoder pair"),  # a slash between words is no URL
+    ("a rep-", "resentation", "a representation"),
+])
+def test_a_line_end_hyphen_is_kept_only_inside_a_url(left, right, joined):
+    from collections import Counter
+
+    from arxiv_monitor.fulltext.pdf import _join
+
+    assert _join(left, right, Counter(), Counter()) == joined

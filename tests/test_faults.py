@@ -402,10 +402,15 @@ def test_17_a_database_damaged_in_the_middle_is_named_and_never_written(tmp_path
     serve_day(arxiv)
     assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
     db = home / "arxiv-monitor.db"
+    import sqlite3
+
+    with sqlite3.connect(db) as c:  # the pages of the papers and their full texts, not the schema's
+        size = c.execute("PRAGMA page_size").fetchone()[0]
+        pages = [n for (n,) in c.execute("SELECT pageno FROM dbstat WHERE name IN ('papers', 'fulltexts')")]
+    c.close()
     data = bytearray(db.read_bytes())
-    page = 4096
-    for start in range(len(data) // 3 // page * page, 2 * len(data) // 3 // page * page, page):
-        data[start:start + page] = b"\xa5" * page  # whole pages overwritten mid-file
+    for n in pages:
+        data[(n - 1) * size:n * size] = b"\xa5" * size  # whole pages overwritten mid-file
     db.write_bytes(bytes(data))
     before = _sha(db)
     for args in (["run", "--feed", str(write_feed(tmp_path))], ["papers"], ["explain", WED.arxiv_id]):
@@ -433,11 +438,12 @@ def test_18_read_only_wal_and_shm_files_are_mended_or_named(tmp_path, home, arxi
         f.touch()
         f.chmod(0o444)
     db.chmod(0o644)
-    from arxiv_monitor.store.db import Store, _read_only_files
+    from arxiv_monitor.store.db import _mend_companions, _read_only_files
 
-    store = Store(db)  # opening mends them (this user owns them)
+    _mend_companions(db)  # what opening the store does first (SQLite as root would mend them itself)
     assert all(f.stat().st_mode & 0o200 for f in (wal, shm))
-    store.close()
+    for f in (wal, shm):
+        f.chmod(0o444)
     assert cli("papers").returncode == 0
     assert cli("run", "--feed", str(write_feed(tmp_path))).returncode == 0
 

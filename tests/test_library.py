@@ -277,3 +277,18 @@ def test_an_unchanged_export_file_is_parsed_once(tmp_path, monkeypatch):
     os.utime(bib, None)  # changed now
     seed([topic], {}, store, None, client)
     assert parsed == [1, 1]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400), suffix=st.sampled_from([".bib", ".json", ".ris"]))
+def test_any_bytes_in_an_export_file_give_items_or_a_clear_error(tmp_path, data, suffix):
+    """Latin-1, binary, cut-off UTF-8: items, or a LibraryError naming the file; never a traceback."""
+    path = tmp_path / f"lib{suffix}"
+    path.write_bytes(data)
+    warnings: list[str] = []
+    try:
+        items = read_file(path, warnings)
+    except LibraryError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert all(i.title for i in items) and all(str(path) in w for w in warnings)

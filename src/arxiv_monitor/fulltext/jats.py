@@ -147,46 +147,8 @@ def extract(data: bytes) -> Extracted:
         refs.getparent().remove(refs)
     links = [el.get(XLINK) for el in root.iter() if _local(el.tag) in ("ext-link", "uri", "self-uri")
              and el.get(XLINK)] + [_text(el) for el in root.iter() if _local(el.tag) == "uri" and not el.get(XLINK)]
-    sections: list[Section] = []
-    meta = root.find(".//{*}article-meta")
-    front = []
-    if meta is not None:
-        title = meta.find(".//{*}article-title")
-        if title is not None:
-            front.append(_text(title))
-        names = [_text(n) for n in meta.iter() if _local(n.tag) in ("name", "string-name", "collab")]
-        if names:
-            front.append(", ".join(names))
-        abstracts = [a for a in meta.iter() if _local(a.tag) == "abstract" and a.get("abstract-type")
-                     not in ("graphical", "toc", "teaser")]
-        if abstracts:
-            lines: list[str] = []
-            _lines(abstracts[0], lines)
-            sections.append(Section("Abstract", "\n".join(lines) or _text(abstracts[0])))
-    body = next((el for el in root if _local(el.tag) == "body"), None)
-    if body is not None:
-        loose: list[str] = []  # paragraphs before the first section
-        for n, child in enumerate(body, start=1):
-            if _local(child.tag) == "sec":
-                section = _section(child, f"Section {n}")
-                if section:
-                    sections.append(section)
-            else:
-                holder = etree.Element("holder")
-                holder.append(child.__copy__())
-                _lines(holder, loose)
-        if loose:
-            sections.insert(1 if sections and sections[0].title == "Abstract" else 0,
-                            Section("Introduction", "\n".join(loose)))
-    back = next((el for el in root if _local(el.tag) == "back"), None)
-    if back is not None:
-        for child in back:
-            name = _local(child.tag)
-            if name in ("sec", "ack", "app-group", "app", "notes"):
-                for sec in ([child] if name != "app-group" else list(child)):
-                    section = _section(sec, "Acknowledgements" if name == "ack" else "Appendix")
-                    if section:
-                        sections.append(section)
+    front, sections = _front(root)
+    sections += _body(root) + _back(root)
     supplements = [_caption(el, "Supplementary material") for el in root.iter()
                    if _local(el.tag) == "supplementary-material" and el.getparent() is not None
                    and _local(el.getparent().tag) not in ("sec", "app", "body")]
@@ -197,3 +159,57 @@ def extract(data: bytes) -> Extracted:
     if len([s for s in sections if s.title not in ("Front matter", "Abstract")]) == 0:
         raise ValueError("the JATS file has no body sections (only its abstract)")
     return Extracted(sections, list(dict.fromkeys(links)))
+
+
+def _front(root) -> tuple[list[str], list[Section]]:
+    """The title and authors (front matter lines), and the abstract as a section."""
+    meta = root.find(".//{*}article-meta")
+    front: list[str] = []
+    if meta is None:
+        return front, []
+    title = meta.find(".//{*}article-title")
+    if title is not None:
+        front.append(_text(title))
+    names = [_text(n) for n in meta.iter() if _local(n.tag) in ("name", "string-name", "collab")]
+    if names:
+        front.append(", ".join(names))
+    abstracts = [a for a in meta.iter() if _local(a.tag) == "abstract" and a.get("abstract-type")
+                 not in ("graphical", "toc", "teaser")]
+    if not abstracts:
+        return front, []
+    lines: list[str] = []
+    _lines(abstracts[0], lines)
+    return front, [Section("Abstract", "\n".join(lines) or _text(abstracts[0]))]
+
+
+def _body(root) -> list[Section]:
+    """The body's sections; paragraphs before the first one become an Introduction."""
+    from lxml import etree
+
+    body = next((el for el in root if _local(el.tag) == "body"), None)
+    if body is None:
+        return []
+    sections: list[Section] = []
+    loose: list[str] = []
+    for n, child in enumerate(body, start=1):
+        if _local(child.tag) == "sec":
+            if section := _section(child, f"Section {n}"):
+                sections.append(section)
+        else:
+            holder = etree.Element("holder")
+            holder.append(child.__copy__())
+            _lines(holder, loose)
+    return ([Section("Introduction", "\n".join(loose))] if loose else []) + sections
+
+
+def _back(root) -> list[Section]:
+    """Back-matter sections, acknowledgements and appendices (not the references)."""
+    back = next((el for el in root if _local(el.tag) == "back"), None)
+    out: list[Section] = []
+    for child in back if back is not None else []:
+        name = _local(child.tag)
+        if name in ("sec", "ack", "app-group", "app", "notes"):
+            for sec in ([child] if name != "app-group" else list(child)):
+                if section := _section(sec, "Acknowledgements" if name == "ack" else "Appendix"):
+                    out.append(section)
+    return out

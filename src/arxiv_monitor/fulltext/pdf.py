@@ -219,7 +219,7 @@ def _join(a: str, b: str, plain: Counter, hyphenated: Counter) -> str:
     if not m or not n:
         return f"{a} {b}"
     left, right = m.group(1), n.group(1)
-    if re.search(r"(?:https?://|www\.|[\w.-]\.(?:com|org|io|net|edu|ai)/|/)[\w.~/%+-]*$", a[:m.start(1)]):
+    if re.search(r"(?:https?://|www\.|[\w-]\.(?:com|org|io|net|edu|ai|dev|app)/)[\w.~/%+-]*$", a[:m.start(1)]):
         return a + b  # inside a URL or a path a hyphen is the URL's ("embodied-\nlab"), never TeX's
     head, last = left.rsplit("-", 1) if "-" in left else ("", left)
     whole, kept = (last + right).lower(), f"{last}-{right}".lower()

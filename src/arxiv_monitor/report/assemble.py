@@ -199,9 +199,10 @@ def write_report(report: DayReport, reports_dir: Path, store: Store | None = Non
     store says was published as it is, whose files are all there, is not rendered again (a
     rerun with nothing to do)."""
     paths = {ext: reports_dir / f"{report.day}.{ext}" for ext in plugins.renderers()}
-    if store is not None and all(path.exists() for path in paths.values()) and \
-            store.days.published(report.day) == _header(report, store.days.published(report.day).get("malformed", 0)):
-        return paths
+    if store is not None and all(path.exists() for path in paths.values()):
+        published = store.days.published(report.day)
+        if published == _header(report, published.get("malformed", 0)):
+            return paths
     for ext, renderer in plugins.renderers().items():
         write_atomic(paths[ext], renderer().render(report))
     return paths
