@@ -1,5 +1,6 @@
 """Search across stored papers: the FTS5 trigram index, short grams, filters, and hostile queries."""
 
+import dataclasses
 import sqlite3
 
 from hypothesis import HealthCheck, given, settings
@@ -68,6 +69,14 @@ def test_filters_and_sorting(tmp_path):
     both = "方法部分"
     assert sorted(ids(store.search.query(both))) == [A.id, B.id]
     assert ids(store.search.query(both, has_code=True)) == [B.id]
+    store.search.rebuild()  # the code flag is rebuilt with the index
+    assert ids(store.search.query(both, has_code=True)) == [B.id]
+    a2 = dataclasses.replace(A, version=2)
+    store.papers.save([a2])
+    store.papers.set_code_url(a2, "https://github.com/x/robust")
+    assert sorted(ids(store.search.query(both, has_code=True))) == [A.id, B.id]  # a new version with code
+    store.papers.save([dataclasses.replace(B, version=2, code_url=None)])
+    assert ids(store.search.query(both, has_code=True)) == [A.id]  # the latest version counts
     assert ids(store.search.query(both, topic="VLA")) == [A.id]
     assert ids(store.search.query(both, topic="TRAFFIC_ST")) == [B.id]  # "_" is not a wildcard
     assert store.search.query(both, topic="TRAFFIC") == [] and store.search.query(both, topic="V%") == []
@@ -161,3 +170,27 @@ def test_the_count_is_the_true_count_and_pages_go_through_every_match(tmp_path):
     last = pages.search_page(store, page, {"q": "diffusion", "sort": "date", "page": "3"})
     assert "第 41–45 条" in last and '<ol class="hits" start="41">' in last and 'rel="next"' not in last
     assert "sort=date" in last.split('rel="prev" href="', 1)[1].split('"', 1)[0]  # the filters stay
+
+
+def test_a_word_of_every_paper_is_counted_up_to_a_bound_and_every_page_stays_reachable(tmp_path, monkeypatch):
+    from arxiv_monitor.core.config import Config
+    from arxiv_monitor.web import pages
+
+    store = Store(tmp_path / "db.sqlite")
+    papers = [Paper(f"2602.{n:05d}", 1, f"Diffusion policy study {n}", "A diffusion policy.", [], ["cs.RO"])
+              for n in range(45)]
+    store.papers.save(papers)
+    store.days.save("2026-02-02", ["cs.RO"], [], 45, [listing(p, "VLA") for p in papers])
+    assert store.search.count("diffusion", at_most=10) == 11 and store.search.count("diffusion", at_most=45) == 45
+    monkeypatch.setattr(pages, "COUNTED", 20)  # as 1000 of a hundred thousand
+    page = pages.Page(Config(home=str(tmp_path)), pages.Links(), "csrf")
+    first = pages.search_page(store, page, {"q": "diffusion", "sort": "date"})
+    assert "20+ 条结果" in first and "page=2" in first
+    seen, number = [], 1
+    while True:  # the next link goes on as long as there are matches
+        html = pages.search_page(store, page, {"q": "diffusion", "sort": "date", "page": str(number)})
+        seen += [p.id for p in papers if f"/paper/{p.id}" in html]
+        if 'rel="next"' not in html:
+            break
+        number += 1
+    assert number == 3 and sorted(seen) == sorted(p.id for p in papers) and "45 条结果" in html

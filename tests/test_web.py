@@ -361,3 +361,13 @@ def test_a_day_page_is_rendered_once_per_state_and_each_reader_gets_their_own_to
     with TestClient(app) as client:
         page = client.get("/day/2026-02-02")
     assert len(renders) == 2 and page.status_code == 200
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    arrived = threading.Barrier(6)
+    monkeypatch.setattr(pages, "day_page", lambda *a, **k: renders.append(1) or time.sleep(0.3) or real(*a, **k))
+    with TestClient(app) as client:  # six readers at once, the store changed again: one render
+        assert invoke("rate", WED.arxiv_id, "bad").exit_code == 0
+        with ThreadPoolExecutor(6) as readers:
+            codes = list(readers.map(lambda _: arrived.wait() and 0 or client.get("/day/2026-02-02").status_code,
+                                     range(6)))
+    assert codes == [200] * 6 and len(renders) == 3

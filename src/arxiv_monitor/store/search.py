@@ -25,7 +25,7 @@ from typing import Any
 from arxiv_monitor.core.text import CJK
 
 _CJK_RUN = re.compile(f"[{CJK}]+")
-BROAD = 10_000  # matches beyond which a query is ranked newest papers first (see Search._ranked)
+BROAD = 3_000  # matches beyond which a query is ranked newest papers first (see Search._ranked)
 _TOKEN = re.compile(rf"[{CJK}]+|[^\W_]+")  # a run of Chinese, or a word (letters and digits)
 
 
@@ -112,15 +112,20 @@ class Search:
 
     def count(self, q: str, day_from: str | None = None, day_to: str | None = None, topic: str | None = None,
               category: str | None = None, author: str | None = None, has_code: bool = False,
-              kept_only: bool = False) -> int:
-        """How many papers match (the true count, for "N results" and paging)."""
+              kept_only: bool = False, at_most: int | None = None) -> int:
+        """How many papers match (the true count, for "N results" and paging); with ``at_most``,
+        counting stops past it (``at_most + 1`` means "more than at_most"), so a word of every
+        abstract costs no more than a rare one."""
         found = self._where(q, day_from, day_to, topic, category, author, has_code, kept_only)
         if found is None:
             return 0
         match, paper, filters, args = found
-        return int(self.db.execute(
-            f"""SELECT COUNT(*) FROM search_index s JOIN search_docs doc ON doc.id=s.rowid {paper}
-                WHERE search_index MATCH ?{filters}""", (match, *args)).fetchone()[0])
+        matches = f"SELECT 1 FROM search_index s JOIN search_docs doc ON doc.id=s.rowid {paper} " \
+                  f"WHERE search_index MATCH ?{filters}"
+        if at_most is None:
+            return int(self.db.execute(f"SELECT COUNT(*) FROM ({matches})", (match, *args)).fetchone()[0])
+        return int(self.db.execute(f"SELECT COUNT(*) FROM ({matches} LIMIT ?)",
+                                   (match, *args, at_most + 1)).fetchone()[0])
 
     def _where(self, q: str, day_from: str | None, day_to: str | None, topic: str | None, category: str | None,
                author: str | None, has_code: bool, kept_only: bool = False) -> tuple[str, str, str, list[Any]] | None:
@@ -137,7 +142,7 @@ class Search:
             where.append("p.authors LIKE ?")
             args.append(f"%{author}%")
         if has_code:
-            where.append("p.code_url IS NOT NULL")
+            where.append("doc.code=1")
         if kept_only:
             where.append("(doc.topics != '' OR EXISTS (SELECT 1 FROM ratings r WHERE r.paper_id=doc.paper_id))")
         if topic:
@@ -147,7 +152,7 @@ class Search:
             where.append("doc.day BETWEEN ? AND ?")
             args += [day_from or "0000", day_to or "9999"]
         paper = ("JOIN papers p ON p.paper_id=doc.paper_id AND p.version=(SELECT MAX(version) FROM papers q "
-                 "WHERE q.paper_id=doc.paper_id)" if category or author or has_code else "")
+                 "WHERE q.paper_id=doc.paper_id)" if category or author else "")
         return match, paper, "".join(f" AND {w}" for w in where), args
 
     def _ranked(self, match: str, paper: str, filters: str, args: list[Any], want: int) -> list[Any]:
@@ -192,6 +197,8 @@ _REBUILD = [
                      GROUP BY d.paper_id)
         UPDATE search_docs SET day=listed.day, topics=COALESCE(kept.topics, '')
         FROM listed LEFT JOIN kept ON kept.paper_id=listed.paper_id WHERE listed.paper_id=search_docs.paper_id""",
+    """UPDATE search_docs SET code=1 WHERE paper_id IN (SELECT p.paper_id FROM papers p
+        WHERE p.code_url IS NOT NULL AND p.version=(SELECT MAX(version) FROM papers q WHERE q.paper_id=p.paper_id))""",
     """WITH texts AS (SELECT a.paper_id, group_concat(j.value, ' ') AS analysis
                       FROM analyses a, json_each(a.sections) j WHERE a.status='ok' GROUP BY a.paper_id)
         INSERT INTO search_index (rowid, title, authors, abstract, analysis)

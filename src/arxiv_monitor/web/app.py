@@ -147,6 +147,7 @@ class Room:
         self._explained: dict[tuple[str, str], Any] = {}  # (paper, decision key) -> explanation
         self._pages: dict[tuple, str] = {}  # day pages by (day, query, store version), with _TOKEN for the CSRF
         self._lock = threading.Lock()
+        self._rendering: dict[tuple, threading.Lock] = {}  # one lock per day page being rendered
 
     def page(self, request: Request) -> pages.Page:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
@@ -174,18 +175,26 @@ class Room:
     def _day_html(self, store: Any, request: Request, day: str | None) -> str:
         """A day page, rendered once per state of what it shows (the days, their published
         reports and analyses, the ratings: ``store.days.version()``); each reader gets it with
-        their own CSRF token. Many readers of one day cost one render, not one each."""
+        their own CSRF token. Many readers of one day cost one render, not one each, even when
+        they arrive together."""
         page = self.page(request)
         params = dict(request.query_params)
         key = (day, tuple(sorted(params.items())), store.days.version())
         with self._lock:
             html = self._pages.get(key)
+            if len(self._rendering) >= 256 and key[:2] not in self._rendering:
+                self._rendering.pop(next(iter(self._rendering)))
+            rendering = self._rendering.setdefault(key[:2], threading.Lock())
         if html is None:
-            html = pages.day_page(store, dataclasses.replace(page, csrf=_TOKEN), day, params)
-            with self._lock:
-                if len(self._pages) >= 64:
-                    self._pages.pop(next(iter(self._pages)))
-                self._pages[key] = html
+            with rendering:  # readers arriving together wait for one render, not one each
+                with self._lock:
+                    html = self._pages.get(key)
+                if html is None:
+                    html = pages.day_page(store, dataclasses.replace(page, csrf=_TOKEN), day, params)
+                    with self._lock:
+                        if len(self._pages) >= 64:
+                            self._pages.pop(next(iter(self._pages)))
+                        self._pages[key] = html
         return html.replace(_TOKEN, page.csrf)
 
     @_off_loop

@@ -213,11 +213,12 @@ def paper_page(store: Store, page: Page, paper_id: str, explanation: Any = None)
 
 
 PAGE = 20  # search results a page
+COUNTED = 50 * PAGE  # matches counted exactly (further on the later pages); past it: "1000+"
 
 
 def search_page(store: Store, page: Page, params: dict[str, str]) -> str:
-    """The search form and one page of results, with the true number of matches and links to
-    the other pages."""
+    """The search form and one page of results, with the number of matches (exact up to
+    COUNTED or the page shown, else "1000+") and links to the other pages."""
     q = (params.get("q") or "").strip()
     filters = (params.get("from") or None, params.get("to") or None, params.get("topic") or None,
                params.get("category") or None, params.get("author") or None, params.get("code") == "1")
@@ -226,14 +227,16 @@ def search_page(store: Store, page: Page, params: dict[str, str]) -> str:
         number = max(1, int(params.get("page") or 1))
     except ValueError:
         number = 1
-    total = store.search.count(q, *filters, kept_only=kept_only) if q else 0
+    counted = max(COUNTED, number * PAGE)  # enough to know whether a later page exists
+    total = store.search.count(q, *filters, kept_only=kept_only, at_most=counted) if q else 0
     number = min(number, max(1, -(-total // PAGE)))
     hits = store.search.query(q, *filters, "date" if params.get("sort") == "date" else "relevance",
                               limit=PAGE, offset=(number - 1) * PAGE, kept_only=kept_only) if q else []
     keep = {k: v for k, v in params.items() if v and k != "page"}
     link = (lambda n: page.links.search() + "?" + urlencode({**keep, "page": n}))
     return _render("search.html.j2", page, title=i18n.t("web.search", page.lang), q=q, hits=hits,
-                   params=params, searched=bool(q), total=total, first=(number - 1) * PAGE + 1,
+                   params=params, searched=bool(q), total=total,
+                   shown_total=f"{counted}+" if total > counted else total, first=(number - 1) * PAGE + 1,
                    earlier=link(number - 1) if number > 1 else None,
                    later=link(number + 1) if number * PAGE < total else None)
 
