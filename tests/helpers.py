@@ -31,6 +31,20 @@ NOTEXT = FakePaper("2602.00004", "Multivariate Time Series Forecasting without T
 OFFTOPIC = FakePaper("2602.00005", "Organ segmentation began with storage", "Nothing about GAN here.",
                      categories=["cs.CV"])
 PAPERS = [VLA, WED, PDFONLY, NOTEXT, OFFTOPIC]
+# Papers near the traffic topic that name none of its keywords: what "help me tune" asks about
+# (ROADS and its twin ROADS_TOO say nearly the same; one rating of one moves the other)
+ROADS = FakePaper("2602.00012", "Learning road sensor dynamics for congestion",
+                  "Road sensor readings of congestion are modelled over time with graph networks, "
+                  "with a note on demand prediction.", categories=["cs.LG"])
+ROADS_TOO = FakePaper("2602.00015", "Road sensor dynamics of congestion, learned",
+                      "We model road sensor readings of congestion over time with graph networks, "
+                      "with a note on demand prediction.", categories=["cs.LG"])
+BIKES = FakePaper("2602.00011", "Predicting bike-sharing demand across city stations",
+                  "We predict hourly bike demand at city stations from past rides and weather with a graph network.",
+                  categories=["cs.LG"])
+MOLECULES = FakePaper("2602.00014", "A benchmark of graph neural networks for molecules", "Graph networks on molecules.",
+                      categories=["cs.LG"])
+BORDERLINE = [ROADS, ROADS_TOO, BIKES, MOLECULES]
 
 
 def serve_day(arxiv, papers=PAPERS) -> None:
@@ -56,9 +70,10 @@ def arxiv_sources(client, api_url: str = "", **urls: str):
                                 pdf_url=urls.get("pdf_url", ""))])
 
 
-def invoke(*args: str):
-    """Run the CLI in-process; domain errors are raised (ARXIV_MONITOR_RAISE is set)."""
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+def invoke(*args: str, input: str | None = None):
+    """Run the CLI in-process (``input``: what the user types); domain errors are raised
+    (ARXIV_MONITOR_RAISE is set)."""
+    return CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
 
 
 def read(home: Path, fn):

@@ -99,3 +99,38 @@ def test_the_static_site_keeps_ratings_in_the_browser_and_exports_them_for_the_n
         {(VLA.arxiv_id, "VLA", "good"), (WED.arxiv_id, "TRAFFIC_ST", "good")}
     assert "2 rating(s) applied" in invoke("rate", "--import", str(path)).output
     assert ratings() == sorted([(VLA.arxiv_id, "VLA", True), (WED.arxiv_id, "TRAFFIC_ST", True)])
+
+
+@needs_chromium
+def test_help_me_tune_rates_the_papers_near_the_cut_off_and_the_explain_view_changes(tmp_path, home, arxiv,
+                                                                                      monkeypatch):
+    from playwright.sync_api import expect
+
+    from arxiv_monitor.commands import explain
+    from tests.helpers import BORDERLINE, PAPERS
+
+    serve_day(arxiv, PAPERS + BORDERLINE)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "semantic")  # scores that do not depend on the batch
+    assert invoke("run", "--feed", str(write_feed(tmp_path, PAPERS + BORDERLINE))).exit_code == 0
+    with reading_room(explain=explain) as url, browser() as page:
+        page.goto(url + "/")
+        page.click("nav.site >> text=帮我调优")
+        page.click("main.tune a[href='/tune/TRAFFIC_ST']")
+        assert "还没有评分" in page.inner_text("p.moved")
+        first = page.locator("ol.questions > li").first
+        paper = first.get_attribute("data-paper")
+        page.goto(url + f"/paper/{paper}")
+        row = page.locator("tr[data-topic=TRAFFIC_ST]")
+        assert row.locator("td.decision").inner_text().strip() == "未保留"
+        before = row.locator("td").nth(2).inner_text()
+        page.goto(url + "/tune/TRAFFIC_ST")
+        page.locator(f"ol.questions > li[data-paper='{paper}'] button[value=good]").click()
+        page.wait_for_url("**/tune/TRAFFIC_ST")
+        expect(page.locator("p.moved")).to_contain_text("1 条“相关”和 0 条“不相关”评分")
+        assert page.locator(f"ol.questions > li[data-paper='{paper}']").count() == 0  # rated: not asked again
+        page.goto(url + f"/paper/{paper}")
+        row = page.locator("tr[data-topic=TRAFFIC_ST]")
+        assert row.locator("td.decision").inner_text().strip() == "保留"
+        assert row.locator("td").nth(2).inner_text() != before and "相关" in row.locator("td.rating").inner_text()
+        assert page.dialogs == []
+    assert ratings() == [(paper, "TRAFFIC_ST", True)]

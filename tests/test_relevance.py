@@ -385,7 +385,8 @@ def test_ratings_train_the_topic_calibration(tmp_path, kind):
     from arxiv_monitor.store import Store
 
     store = Store(tmp_path / "db.sqlite")
-    good = [Paper(f"2601.{i:05d}", 1, f"robot policy {i}", "robot arm policy", [], ["cs.RO"]) for i in range(10)]
+    good = [Paper(f"2601.{i:05d}", 1, f"A vision-language-action policy {i}", "We train a VLA for robot arms.", [],
+                  ["cs.RO"]) for i in range(10)]
     bad = [Paper(f"2601.{i:05d}", 1, f"traffic {i}", "traffic roads", [], ["cs.LG"]) for i in range(10, 20)]
     store.papers.save(good + bad)
     for p in good:
@@ -400,8 +401,33 @@ def test_ratings_train_the_topic_calibration(tmp_path, kind):
     taught, untaught = decide([ROBOT, TRAFFIC], rated), decide([ROBOT, TRAFFIC], plain)
     assert taught[0][0].kept and not taught[1][0].kept and not untaught[0][0].kept
     assert taught[0][0].adjusted_by == 20
-    cfg = cfg.model_copy(update={"relevance": cfg.relevance.model_copy(update={"feedback_min": 11})})
-    assert "R" not in feedback.context(cfg, store, ranker).calibrations  # not enough ratings yet
+
+
+@pytest.mark.parametrize("kind", ["semantic", "tfidf"])
+def test_each_rating_moves_the_topic_from_the_first(tmp_path, kind):
+    from arxiv_monitor.relevance import feedback
+    from arxiv_monitor.store import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    near = Paper("2601.00001", 1, "robot policy 1", "robot arm policy", [], ["cs.RO"])
+    far = Paper("2601.00002", 1, "traffic 2", "traffic roads", [], ["cs.LG"])
+    store.papers.save([near, far])
+    cfg = Config(topics=[TopicConfig(id="R", any=["nothing"], description="anything at all")])
+    ranker = SemanticRanker("fake", store.embeddings, FakeEmbedder()) if kind == "semantic" else TfidfRanker()
+
+    def probability(paper):
+        return decide([paper], feedback.context(cfg, store, ranker, batch=[ROBOT, TRAFFIC]))[0][0].probability
+    before = probability(ROBOT), probability(TRAFFIC)
+    store.ratings.set(near.id, "R", True)  # one good rating: the papers like it move up, the others hardly
+    one = probability(ROBOT), probability(TRAFFIC)
+    assert one[0] > before[0] + 0.01 and abs(one[1] - before[1]) < one[0] - before[0]
+    store.ratings.clear(near.id, "R")
+    store.ratings.set(far.id, "R", False)  # one bad rating alone: the papers like it move down, not the others
+    down = probability(ROBOT), probability(TRAFFIC)
+    assert down[1] < before[1] and down[0] >= before[0]
+    store.ratings.set(near.id, "R", True)  # both: the two papers further apart than before
+    both = probability(ROBOT), probability(TRAFFIC)
+    assert both[0] / both[1] > before[0] / before[1] and feedback.context(cfg, store, ranker).calibrations["R"].labels == 2
 
 
 def test_example_papers_are_fetched_once_and_used(tmp_path, home, arxiv, monkeypatch):
@@ -477,3 +503,40 @@ def test_legacy_thresholds_are_accepted_and_named_in_a_warning(tmp_path, home, a
     result = invoke("run", "--feed", str(write_feed(tmp_path)))
     assert result.exit_code == 0
     assert "topic OLD sets threshold, keyword_floor: raw-similarity thresholds no longer apply" in result.output
+
+
+def test_tune_asks_about_the_papers_near_the_cut_off_and_one_rating_moves_a_decision(tmp_path, home, arxiv,
+                                                                                     monkeypatch):
+    from tests.helpers import BORDERLINE, PAPERS, ROADS, ROADS_TOO
+
+    serve_day(arxiv, PAPERS + BORDERLINE)
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "semantic")  # scores that do not depend on the batch
+    assert invoke("run", "--feed", str(write_feed(tmp_path, PAPERS + BORDERLINE))).exit_code == 0
+    listed = read(home, lambda s: s.days.listings("2026-02-02", False))
+    stored = {item.paper.id: next(d for d in item.decisions if d.topic == "TRAFFIC_ST") for item in listed}
+    assert not stored[ROADS.arxiv_id].kept and not stored[ROADS_TOO.arxiv_id].kept
+    first = invoke("tune", "TRAFFIC_ST", "--list")
+    assert first.exit_code == 0 and "TRAFFIC_ST has no ratings yet" in first.output
+    order = [word for word in first.output.split() if word in stored]
+    twins = {ROADS.arxiv_id, ROADS_TOO.arxiv_id}
+    assert order[0] in twins  # the closest to the cut-off first
+    assert not any(stored[pid].kept and stored[pid].hits for pid in order)  # title hits are kept anyway: not asked
+    other = (twins - {order[0]}).pop()
+    assert "decision:       not kept" in _topic_part(invoke("explain", order[0]).output, "TRAFFIC_ST")
+    done = invoke("tune", "TRAFFIC_ST", input="good\nquit\n")  # one rating, of the first paper asked
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "Rated 1 paper(s) for TRAFFIC_ST" in said and "1 good and 0 bad ratings of TRAFFIC_ST moved 2 of" in said
+    assert [(r.paper_id, r.good) for r in read(home, lambda s: s.ratings.all("TRAFFIC_ST"))] == [(order[0], True)]
+    rated = _topic_part(invoke("explain", order[0]).output, "TRAFFIC_ST")
+    assert "decision:       kept" in rated and "moved by your 1 rating" in rated, rated  # the borderline decision
+    twin = _topic_part(invoke("explain", other).output, "TRAFFIC_ST")
+    assert "decision:       kept" in twin and _probability(twin) > stored[other].probability + 0.2  # its twin too
+
+
+def _probability(part: str) -> float:
+    return float(part.split("probability:", 1)[1].split()[0])
+
+
+def _topic_part(explained: str, topic: str) -> str:
+    return explained.split(topic, 1)[1].split("\n\n", 1)[0]

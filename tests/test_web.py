@@ -42,8 +42,9 @@ def stored_day(tmp_path, home, arxiv, llm) -> None:
 
 
 @contextmanager
-def reading_room(**web):
-    """The web app on a free loopback port, in a thread (as `serve` runs it)."""
+def reading_room(explain=None, **web):
+    """The web app on a free loopback port, in a thread (as `serve` runs it; ``explain``: as
+    `web` and `serve` give it, so paper pages decide afresh once the ratings changed)."""
     import uvicorn
 
     from arxiv_monitor.web.app import create_app
@@ -51,7 +52,8 @@ def reading_room(**web):
     config = load_config()
     config = config.model_copy(update={"web": type(config.web).model_validate({**dict(config.web), **web})})
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(config, explain=explain), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -264,7 +266,7 @@ def accessibility_problems(page) -> list[str]:
 @needs_chromium
 def test_phone_width_and_a_hostile_title_in_chromium(room):
     with browser(width=390) as page:
-        for path in ("/", f"/paper/{WED.arxiv_id}", "/search?q=VLA", "/reading-list"):
+        for path in ("/", f"/paper/{WED.arxiv_id}", "/search?q=VLA", "/reading-list", "/tune", "/tune/TRAFFIC_ST"):
             page.goto(room + path)
             assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, path
             assert accessibility_problems(page) == [], path

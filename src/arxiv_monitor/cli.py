@@ -8,44 +8,32 @@ framework) is loaded lazily, on the first use of one of its names, so
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import sys
 from importlib import resources
 from pathlib import Path
-from types import ModuleType
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from arxiv_monitor import __version__
-from arxiv_monitor.core.errors import MonitorError, redact, redact_logs
-
-
-def _lazy(name: str) -> ModuleType:
-    """A module that is imported when one of its names is first used (importlib's LazyLoader)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-commands = _lazy("arxiv_monitor.commands")
-pipeline = _lazy("arxiv_monitor.pipeline")
-terminal = _lazy("arxiv_monitor.terminal")
-
-
-def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - rich's Table, made where rich is loaded
-    return terminal.table(*args, **kwargs)
-
+from arxiv_monitor import __version__, topics_cli
+from arxiv_monitor.core.errors import MonitorError, redact
+from arxiv_monitor.shell import (  # noqa: F401 - the shell's shared parts, used by the commands below
+    _SECRETS,
+    ConfigOpt,
+    Table,
+    _config,
+    _note,
+    _result,
+    _setup_logging,
+    commands,
+    console,
+    out,
+    pipeline,
+    terminal,
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DELIVERY = 0, 1, 2, 3
 EXIT_CODES = {  # the README's table is made from this (scripts/readme.py)
@@ -65,6 +53,9 @@ app = typer.Typer(
 )
 
 
+topics_cli.register(app)
+
+
 def _version(value: bool) -> None:
     if value:
         _result(__version__)
@@ -76,42 +67,7 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
                                                 help="Print the version and exit.")] = False) -> None:
     """Follow arXiv every announcement day: match your topics, read the papers, analyse them with
     an LLM and write a daily report."""
-_SECRETS: list[str] = []  # the loaded configuration's secrets, masked in every message
-console = Console(stderr=True, soft_wrap=True)  # messages, progress and errors: never wrapped
-out = Console(width=None if sys.stdout.isatty() else 200)  # results: tables, explanations, JSON
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="Config file (default: <home>/config.toml).")]
-
-
-def _setup_logging(verbose: bool) -> None:
-    from rich.logging import RichHandler
-
-    level = logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(message)s", force=True,
-                        handlers=[RichHandler(console=console, show_path=False, show_time=False)])
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-def _note(label: str, text: str, style: str = "yellow") -> None:
-    """A message to stderr: secrets masked, brackets shown as written."""
-    console.print(f"[{style}]{label}[/] {escape(redact(str(text), _SECRETS))}")
-
-
-def _result(text: str) -> None:
-    """Plain text results go to stdout, unwrapped and uninterpreted."""
-    out.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
-
-
-def _config(path: Optional[Path]):
-    """Load the configuration, and mask its secrets in everything logged from now on."""
-    from arxiv_monitor.core.config import load_config
-
-    cfg = load_config(path)
-    _SECRETS[:] = cfg.secrets()
-    redact_logs(_SECRETS)
-    return cfg
 
 
 def _with_progress(verbose: bool, config: Optional[Path], job):
@@ -567,3 +523,4 @@ def main() -> None:
             raise
         console.print(f"[red]Error:[/] {escape(redact(str(exc), _SECRETS))}")
         sys.exit(EXIT_ERROR)
+

@@ -33,6 +33,8 @@ from arxiv_monitor.relevance import evaluate, feedback
 from arxiv_monitor.relevance.explain import Explanation
 from arxiv_monitor.relevance.explain import explain as explain_paper
 from arxiv_monitor.relevance.rank import make_ranker
+from arxiv_monitor.relevance.suggest import Draft
+from arxiv_monitor.relevance.tune import Tuning, tuning
 from arxiv_monitor.report.assemble import published_report, write_report
 from arxiv_monitor.store import PaperRow, Store, open_store
 from arxiv_monitor.trends.model import TrendReport
@@ -132,6 +134,33 @@ def rate(config: Config, paper_id: str, verdict: str, topic: str | None = None) 
     paper's best topic, which the result names)."""
     with open_store(config) as store:
         return feedback.rate(config, store, _stored_paper(store, paper_id), verdict, topic)
+
+
+def tune(config: Config, topic: str, n: int = 8, days: int = 30) -> Tuning:
+    """``arxiv-monitor tune TOPIC``: the papers whose rating would teach the topic most, and
+    what its ratings have moved so far."""
+    with open_store(config) as store, Parts(config, store) as parts:
+        return tuning(config, store, parts.ranker, topic, n, days)
+
+
+def suggest_topic(config: Config, text: str, example_ids: list[str] | None = None) -> Draft:
+    """``arxiv-monitor topics suggest``: a topic drafted from one line (by the LLM, else mined
+    from the stored papers), each keyword checked against the stored papers."""
+    from arxiv_monitor.core.errors import AnalysisError, LLMUnavailable
+    from arxiv_monitor.relevance import suggest
+
+    with open_store(config) as store, Parts(config, store) as parts:
+        examples = [_stored_paper(store, i) for i in example_ids or []]
+        papers = store.papers.recent(suggest.CHECKED)
+        notes = []
+        try:
+            reply = parts.run(parts.analyzer.draft_topic(
+                text, [{"title": p.title, "abstract": p.abstract} for p in examples]))
+        except (AnalysisError, LLMUnavailable) as exc:
+            reply, notes = None, [f"the LLM could not draft it ({exc}); keywords were mined from the store instead"]
+        draft = suggest.from_reply(reply, text) if reply else suggest.mined(text, examples, papers)
+        draft.notes += notes
+        return suggest.check(draft, papers)
 
 
 def import_ratings(config: Config, path: Path) -> feedback.Imported:

@@ -95,12 +95,35 @@ def explanation(found: Any) -> str:
     return "\n".join(lines)
 
 
+def questions(found: Any) -> str:
+    """``arxiv-monitor tune``: the papers to rate, closest to the topic's cut-off first."""
+    lines = [f"{found.label}: rate these to teach it most (probability now, then the paper)"]
+    lines += [f"  {n}. {q.probability:.2f}  {q.paper.id}  {q.paper.title}" for n, q in enumerate(found.questions, 1)]
+    return "\n".join(lines)
+
+
+def draft(found: Any) -> str:
+    """``arxiv-monitor topics suggest``: where the draft came from, and each keyword's check
+    against the stored papers (how many it matches, three titles, too broad or not)."""
+    source = "drafted by the LLM" if found.source == "llm" else "keywords mined from the stored papers closest to it"
+    lines = [f"{found.name} ({found.id}): {source}.",
+             f"Each keyword against the {found.checked} latest stored papers (title and abstract):"]
+    for c in found.checks:
+        flag = f"  ⚠ too broad: {c.matched / max(found.checked, 1):.0%} of them" if c.broad else ""
+        lines.append(f"  {c.keyword}: {c.matched} paper{'' if c.matched == 1 else 's'}{flag}")
+        lines += [f"      · {title}" for title in c.titles]
+    if found.negatives:
+        lines.append("Negative keywords: " + ", ".join(found.negatives))
+    return "\n".join(lines)
+
+
 def _calibration(d: TopicDecision) -> str:
+    moved = f", moved by your {d.adjusted_by} rating{'' if d.adjusted_by == 1 else 's'}" if d.adjusted_by else ""
     if d.calibration == "ratings":
         return f"calibrated on your {d.adjusted_by} ratings"
     if d.calibration == "shipped":
-        return "the default topic's calibration, from the labelled set"
-    return "the prior calibration; rate papers to fit this topic's own"
+        return "the default topic's calibration, from the labelled set" + moved
+    return "the prior calibration" + (moved or "; each rating of this topic moves it (arxiv-monitor tune)")
 
 
 def verification(found: Any) -> str:

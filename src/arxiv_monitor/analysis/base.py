@@ -63,6 +63,12 @@ class Analyzer(ABC):
         """0-10 relevance scores with reasons by (paper id, topic); none by default."""
         return {}
 
+    async def draft_topic(self, request: str, examples: list[dict[str, str]]) -> dict[str, Any] | None:
+        """A topic drafted from a line of the user's (and ``examples``: title, abstract): id,
+        name, keywords, negative_keywords, description lines; None by default (``topics
+        suggest`` then mines keywords from the stored papers)."""
+        return None
+
     async def trends(self, facts: dict[str, Any]) -> TrendsWriting | None:
         """A period's theme labels and written overview from ``facts`` (its topics, themes and
         key papers; see ``trends.writing``); None by default: the trends report then writes

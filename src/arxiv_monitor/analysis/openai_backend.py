@@ -25,6 +25,7 @@ from arxiv_monitor.analysis.replies import (
     OverviewReply,
     RepairReply,
     ReplyError,
+    TopicReply,
     TrendsReply,
     headings,
     json_body,
@@ -250,6 +251,14 @@ class OpenAIAnalyzer(Analyzer):
         except AskFailed as exc:
             raise AnalysisError(f"relevance judge failed: {exc}") from None
         return {(r.id, r.topic): (r.score, r.reason.strip()) for r in reply.results}
+
+
+    async def draft_topic(self, request: str, examples: list[dict[str, str]]) -> dict[str, Any] | None:
+        """A topic drafted from the user's line (``topics suggest``); AnalysisError when no
+        valid reply came."""
+        reply = await self._written("topic draft", "topic.j2", TopicReply, Usage(), {}, request=request,
+                                    examples=examples)
+        return reply.model_dump()
 
 
 def _schema(model: type) -> tuple[str, dict[str, Any]]:

@@ -314,6 +314,26 @@ class TrendsReply(Reply):
         return self
 
 
+class TopicReply(Reply):
+    """A drafted topic (``topics suggest``): an id, a name, keywords with their variants,
+    negative keywords for the usual confusions, and the description's lines (its sub-areas)."""
+
+    schema_name: ClassVar[str] = "topic_draft"
+    id: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=120)
+    keywords: list[str] = Field(min_length=2, max_length=40)
+    negative_keywords: list[str] = Field(max_length=20)
+    description: list[str] = Field(min_length=3, max_length=12)
+
+    @model_validator(mode="after")
+    def _usable(self) -> TopicReply:
+        if not [k for k in self.keywords if k.strip()]:
+            raise ValueError("the draft has no keyword")
+        if len([line for line in self.description if line.strip()]) < 3:
+            raise ValueError("the draft's description has fewer than three lines")
+        return self
+
+
 def resolve_id(given: str, ids: list[str]) -> str | None:
     """The day's versioned id that ``given`` names (with or without its version, bare or
     inside a few words: "arXiv:2601.22586", "[2601.22586v1]"), or None."""

@@ -290,3 +290,32 @@ def load_config(path: Path | None = None) -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from None
+
+
+def add_topic(path: Path | None, topic: TopicConfig, current: Config) -> list[str]:
+    """Append ``topic`` to the config file as a ``[[topics]]`` table, after the user reviewed
+    it; return what else was written. A config without topics of its own follows the default
+    topics: those are written out first, so adding one does not drop them. The file is read
+    back, and restored if it no longer loads."""
+    path = path or config_file(default_home())
+    if topic.id in {t.id for t in current.topic_list}:
+        raise ConfigError(f"A topic {topic.id!r} exists already in {path}: give the new one another id.")
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    defaults = [] if current.topics or current.keywords else current.topic_list
+    added = topics_toml([*defaults, topic])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(before + ("\n" if before and not before.endswith("\n") else "") + "\n" + added, encoding="utf-8")
+    try:
+        load_config(path)
+    except ConfigError:
+        path.write_text(before, encoding="utf-8")
+        raise
+    return [f"the default topics {', '.join(t.id for t in defaults)} (so they stay)"] if defaults else []
+
+
+def topics_toml(topics: list[TopicConfig]) -> str:
+    """Topics as the ``[[topics]]`` tables of config.toml (only what differs from the defaults)."""
+    import tomli_w
+
+    return tomli_w.dumps({"topics": [t.model_dump(mode="json", exclude_defaults=True) for t in topics]},
+                         multiline_strings=True)

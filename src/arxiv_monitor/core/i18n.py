@@ -229,6 +229,16 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "web.cutoff": ("阈值", "cut-off"),
     "web.judge": ("大模型评分", "LLM score"),
     "web.rating": ("你的评分", "Your rating"),
+    "web.tune": ("帮我调优", "Help me tune"),
+    "web.tune_intro": ("评这几篇最能教会主题：它们离阈值最近，彼此又各不相同。每条评分立即生效。",
+                       "Rating these teaches the topic most: they are the closest to its cut-off, each unlike "
+                       "the others. Each rating counts at once."),
+    "web.tune_first": ("这个主题还没有评分：从第一条起，每条都会移动它的判断。",
+                       "This topic has no ratings yet: each one moves its decisions, from the first."),
+    "web.tune_moved": ("你的 {good} 条“相关”和 {bad} 条“不相关”评分，让最近 {days} 天的 {looked} 篇论文中 {n} 篇"
+                       "越过了阈值（{kept} 篇改为保留，{dropped} 篇改为不保留）。",
+                       "Your {good} good and {bad} bad ratings moved {n} of {looked} papers of the last {days} "
+                       "days across the cut-off ({kept} now kept, {dropped} now dropped)."),
     "web.rate": ("评分", "Rate"),
     "rate.good_for": ("与「{topic}」相关", "relevant to {topic}"),
     "rate.bad_for": ("与「{topic}」不相关", "not relevant to {topic}"),

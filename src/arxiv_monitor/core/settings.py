@@ -261,7 +261,8 @@ class RelevanceConfig(_Section):
     judge_margin: float = setting(0.15, "what is borderline: this close to the cut-off", ge=0, le=1)
     judge_keep: float = setting(6.0, "the judge's score (0-10) that keeps a paper", ge=0, le=10)
     judge_batch: int = setting(8, "papers per judge call", ge=1, le=50)
-    feedback_min: int = setting(10, "good and bad ratings each before they calibrate a topic", ge=2)
+    feedback_min: int | None = setting(None, "of versions before each rating counted from the first: accepted, "
+                                             "ignored", "—")
     feedback_weight: float | None = setting(None, "of versions before calibrated probabilities: accepted, ignored",
                                             "—")
     crossref_url: str = setting("https://api.crossref.org/works", "abstracts of library items known only by a DOI")

@@ -19,10 +19,17 @@ both default topics, and are the same for every topic; with enough labels
 topic gets its own model, trained on the paper embeddings and the same
 evidence (``fit``). The default decision is "probability ≥ 0.5"; a topic's
 ``cutoff`` overrides it.
+
+The user's ratings move a topic's calibration from the first one (``tune``):
+the calibration's log-odds stay as a fixed offset, and a weight per embedding
+dimension (plus, once both kinds are rated, a bias) is fitted on the ratings
+with an L2 prior that holds it near zero, so one rating moves the papers close
+to it a little and many ratings move the topic as far as they agree.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from dataclasses import asdict, dataclass, field
@@ -109,6 +116,8 @@ class Calibration:
     labels: int = 0  # labels it was trained on
     similarity: list[float] = field(default_factory=list)  # prior only: (coef, intercept) of u alone
     coverage: float = 1.0  # prior only: the weight of the full model against similarity alone
+    tuned: list[float] = field(default_factory=list)  # the ratings' embedding weights (``tune``)
+    tuned_bias: float = 0.0  # and their shift of the log-odds (0 until both kinds are rated)
 
     def probability(self, features: np.ndarray, embeddings: np.ndarray | None = None) -> np.ndarray:
         """P(relevant). The prior blends its model of all the evidence with its model of the
@@ -122,7 +131,14 @@ class Calibration:
         if self.similarity and self.coverage < 1.0:
             alone = _sigmoid(X[:, 0] * self.similarity[0] + self.similarity[1])
             p = self.coverage * p + (1 - self.coverage) * alone
+        if self.tuned and embeddings is not None and embeddings.shape[0]:
+            p = _sigmoid(_logit(p) + np.asarray(embeddings @ np.asarray(self.tuned)).ravel() + self.tuned_bias)
         return p
+
+    @property
+    def embedded(self) -> bool:
+        """Whether its probability needs the papers' embeddings."""
+        return bool(self.embedding_coef or self.tuned)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,6 +164,46 @@ def fit(features: np.ndarray, labels: list[int], embeddings: np.ndarray | None =
                        len(labels))
 
 
+STRENGTH = 0.05  # the L2 prior on the ratings' embedding weights (chosen on the dev learning curve)
+BIAS_STRENGTH = 0.5  # and on their bias
+
+
+def tune(base: Calibration, features: np.ndarray, embeddings: Any, labels: list[int],
+         center: np.ndarray | None = None, strength: float | None = None) -> Calibration:
+    """``base`` moved by ratings (``labels`` 1 good, 0 bad, of papers with these ``features``
+    and ``embeddings``): the base log-odds are a fixed offset; the ratings fit a weight per
+    embedding dimension, held near zero by an L2 prior of ``strength``, and a bias once both
+    kinds are rated (a single kind says which papers are near, not where the cut-off lies).
+    The weights act on each paper's embedding less ``center`` (the mean of the topic's
+    neighbourhood): a bad rating then moves down the papers like it, not every paper of the
+    field it shares with the good ones."""
+    from scipy.optimize import minimize
+
+    y = np.asarray(labels, dtype=float)
+    if not y.size:
+        return base
+    strength = STRENGTH if strength is None else strength
+    untuned = dataclasses.replace(base, tuned=[], tuned_bias=0.0)
+    offset = _logit(untuned.probability(features, embeddings if base.embedding_coef else None))
+    X = embeddings
+    both = 0 < y.sum() < y.size
+    d = X.shape[1]
+    c = np.zeros(d) if center is None else np.asarray(center, dtype=float).ravel()
+
+    def loss(wb: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = wb[:d], (wb[d] if both else 0.0)
+        p = _sigmoid(offset + np.asarray(X @ w).ravel() - float(c @ w) + b)
+        g = p - y
+        value = -float(np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))
+        value += strength * float(w @ w) + BIAS_STRENGTH * b * b
+        grad = np.asarray(X.T @ g).ravel() - c * g.sum() + 2 * strength * w
+        return value, np.concatenate([grad, [g.sum() + 2 * BIAS_STRENGTH * b] if both else []])
+    found = minimize(loss, np.zeros(d + int(both)), jac=True, method="L-BFGS-B").x
+    w = found[:d]
+    bias = (float(found[d]) if both else 0.0) - float(c @ w)  # (x - c)·w + b, kept as x·w + bias
+    return dataclasses.replace(base, tuned=w.tolist(), tuned_bias=bias, labels=int(y.size))
+
+
 def shipped(topic_id: str, signature: str, model: str) -> Calibration | None:
     """The calibration shipped for a default topic (trained on its labelled set), when the
     topic is unchanged and ranked with the model it was trained for."""
@@ -160,3 +216,8 @@ def shipped(topic_id: str, signature: str, model: str) -> Calibration | None:
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))

@@ -73,7 +73,7 @@ def decide(papers: list[Paper], ctx: Context, mode: str = "combined") -> list[li
     out: list[list[TopicDecision]] = [[] for _ in papers]
     ranked = ranker.kind != "keywords" and any(t.rank for t in topics)
     topic_scales = scales(ctx, papers, scores) if ranked else []
-    embeddings = ranker.embed_papers(papers) if any(c.embedding_coef for c in ctx.calibrations.values()) else None
+    embeddings = ranker.embed_papers(papers) if any(c.embedded for c in ctx.calibrations.values()) else None
     for j, topic in enumerate(topics):
         if not ranked or not topic.rank:  # the keywords decide alone
             for i in range(len(papers)):
@@ -87,7 +87,7 @@ def decide(papers: list[Paper], ctx: Context, mode: str = "combined") -> list[li
         feats = features(topic_scales[j], scores[:, j], [v[j] for v in verdicts])
         if mode == "semantic":
             feats[:, 1:] = 0.0
-        probs = cal.probability(feats, embeddings if cal.embedding_coef else None)
+        probs = cal.probability(feats, embeddings if cal.embedded else None)
         for i in range(len(papers)):
             out[i].append(_decision(topic, verdicts[i][j], float(scores[i, j]), float(probs[i]), ranker, cal, mode))
     return out
@@ -127,7 +127,7 @@ def _decision(topic: TopicConfig, verdict: KeywordVerdict, score: float, probabi
         kept_by = "keywords" if named and mode == "combined" else "semantic"
     return TopicDecision(topic.id, topic.label, round(score, 4), cutoff(topic), ranker.name, kept_by, verdict,
                          probability=round(probability, 4),
-                         adjusted_by=cal.labels if cal.kind == "ratings" else 0, calibration=cal.kind)
+                         adjusted_by=cal.labels if cal.kind == "ratings" or cal.tuned else 0, calibration=cal.kind)
 
 
 def borderline(d: TopicDecision, margin: float) -> bool:

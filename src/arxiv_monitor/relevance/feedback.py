@@ -1,9 +1,9 @@
 """What a batch of papers is decided with, and the user's ratings that tune it.
 
 * ``prepared``: the topics' example papers and libraries, the background of papers seen
-  before, and each topic's calibration: trained on the user's ratings once a topic has
-  enough good and bad ones (``rate``), on the paper embeddings with the semantic ranker,
-  on the keyword evidence and similarity with TF-IDF;
+  before, and each topic's calibration: the one shipped for an unchanged default topic, else
+  the prior, moved by the user's ratings of the topic from the first one (``calibrate.tune``,
+  over the paper embeddings with the semantic ranker, the hashed words with TF-IDF);
 * ``rate``: store a rating, under the topic the user names or the paper's best topic.
 """
 
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 
 BACKGROUND = 2000  # papers seen before that set each topic's similarity scale
+NEIGHBOURS = 100  # of those and the batch, the closest to a topic: the ratings' weights act on a
+# paper's difference from their mean (chosen on the dev learning curve: 50-100 alike, all papers worse)
 
 
 def decision_key(config: Config, store: Store) -> str:
@@ -61,8 +63,8 @@ def prepared(config: Config, store: Store, ranker: Any, sources: Sources | None 
 def context(config: Config, store: Store, ranker: Any, examples: dict[str, Paper] | None = None,
             batch: list[Paper] | None = None, ratings: bool = True) -> relevance.Context:
     """What a batch's decisions are made with: the topics, the background of papers seen
-    before, and each topic's calibration (trained on the user's ratings, else the one shipped
-    for an unchanged default topic, else the prior)."""
+    before, and each topic's calibration (the one shipped for an unchanged default topic, else
+    the prior; moved by the user's ratings of the topic)."""
     ctx = relevance.Context(ranker, config.topic_list, examples or {})
     if ranker.kind == "keywords":
         return ctx
@@ -71,29 +73,52 @@ def context(config: Config, store: Store, ranker: Any, examples: dict[str, Paper
     ctx.prototype_scores = ranker.prototype_scores(ctx.topics, ctx.examples)
     model = getattr(ranker, "model_name", "")
     for topic in ctx.topics:
-        trained = _from_ratings(config, store, ctx, topic, batch or []) if ratings else None
-        if trained is not None:
-            ctx.calibrations[topic.id] = trained
-        elif ranker.kind == "semantic" and (found := calibrate.shipped(topic.id, topic.signature(), model)):
+        if ranker.kind == "semantic" and (found := calibrate.shipped(topic.id, topic.signature(), model)):
             ctx.calibrations[topic.id] = found
+        tuned = _tuned(store, ctx, topic, batch or []) if ratings else None
+        if tuned is not None:
+            ctx.calibrations[topic.id] = tuned
     return ctx
 
 
-def _from_ratings(config: Config, store: Store, ctx: relevance.Context, topic: Any,
-                  batch: list[Paper]) -> calibrate.Calibration | None:
-    """A topic's own calibration, once it has enough good and bad ratings."""
+@dataclass
+class Rated:
+    """A topic's rated papers, as its calibration sees them."""
+
+    papers: list[Paper]
+    labels: list[int]
+    features: Any  # the evidence matrix (``decide.features``)
+    embeddings: Any
+    scale: calibrate.Scale
+
+
+def rated_of(store: Store, ctx: relevance.Context, topic: Any, batch: list[Paper]) -> Rated:
     rated = [(store.papers.latest(r.paper_id), r.good) for r in store.ratings.all(topic.id)]
-    rated = [(p, good) for p, good in rated if p is not None]
-    good = sum(g for _, g in rated)
-    if min(good, len(rated) - good) < config.relevance.feedback_min:
-        return None
-    papers = [p for p, _ in rated]
+    papers = [p for p, _ in rated if p is not None]
+    labels = [int(good) for p, good in rated if p is not None]
     one = relevance.Context(ctx.ranker, [topic], ctx.examples, ctx.background + batch, {}, ctx.prototype_scores)
     scores = ctx.ranker.scores(papers, [topic], ctx.examples)
     scale = relevance.scales(one, papers, scores)[0]
     feats = relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
-    embeddings = ctx.ranker.embed_papers(papers) if ctx.ranker.kind != "keywords" else None
-    return calibrate.fit(feats, [int(g) for _, g in rated], embeddings)
+    return Rated(papers, labels, feats, ctx.ranker.embed_papers(papers) if papers else None, scale)
+
+
+def _tuned(store: Store, ctx: relevance.Context, topic: Any, batch: list[Paper]) -> calibrate.Calibration | None:
+    """The topic's calibration (shipped, else the prior) moved by the user's ratings of it, from
+    the first rating on (``calibrate.tune``); None without ratings."""
+    if not store.ratings.all(topic.id):
+        return None
+    rated = rated_of(store, ctx, topic, batch)
+    if not rated.papers:
+        return None
+    base = ctx.calibrations.get(topic.id) or calibrate.prior(ctx.ranker.kind, rated.scale.coverage)
+    import numpy as np
+
+    seen, center = ctx.background + batch, None
+    if seen:  # the topic's neighbourhood: what its papers share is not what a rating says
+        closest = np.argsort(-ctx.ranker.scores(seen, [topic], ctx.examples)[:, 0], kind="stable")[:NEIGHBOURS]
+        center = np.asarray(ctx.ranker.embed_papers([seen[i] for i in closest]).mean(axis=0)).ravel()
+    return calibrate.tune(base, rated.features, rated.embeddings, rated.labels, center)
 
 
 @dataclass
@@ -192,3 +217,48 @@ def import_ratings(config: Config, store: Store, data: Any, where: str) -> Impor
         done.applied += 1
     done.skipped += [f"line {n}: not an object" for n, r in enumerate(rows, start=1) if not isinstance(r, dict)]
     return done
+
+
+@dataclass
+class Question:
+    """A paper whose rating would teach a topic most, with its probability now."""
+
+    paper: Paper
+    probability: float
+
+
+def ask(ctx: relevance.Context, topic_id: str, candidates: list[Paper], rated: list[Paper],
+        n: int = 8) -> list[Question]:
+    """The ``n`` papers of ``candidates`` whose rating would teach the topic most: the closest
+    to its cut-off (uncertainty sampling), each as unlike the papers already rated or chosen as
+    can be (diversity), so one round of ratings covers several sub-areas. Papers already rated,
+    and papers a title keyword keeps whatever their probability, are not asked about."""
+    import numpy as np
+
+    topic = next(t for t in ctx.topics if t.id == topic_id)
+    done = {p.id for p in rated}
+    pool = [p for p in candidates if p.id not in done and not relevance.sure_keeps([p], [topic])]
+    if not pool or ctx.ranker.kind == "keywords":
+        return []
+    one = relevance.Context(ctx.ranker, [topic], ctx.examples, ctx.background, ctx.calibrations,
+                            ctx.prototype_scores)
+    probs = np.array([d[0].probability or 0.0 for d in relevance.decide(pool, one)])
+    p = np.clip(probs, 1e-6, 1 - 1e-6)
+    cut = min(max(relevance.cutoff(topic), 1e-6), 1 - 1e-6)
+    distance = np.abs(np.log(p / (1 - p)) - np.log(cut / (1 - cut)))
+    near = [int(i) for i in np.argsort(distance, kind="stable")[:max(4 * n, 20)]]
+    vectors = ctx.ranker.embed_papers([pool[i] for i in near])
+    seen = ctx.ranker.embed_papers(rated) if rated else None
+    closest = np.zeros(len(near)) if seen is None else np.asarray((vectors @ seen.T).max(axis=1).ravel()
+                                                                  if not hasattr(vectors, "tocsr") else
+                                                                  (vectors @ seen.T).toarray().max(axis=1))
+    chosen: list[int] = []
+    while len(chosen) < min(n, len(near)):
+        score = -distance[near] - 2.0 * closest
+        score[chosen] = -np.inf
+        best = int(np.argmax(score))
+        chosen.append(best)
+        step = vectors @ vectors[best].T
+        step = step.toarray().ravel() if hasattr(step, "toarray") else np.asarray(step).ravel()
+        closest = np.maximum(closest, step)
+    return [Question(pool[near[i]], float(probs[near[i]])) for i in chosen]

@@ -148,6 +148,8 @@ class Room:
         self._pages: dict[tuple, str] = {}  # day pages by (day, query, store version), with _TOKEN for the CSRF
         self._lock = threading.Lock()
         self._rendering: dict[tuple, threading.Lock] = {}  # one lock per day page being rendered
+        self._ranker: Any = None  # made on the first "help me tune" page (it loads the embedding model)
+        self._tuning = threading.Lock()
 
     def page(self, request: Request) -> pages.Page:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
@@ -239,6 +241,31 @@ class Room:
                 self._explained[(paper_id, key)] = found
         return found
 
+    @_off_loop
+    def tune(self, request: Request) -> Response:
+        """"Help me tune": the papers whose rating would teach a topic most, with good/bad
+        buttons that come back here, and what the topic's ratings have moved so far."""
+        topic = request.path_params.get("topic")
+        page = self.page(request)
+        if topic is None:
+            return HTMLResponse(pages.simple_page(page, "tune.html.j2", title=i18n.t("web.tune", self.lang),
+                                                  found=None))
+        if topic not in {t.id for t in self.config.topic_list}:
+            return self.missing(request, topic)
+        from arxiv_monitor.relevance.rank import make_ranker
+        from arxiv_monitor.relevance.tune import tuning
+
+        with open_store(self.config) as store, self._tuning:  # one at a time: the ranker reads this store's vectors
+            if self._ranker is None:
+                self._ranker = make_ranker(self.config, store.embeddings)
+            self._ranker.cache = store.embeddings
+            try:
+                found = tuning(self.config, store, self._ranker, topic)
+            finally:
+                self._ranker.cache = None
+        return HTMLResponse(pages.simple_page(page, "tune.html.j2", title=f"{i18n.t('web.tune', self.lang)}: "
+                                              f"{found.label}", found=found))
+
     async def rate(self, request: Request) -> Response:
         paper_id = from_page_name(request.path_params["pid"])
         form = await request.form()
@@ -313,7 +340,7 @@ def create_app(config: Config, health: Any = None, explain: Callable[[Config, st
               Route("/rate/{pid:path}", room.rate, methods=["POST"]), Route("/search", room.search),
               Route("/reading-list", room.reading_list), Route("/reading-list.bib", room.bibtex),
               Route("/feeds/{name}.xml", room.feed), Route("/login", room.login, methods=["GET", "POST"]),
-              Route("/healthz", room.healthz), Route("/trends", room.trends), Route("/trends/{key}", room.trends),
+              Route("/healthz", room.healthz), Route("/tune", room.tune), Route("/tune/{topic}", room.tune), Route("/trends", room.trends), Route("/trends/{key}", room.trends),
               Mount("/static", StaticFiles(packages=[("arxiv_monitor.web", "static"), ("arxiv_monitor.report", "static"),
                                          ("arxiv_monitor.trends", "static")]), name="static")]
     return Starlette(routes=routes, middleware=[Middleware(Guard, config=config)],

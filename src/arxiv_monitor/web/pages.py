@@ -78,6 +78,10 @@ class Links:
             return self._root() + ("trends/index.html" if self.static else "trends")
         return f"{self._root()}trends/{key}" + (".html" if self.static else "")
 
+    def tune(self, topic: str | None = None) -> str:
+        """The "help me tune" view of a topic (web app only: it rates)."""
+        return f"{self._root()}tune" + (f"/{topic}" if topic else "")
+
     def feed(self, name: str = "all") -> str:
         return f"{self._root()}feeds/{name}.xml"
 

@@ -12,6 +12,9 @@ document.addEventListener("submit", async (event) => {
   const fresh = page.getElementById("explain");
   const here = document.getElementById("explain");
   if (fresh && here) { here.replaceWith(fresh); return; }
+  const questions = page.querySelector("main.tune");  // "help me tune": the next questions, the new effect
+  const asked = document.querySelector("main.tune");
+  if (questions && asked) { asked.replaceWith(questions); return; }
   for (const button of form.querySelectorAll("button")) {  // a day page: say which rating is stored
     button.setAttribute("aria-pressed", String(button === event.submitter));
   }
