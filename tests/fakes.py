@@ -214,14 +214,14 @@ class FakeLLM(_Base):
 
     def calls_for(self, arxiv_id: str) -> int:
         return sum(1 for b in self.bodies if re.search(rf"(?:arXiv|bioRxiv|medRxiv) ID: {re.escape(arxiv_id)}v",
-                                                       json.dumps(b["messages"])))
+                                                       json.dumps(b.get("messages", []))))
 
     def analysis_calls(self) -> int:
         """Requests that analyse a paper (not the day's overview)."""
-        return sum(1 for b in self.bodies if re.search(r"(?:arXiv|bioRxiv|medRxiv) ID: ", json.dumps(b["messages"])))
+        return sum(1 for b in self.bodies if re.search(r"(?:arXiv|bioRxiv|medRxiv) ID: ", json.dumps(b.get("messages", []))))
 
     def overview_calls(self) -> int:
-        return sum(1 for b in self.bodies if "Write today's overview" in json.dumps(b["messages"]))
+        return sum(1 for b in self.bodies if "Write today's overview" in json.dumps(b.get("messages", [])))
 
 
 def overview_reply(request: dict[str, Any]) -> Reply:

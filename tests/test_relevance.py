@@ -507,7 +507,7 @@ def test_legacy_thresholds_are_accepted_and_named_in_a_warning(tmp_path, home, a
 
 def test_tune_asks_about_the_papers_near_the_cut_off_and_one_rating_moves_a_decision(tmp_path, home, arxiv,
                                                                                      monkeypatch):
-    from tests.helpers import BORDERLINE, PAPERS, ROADS, ROADS_TOO
+    from tests.helpers import BIKES, BORDERLINE, PAPERS, ROADS, ROADS_TOO
 
     serve_day(arxiv, PAPERS + BORDERLINE)
     monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "semantic")  # scores that do not depend on the batch
@@ -518,17 +518,17 @@ def test_tune_asks_about_the_papers_near_the_cut_off_and_one_rating_moves_a_deci
     first = invoke("tune", "TRAFFIC_ST", "--list")
     assert first.exit_code == 0 and "TRAFFIC_ST has no ratings yet" in first.output
     order = [word for word in first.output.split() if word in stored]
-    twins = {ROADS.arxiv_id, ROADS_TOO.arxiv_id}
-    assert order[0] in twins  # the closest to the cut-off first
+    assert order[0] == BIKES.arxiv_id  # first the paper closest to just below the cut-off (0.22, aim 0.27)
     assert not any(stored[pid].kept and stored[pid].hits for pid in order)  # title hits are kept anyway: not asked
-    other = (twins - {order[0]}).pop()
-    assert "decision:       not kept" in _topic_part(invoke("explain", order[0]).output, "TRAFFIC_ST")
-    done = invoke("tune", "TRAFFIC_ST", input="good\nquit\n")  # one rating, of the first paper asked
+    rated_id, other = ROADS.arxiv_id, ROADS_TOO.arxiv_id
+    assert "decision:       not kept" in _topic_part(invoke("explain", rated_id).output, "TRAFFIC_ST")
+    answers = "".join("good\nquit\n" if pid == rated_id else "skip\n" for pid in order[:order.index(rated_id) + 1])
+    done = invoke("tune", "TRAFFIC_ST", input=answers)  # one rating, of ROADS
     assert done.exit_code == 0, done.output
     said = " ".join(done.output.split())
     assert "Rated 1 paper(s) for TRAFFIC_ST" in said and "1 good and 0 bad ratings of TRAFFIC_ST moved 2 of" in said
-    assert [(r.paper_id, r.good) for r in read(home, lambda s: s.ratings.all("TRAFFIC_ST"))] == [(order[0], True)]
-    rated = _topic_part(invoke("explain", order[0]).output, "TRAFFIC_ST")
+    assert [(r.paper_id, r.good) for r in read(home, lambda s: s.ratings.all("TRAFFIC_ST"))] == [(rated_id, True)]
+    rated = _topic_part(invoke("explain", rated_id).output, "TRAFFIC_ST")
     assert "decision:       kept" in rated and "moved by your 1 rating" in rated, rated  # the borderline decision
     twin = _topic_part(invoke("explain", other).output, "TRAFFIC_ST")
     assert "decision:       kept" in twin and _probability(twin) > stored[other].probability + 0.2  # its twin too

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 
 BACKGROUND = 2000  # papers seen before that set each topic's similarity scale
+ASK_BELOW = 1.0  # the papers asked about are those near this many log-odds below the cut-off
+DIVERSITY = 0.25  # and the weight of unlikeness to the papers rated or chosen (chosen on the dev curve)
 NEIGHBOURS = 100  # of those and the batch, the closest to a topic: the ratings' weights act on a
 # paper's difference from their mean (chosen on the dev learning curve: 50-100 alike, all papers worse)
 
@@ -230,9 +232,10 @@ class Question:
 def ask(ctx: relevance.Context, topic_id: str, candidates: list[Paper], rated: list[Paper],
         n: int = 8) -> list[Question]:
     """The ``n`` papers of ``candidates`` whose rating would teach the topic most: the closest
-    to its cut-off (uncertainty sampling), each as unlike the papers already rated or chosen as
-    can be (diversity), so one round of ratings covers several sub-areas. Papers already rated,
-    and papers a title keyword keeps whatever their probability, are not asked about."""
+    to just below its cut-off (uncertainty sampling on the side where a paper the topic misses
+    waits: a probability near 0.27 for the cut-off 0.5), each unlike the papers already rated or
+    chosen (diversity), so a round covers several sub-areas. Papers already rated, and papers a
+    title keyword keeps whatever their probability, are not asked about."""
     import numpy as np
 
     topic = next(t for t in ctx.topics if t.id == topic_id)
@@ -245,7 +248,7 @@ def ask(ctx: relevance.Context, topic_id: str, candidates: list[Paper], rated: l
     probs = np.array([d[0].probability or 0.0 for d in relevance.decide(pool, one)])
     p = np.clip(probs, 1e-6, 1 - 1e-6)
     cut = min(max(relevance.cutoff(topic), 1e-6), 1 - 1e-6)
-    distance = np.abs(np.log(p / (1 - p)) - np.log(cut / (1 - cut)))
+    distance = np.abs(np.log(p / (1 - p)) - (np.log(cut / (1 - cut)) - ASK_BELOW))
     near = [int(i) for i in np.argsort(distance, kind="stable")[:max(4 * n, 20)]]
     vectors = ctx.ranker.embed_papers([pool[i] for i in near])
     seen = ctx.ranker.embed_papers(rated) if rated else None
@@ -254,7 +257,7 @@ def ask(ctx: relevance.Context, topic_id: str, candidates: list[Paper], rated: l
                                                                   (vectors @ seen.T).toarray().max(axis=1))
     chosen: list[int] = []
     while len(chosen) < min(n, len(near)):
-        score = -distance[near] - 2.0 * closest
+        score = -distance[near] - DIVERSITY * closest
         score[chosen] = -np.inf
         best = int(np.argmax(score))
         chosen.append(best)
