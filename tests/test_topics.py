@@ -4,13 +4,14 @@ the stored papers), each keyword checked against the store, saved only when the 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arxiv_monitor.core.config import load_config
-from arxiv_monitor.core.errors import ConfigError
+from arxiv_monitor.core.errors import ConfigError, MonitorError
 from arxiv_monitor.core.models import Listing, Paper
 from arxiv_monitor.store import Store
 from tests.fakes import Reply, ok
@@ -117,3 +118,24 @@ def test_any_drafted_strings_make_a_topic_that_toml_round_trips(keywords, lines,
         return
     back = tomllib.loads(topics_toml([draft.topic()]))["topics"][0]
     assert back["id"] == draft.id and back["any"] == draft.keywords
+
+
+def test_example_ids_and_a_library_export_go_to_the_llm(tmp_path, home, llm, arxiv):
+    from tests.arxiv_data import FakePaper, api_atom
+
+    stored(home)
+    example = FakePaper("2601.22586", "WED-Net: A Weather-Effect Disentanglement Network for Urban Flow Prediction",
+                        "Urban spatio-temporal prediction under extreme weather.")
+    arxiv.routes["/api/query"] = Reply(200, api_atom([example]))  # not stored: fetched from its source
+    llm.default = ok(json.dumps(dict(DRAFT, id="FORECAST")))
+    library = Path(__file__).parent / "data" / "library" / "zotero-export.bib"
+    shown = invoke("topics", "suggest", "urban flow prediction", "--example", "2601.22586", "--library",
+                   str(library), "--no-save")
+    assert shown.exit_code == 0, shown.output
+    prompt = json.dumps(llm.bodies[-1]["messages"], ensure_ascii=False)
+    assert "WED-Net: A Weather-Effect Disentanglement Network" in prompt  # the example, fetched
+    assert "Ligand binding affinity from protein language models" in prompt  # an item of the library
+    assert any("/api/query" in path for path in arxiv.paths())
+    with pytest.raises(MonitorError, match="No paper 2609.99999 was found"):
+        arxiv.routes["/api/query"] = Reply(200, api_atom([]))
+        invoke("topics", "suggest", "urban flow prediction", "--example", "2609.99999", "--no-save")

@@ -143,14 +143,26 @@ def tune(config: Config, topic: str, n: int = 8, days: int = 30) -> Tuning:
         return tuning(config, store, parts.ranker, topic, n, days)
 
 
-def suggest_topic(config: Config, text: str, example_ids: list[str] | None = None) -> Draft:
-    """``arxiv-monitor topics suggest``: a topic drafted from one line (by the LLM, else mined
-    from the stored papers), each keyword checked against the stored papers."""
+def suggest_topic(config: Config, text: str, example_ids: list[str] | None = None,
+                  library_file: Path | None = None) -> Draft:
+    """``arxiv-monitor topics suggest``: a topic drafted from one line and any example papers
+    (ids: stored, else fetched from their source; or the newest items of a library export),
+    by the LLM, else mined from the stored papers; each keyword checked against the store."""
     from arxiv_monitor.core.errors import AnalysisError, LLMUnavailable
-    from arxiv_monitor.relevance import suggest
+    from arxiv_monitor.core.topics import TopicConfig
+    from arxiv_monitor.relevance import library, suggest
+    from arxiv_monitor.relevance.examples import example_papers
 
     with open_store(config) as store, Parts(config, store) as parts:
-        examples = [_stored_paper(store, i) for i in example_ids or []]
+        ids = list(example_ids or [])
+        found = example_papers([TopicConfig(id="draft", examples=ids)], store, parts.sources) if ids else {}
+        if missing := [i for i in ids if i not in found]:
+            raise MonitorError(f"No paper {', '.join(missing)} was found (stored or at its source): check the "
+                               "id(s) given with --example.")
+        examples = [found[i] for i in ids]
+        if library_file is not None:
+            items = [i for i in library.read_file(library_file) if i.title][:suggest.LIBRARY_ITEMS]
+            examples += [Paper(i.id, 1, i.title, i.abstract, [], []) for i in items]
         papers = store.papers.recent(suggest.CHECKED)
         notes = []
         try:

@@ -4,6 +4,7 @@ the app by ``cli`` (``register``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -51,7 +52,8 @@ def tune(
 @topics_app.command(name="suggest")
 def suggest(
     text: Annotated[str, typer.Argument(help='What the topic is about, in one line, e.g. "spatio-temporal traffic forecasting".')],
-    example: Annotated[Optional[list[str]], typer.Option("--example", "-e", help="A stored paper of the topic (repeatable).")] = None,
+    example: Annotated[Optional[list[str]], typer.Option("--example", "-e", help="A paper of the topic, by id (repeatable).")] = None,
+    library: Annotated[Optional[Path], typer.Option("--library", help="A library export (BibTeX, CSL JSON, RIS): its newest 20 items as examples.")] = None,
     save: Annotated[Optional[bool], typer.Option("--save/--no-save", help="Add the draft to the config without asking, or only show it.")] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -59,7 +61,7 @@ def suggest(
     from arxiv_monitor.core.config import add_topic, topics_toml
 
     cfg = _config(config)
-    draft = commands.suggest_topic(cfg, text, example or [])
+    draft = commands.suggest_topic(cfg, text, example or [], library)
     for note in draft.notes:
         _note("note:", note)
     out.print(terminal.draft(draft), markup=False, highlight=False)

@@ -20,6 +20,7 @@ from arxiv_monitor.core.topics import TopicConfig
 from arxiv_monitor.relevance.match import compile_keyword, find, is_acronym
 
 CHECKED = 20_000  # the latest stored papers the keywords are checked against
+LIBRARY_ITEMS = 20  # the newest items of a library export taken as example papers
 CLOSEST = 60  # stored papers taken as the topic's own when mining keywords (a tenth of a small store)
 MIN_LIFT = 4.0  # a mined phrase is used this many times more often by the closest papers than by the store
 BROAD = 0.05  # a keyword matching this share of the checked papers is flagged as too broad
