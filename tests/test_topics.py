@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from arxiv_monitor.core.config import load_config
@@ -139,3 +139,25 @@ def test_example_ids_and_a_library_export_go_to_the_llm(tmp_path, home, llm, arx
     with pytest.raises(MonitorError, match="No paper 2609.99999 was found"):
         arxiv.routes["/api/query"] = Reply(200, api_atom([]))
         invoke("topics", "suggest", "urban flow prediction", "--example", "2609.99999", "--no-save")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.none(), st.text(max_size=300),
+                 st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+                              lambda inner: st.one_of(st.lists(inner, max_size=5),
+                                                      st.dictionaries(st.sampled_from(
+                                                          ["id", "name", "keywords", "negative_keywords",
+                                                           "description", "other"]), inner, max_size=6)),
+                              max_leaves=20).map(json.dumps)))
+@example(json.dumps(dict(DRAFT, description=["", " ", "Traffic."])))  # blank lines are not sub-areas
+@example(json.dumps(dict(DRAFT, keywords=[" ", ""])))
+@example(json.dumps(DRAFT))
+def test_any_reply_to_a_draft_request_is_a_topic_or_a_clear_refusal(content):
+    from arxiv_monitor.analysis.replies import ReplyError, TopicReply
+
+    try:
+        reply = TopicReply.from_content(content)
+    except ReplyError as exc:
+        assert str(exc)  # names what is wrong: the model is asked again with it
+        return
+    assert [k for k in reply.keywords if k.strip()] and len([d for d in reply.description if d.strip()]) >= 3

@@ -44,7 +44,9 @@ def tune(
                               show_default=False).strip().lower()[:1]
         if answer == "q":
             break
-        rated += answer in ("g", "b") and bool(commands.rate(cfg, q.paper.id, "good" if answer == "g" else "bad", topic))
+        if answer in ("g", "b"):
+            commands.rate(cfg, q.paper.id, "good" if answer == "g" else "bad", topic)
+            rated += 1
     if rated:
         _result(f"Rated {rated} paper(s) for {topic}. " + commands.tune(cfg, topic, count, days).effect())
 

@@ -135,6 +135,10 @@ class Calibration:
             p = _sigmoid(_logit(p) + np.asarray(embeddings @ np.asarray(self.tuned)).ravel() + self.tuned_bias)
         return p
 
+    def untuned(self) -> Calibration:
+        """The calibration as it was before any rating moved it."""
+        return dataclasses.replace(self, tuned=[], tuned_bias=0.0, labels=0 if self.tuned else self.labels)
+
     @property
     def embedded(self) -> bool:
         """Whether its probability needs the papers' embeddings."""
@@ -183,8 +187,7 @@ def tune(base: Calibration, features: np.ndarray, embeddings: Any, labels: list[
     if not y.size:
         return base
     strength = STRENGTH if strength is None else strength
-    untuned = dataclasses.replace(base, tuned=[], tuned_bias=0.0)
-    offset = _logit(untuned.probability(features, embeddings if base.embedding_coef else None))
+    offset = _logit(base.untuned().probability(features, embeddings if base.embedding_coef else None))
     X = embeddings
     both = 0 < y.sum() < y.size
     d = X.shape[1]

@@ -83,6 +83,7 @@ def from_reply(reply: dict[str, Any], text: str) -> Draft:
 def mined(text: str, examples: list[Paper], papers: list[Paper], n: int = 12) -> Draft:
     """Keywords mined from the stored ``papers`` closest to ``text`` and the ``examples``:
     class-based TF-IDF of phrases of one to three words over those papers against the rest."""
+    import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
     docs = [f"{p.title}. {p.abstract}" for p in papers]
@@ -96,8 +97,6 @@ def mined(text: str, examples: list[Paper], papers: list[Paper], n: int = 12) ->
     close = set(closeness.argsort()[::-1][:max(5, min(CLOSEST, len(docs) // 10))].tolist())
     counts = CountVectorizer(stop_words="english", ngram_range=(1, 3), min_df=3, token_pattern=r"(?u)\b[A-Za-z][\w-]+\b")
     X = counts.fit_transform(docs)
-    import numpy as np
-
     inside = np.asarray(X[sorted(close)].sum(axis=0)).ravel()
     total = np.asarray(X.sum(axis=0)).ravel()
     words = counts.get_feature_names_out()

@@ -7,6 +7,7 @@ how many of those days' papers they moved across the cut-off.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +88,9 @@ def tuning(config: Config, store: Store, ranker: Any, topic_id: str, n: int = 8,
     ctx, _ = prepared(one, store, ranker, batch=papers)
     out.questions = ask(ctx, topic_id, papers, rated, n)
     if ratings:
-        plain, _ = prepared(one, store, ranker, batch=papers, ratings=False)
+        # the same context before the ratings: the shipped calibrations as shipped, the prior unmoved
+        plain = dataclasses.replace(ctx, calibrations={k: c.untuned() for k, c in ctx.calibrations.items()
+                                                       if c.kind != "prior"})
         now = [d[0].kept for d in relevance.decide(papers, ctx)]
         before = [d[0].kept for d in relevance.decide(papers, plain)]
         out.moved = sum(a != b for a, b in zip(now, before))
