@@ -57,3 +57,37 @@ def llm(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv("ARXIV_MONITOR_LLM_MODEL", "fake-model")
         monkeypatch.setenv("ARXIV_MONITOR_LLM_MAX_RETRIES", "2")
         yield server
+
+
+POSTGRES = os.environ.get("ARXIV_MONITOR_TEST_POSTGRES", "")  # a throwaway server (.ci/postgres starts one)
+
+
+def postgres_schema(name: str) -> str:
+    """A fresh, empty schema of the test server, as a database URL."""
+    import re
+
+    import psycopg
+
+    if not POSTGRES:
+        if os.environ.get("CI"):
+            pytest.fail("ARXIV_MONITOR_TEST_POSTGRES is not set: .ci/run starts a PostgreSQL server for these tests")
+        pytest.skip("no PostgreSQL test server (set ARXIV_MONITOR_TEST_POSTGRES, or run .ci/postgres)")
+    schema = "t_" + re.sub(r"\W", "_", name.lower())[-50:]
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in POSTGRES else "?"
+    return f"{POSTGRES}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path):
+    """Where a store lives, once for each backend: a SQLite file, and a fresh schema of the
+    PostgreSQL test server (the same store tests run on both)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "db.sqlite")
+        return
+    yield postgres_schema(request.node.name)
+    from arxiv_monitor.store.engine import close_pools
+
+    close_pools()

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from arxiv_monitor.core.models import Analysis, KeywordVerdict, Listing, Paper, TopicDecision
 from arxiv_monitor.store import Store
+from arxiv_monitor.store.engine import SqliteConnection
 from arxiv_monitor.store.migrations import MIGRATIONS
 from arxiv_monitor.store.search import search_text
 
@@ -40,8 +41,8 @@ def ids(hits) -> list[str]:
     return [h.paper_id for h in hits]
 
 
-def test_terms_of_every_length_are_found_through_the_index(tmp_path):
-    store = filled(tmp_path / "db.sqlite")
+def test_terms_of_every_length_are_found_through_the_index(database, tmp_path):
+    store = filled(database)
     assert ids(store.search.query("鲁棒性蒸馏")) == [A.id]  # a Chinese phrase: a phrase of pairs
     assert ids(store.search.query("蒸馏")) == [A.id]  # two characters: one pair
     assert ids(store.search.query("交通")) == [B.id]
@@ -64,8 +65,8 @@ def test_chinese_is_indexed_as_overlapping_pairs():
     assert search_text("用鲁棒性蒸馏，图。VLA模型") == " 用鲁 鲁棒 棒性 性蒸 蒸馏 ， 图 。VLA 模型 "
 
 
-def test_filters_and_sorting(tmp_path):
-    store = filled(tmp_path / "db.sqlite")
+def test_filters_and_sorting(database, tmp_path):
+    store = filled(database)
     both = "方法部分"
     assert sorted(ids(store.search.query(both))) == [A.id, B.id]
     assert ids(store.search.query(both, has_code=True)) == [B.id]
@@ -89,10 +90,10 @@ def test_filters_and_sorting(tmp_path):
     assert ids(store.search.query("robust", sort="relevance", limit=1)) == [A.id]
 
 
-def test_a_term_in_most_papers_is_ranked_newest_first_then_older(tmp_path, monkeypatch):
+def test_a_term_in_most_papers_is_ranked_newest_first_then_older(database, tmp_path, monkeypatch):
     from arxiv_monitor.store import search
 
-    store = filled(tmp_path / "db.sqlite")
+    store = filled(database)
     more = [Paper(f"2602.0{n:04d}", 1, f"Paper {n}", "Common words only.", ["X"], ["cs.LG"]) for n in range(10, 40)]
     store.papers.save(more)
     everything = {p.id for p in more}
@@ -105,19 +106,20 @@ def test_a_term_in_most_papers_is_ranked_newest_first_then_older(tmp_path, monke
         store.search.query("common", limit=15))[12:15]
 
 
-def test_the_index_follows_new_versions_and_analyses(tmp_path):
-    store = filled(tmp_path / "db.sqlite")
+def test_the_index_follows_new_versions_and_analyses(database, tmp_path):
+    store = filled(database)
     store.papers.save([Paper(A.id, 2, "Quantized Distillation", "New abstract.", ["Ada Lovelace"], ["cs.LG"])])
     assert ids(store.search.query("Quantized")) == [A.id]
     assert store.search.query("Robust Distillation") == []  # the old title left the index
     store.analyses.save(B, analysis("新的分析提到量化剪枝。"))
     assert ids(store.search.query("剪枝")) == [B.id]
-    assert store.db.execute("SELECT COUNT(*) FROM search_index").fetchone()[0] == 2  # one row per paper
+    index = "search_index" if store.dialect == "sqlite" else "search_docs WHERE tsv IS NOT NULL"
+    assert store.db.execute(f"SELECT COUNT(*) FROM {index}").fetchone()[0] == 2  # one row per paper
 
 
 def test_a_store_from_before_m013_is_reindexed(tmp_path):
     path = tmp_path / "old.sqlite"
-    db = sqlite3.connect(path)
+    db = sqlite3.connect(path, factory=SqliteConnection)
     db.execute("CREATE TABLE _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
     names = [step.__name__ for step in MIGRATIONS]
     for n, step in enumerate(MIGRATIONS[:names.index("m013_search_words")], start=1):  # up to m012
@@ -133,8 +135,10 @@ def test_a_store_from_before_m013_is_reindexed(tmp_path):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(list('"*()^:-+ ANDORNEAR蒸馏ab12\'\\%_|.')), max_size=30))
-def test_any_query_text_is_searched_never_an_error(tmp_path_factory, q):
-    store = _SHARED.setdefault("store", filled(tmp_path_factory.mktemp("s") / "db.sqlite"))
+def test_any_query_text_is_searched_never_an_error(database, q):
+    if database not in _SHARED:
+        _SHARED[database] = filled(database)
+    store = _SHARED[database]
     for hit in store.search.query(q):
         assert hit.paper_id in (A.id, B.id)
 
@@ -142,19 +146,19 @@ def test_any_query_text_is_searched_never_an_error(tmp_path_factory, q):
 _SHARED: dict = {}
 
 
-def test_snippets_are_escaped_text_with_only_the_marks_as_markup(tmp_path):
-    store = filled(tmp_path / "db.sqlite")
+def test_snippets_are_escaped_text_with_only_the_marks_as_markup(database, tmp_path):
+    store = filled(database)
     store.analyses.save(B, analysis('流量<img src=x onerror="alert(1)">预测 <script>x</script>'))
     (hit,) = store.search.query("onerror")
     assert "<img" not in hit.snippet and "<script" not in hit.snippet
     assert "&lt;img src=x <mark>onerror</mark>=&quot;alert(1)&quot;&gt;" in hit.snippet
 
 
-def test_the_count_is_the_true_count_and_pages_go_through_every_match(tmp_path):
+def test_the_count_is_the_true_count_and_pages_go_through_every_match(database, tmp_path):
     from arxiv_monitor.core.config import Config
     from arxiv_monitor.web import pages
 
-    store = Store(tmp_path / "db.sqlite")
+    store = Store(database)
     papers = [Paper(f"2602.{n:05d}", 1, f"Diffusion policy study {n}", "A diffusion policy.", [], ["cs.RO"])
               for n in range(45)]
     store.papers.save(papers)
@@ -172,11 +176,11 @@ def test_the_count_is_the_true_count_and_pages_go_through_every_match(tmp_path):
     assert "sort=date" in last.split('rel="prev" href="', 1)[1].split('"', 1)[0]  # the filters stay
 
 
-def test_a_word_of_every_paper_is_counted_up_to_a_bound_and_every_page_stays_reachable(tmp_path, monkeypatch):
+def test_a_word_of_every_paper_is_counted_up_to_a_bound_and_every_page_stays_reachable(database, tmp_path, monkeypatch):
     from arxiv_monitor.core.config import Config
     from arxiv_monitor.web import pages
 
-    store = Store(tmp_path / "db.sqlite")
+    store = Store(database)
     papers = [Paper(f"2602.{n:05d}", 1, f"Diffusion policy study {n}", "A diffusion policy.", [], ["cs.RO"])
               for n in range(45)]
     store.papers.save(papers)

@@ -74,8 +74,8 @@ def test_a_failing_migration_leaves_nothing_half_done(tmp_path, monkeypatch):
         assert db.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
 
 
-def test_saves_are_idempotent(tmp_path):
-    s = Store(tmp_path / "db.sqlite")
+def test_saves_are_idempotent(database):
+    s = Store(database)
     for _ in range(2):
         s.papers.save([P])
         s.days.save("2026-02-02", ["cs.AI"], ["vla"], 10, [listing()])
@@ -90,8 +90,8 @@ def test_saves_are_idempotent(tmp_path):
     assert s.fulltexts.get(P).status == "ok"
 
 
-def test_every_listing_is_kept_with_its_decision(tmp_path):
-    s = Store(tmp_path / "db.sqlite")
+def test_every_listing_is_kept_with_its_decision(database):
+    s = Store(database)
     other = Paper("2601.00002", 1, "Other", "Not on topic")
     s.papers.save([P, other])
     s.days.save("2026-02-02", ["cs.AI"], [], 2, [listing(), listing(other, kept=False, kind="new")])
@@ -102,9 +102,9 @@ def test_every_listing_is_kept_with_its_decision(tmp_path):
     assert [r.versioned_id for r in s.days.paper_rows()] == ["2601.22586v1"]
 
 
-def test_old_flat_decisions_still_read(tmp_path):
+def test_old_flat_decisions_still_read(database):
     """Rows written before decisions held a KeywordVerdict (m005) are read the same."""
-    s = Store(tmp_path / "db.sqlite")
+    s = Store(database)
     s.papers.save([P])
     flat = ('[{"topic": "VLA", "label": "V", "score": 0.5, "threshold": 0.6, "floor": 0.2, "ranker": "tfidf",'
             ' "kept_by": "keywords", "hits": [{"keyword": "vla", "field": "title", "snippet": "s", "matched": "VLA"}],'
@@ -119,16 +119,16 @@ def test_old_flat_decisions_still_read(tmp_path):
     assert item.best.probability is None  # decided before calibrated probabilities
 
 
-def test_earlier_analysed_version(tmp_path):
-    s = Store(tmp_path / "db.sqlite")
+def test_earlier_analysed_version(database):
+    s = Store(database)
     s.analyses.save(P, Analysis("openai", "m", "p1", "zh", "ok", {"summary": "s"}))
     v3 = Paper(P.id, 3, "Title", "Abstract")
     assert s.analyses.earlier_version(v3) == 1
     assert s.analyses.earlier_version(P) is None
 
 
-def test_ratings_set_clear_and_read(tmp_path):
-    s = Store(tmp_path / "db.sqlite")
+def test_ratings_set_clear_and_read(database):
+    s = Store(database)
     s.ratings.set(P.id, "VLA", True)
     s.ratings.set(P.id, "TRAFFIC_ST", False)
     assert s.ratings.of_paper(P.id) == {"VLA": True, "TRAFFIC_ST": False}
@@ -136,15 +136,15 @@ def test_ratings_set_clear_and_read(tmp_path):
     assert [(r.topic, r.good) for r in s.ratings.all()] == [("TRAFFIC_ST", False)]
 
 
-def test_a_killed_run_is_marked_when_the_next_one_starts(tmp_path):
-    s = Store(tmp_path / "db.sqlite")
+def test_a_killed_run_is_marked_when_the_next_one_starts(database):
+    s = Store(database)
     s.runs.start()
     s.runs.start()
     assert [r.status for r in s.runs.all()] == ["killed", "running"]
 
 
-def test_run_lock_refuses_a_second_holder(tmp_path):
-    a, b = Store(tmp_path / "db.sqlite"), Store(tmp_path / "db.sqlite")
+def test_run_lock_refuses_a_second_holder(database):
+    a, b = Store(database), Store(database)
     with a.run_lock():
         with pytest.raises(RunLocked, match="Another arxiv-monitor run"):
             with b.run_lock():

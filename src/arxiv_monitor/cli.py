@@ -18,16 +18,18 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from arxiv_monitor import __version__, topics_cli
+from arxiv_monitor import __version__, lab_cli, topics_cli
 from arxiv_monitor.core.errors import MonitorError, redact
 from arxiv_monitor.shell import (  # noqa: F401 - the shell's shared parts, used by the commands below
     _SECRETS,
     ConfigOpt,
     Table,
+    VerboseOpt,
     _config,
     _note,
     _result,
     _setup_logging,
+    _with_progress,
     commands,
     console,
     out,
@@ -54,6 +56,7 @@ app = typer.Typer(
 
 
 topics_cli.register(app)
+lab_cli.register(app)
 
 
 def _version(value: bool) -> None:
@@ -67,23 +70,6 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
                                                 help="Print the version and exit.")] = False) -> None:
     """Follow arXiv every announcement day: match your topics, read the papers, analyse them with
     an LLM and write a daily report."""
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
-
-
-def _with_progress(verbose: bool, config: Optional[Path], job):
-    """Load the config and run ``job(config, progress)`` under a rich progress bar."""
-    _setup_logging(verbose)
-    cfg = _config(config)
-    from rich.progress import Progress
-
-    from arxiv_monitor.core import stopping
-
-    stopping.install()
-
-    with Progress(*terminal.columns(), console=console, disable=not console.is_terminal) as bar:
-        return cfg, job(cfg, terminal.RichProgress(bar))
-
-
 @app.command()
 def run(
     feed: Annotated[Optional[list[Path]], typer.Option("--feed", "-f", help="Read a local RSS file instead of downloading (repeatable).")] = None,

@@ -73,3 +73,20 @@ def _config(path: Optional[Path]):
     _SECRETS[:] = cfg.secrets()
     redact_logs(_SECRETS)
     return cfg
+
+
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")]
+
+
+def _with_progress(verbose: bool, config: Optional[Path], job: Any) -> Any:
+    """Load the config and run ``job(config, progress)`` under a rich progress bar."""
+    _setup_logging(verbose)
+    cfg = _config(config)
+    from rich.progress import Progress
+
+    from arxiv_monitor.core import stopping
+
+    stopping.install()
+
+    with Progress(*terminal.columns(), console=console, disable=not console.is_terminal) as bar:
+        return cfg, job(cfg, terminal.RichProgress(bar))

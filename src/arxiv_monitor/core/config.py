@@ -121,7 +121,15 @@ class Config(_Section):
 
     @property
     def db_path(self) -> Path:
+        """The SQLite file (when ``paths.database`` is not a PostgreSQL URL)."""
         return self._path(self.paths.database, "arxiv-monitor.db")
+
+    @property
+    def database(self) -> str:
+        """What the store opens: a ``postgresql://`` URL as written, else the SQLite file."""
+        if self.paths.database.startswith(("postgresql://", "postgres://")):
+            return self.paths.database
+        return str(self.db_path)
 
     @property
     def cache_path(self) -> Path:

@@ -79,7 +79,8 @@ def unset_env(secret: SecretStr) -> str | None:
 class PathsConfig(_Section):
     """Where state lives. Empty values mean "inside the home directory"."""
 
-    database: str = setting("", "the SQLite file", "`<home>/arxiv-monitor.db`")
+    database: str = setting("", "the SQLite file, or a `postgresql://user@host/db` URL (a lab server)",
+                            "`<home>/arxiv-monitor.db`")
     cache_dir: str = setting("", "downloaded feeds and full texts (`html/`, `pdf/`, `jats/`)", "`<home>/cache`")
     reports_dir: str = setting("", "the reports", "`<home>/reports`")
 

@@ -1,8 +1,10 @@
-"""The SQLite store: opening, migrations, the run lock and clear errors.
+"""The store: opening (a SQLite file, or a PostgreSQL server by URL), migrations, the run
+lock and clear errors.
 
-This package is the only code that imports ``sqlite3``. A database problem (read-only
-file, damaged file, full disk) raised inside ``open_store`` becomes one ``StoreError``
-that names the file and what to do.
+This package is the only code that talks to a database (``engine.py`` holds the two
+connections). A database problem (read-only file, damaged file, full disk, a server that
+refuses) raised inside ``open_store`` becomes one ``StoreError`` that names the file or
+the server (never its password) and what to do.
 
 Opening is cheap and takes no write lock: the schema version is read, and the
 migration lock and a write transaction are taken only when a migration is due. So the
@@ -21,14 +23,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from arxiv_monitor.core.errors import MonitorError, RunLocked
+from arxiv_monitor.store.claims import Claims
 from arxiv_monitor.store.days import Days
 from arxiv_monitor.store.deliveries import Deliveries
+from arxiv_monitor.store.engine import (
+    SqliteConnection,
+    advisory_lock,
+    connect_postgres,
+    errors,
+    is_postgres,
+    redacted,
+    writing,
+)
 from arxiv_monitor.store.migrations import MIGRATIONS, now
 from arxiv_monitor.store.papers import Papers
 from arxiv_monitor.store.relevance import Embeddings, Libraries, Ratings
 from arxiv_monitor.store.results import Analyses, Endpoints, FullTexts, Overviews
 from arxiv_monitor.store.runs import PendingDays, Runs
 from arxiv_monitor.store.search import Search, search_text
+from arxiv_monitor.store.search_pg import PgSearch
 from arxiv_monitor.store.signals import Signals
 from arxiv_monitor.store.site import SiteChanges
 from arxiv_monitor.store.trends import TrendReports
@@ -38,7 +51,10 @@ if TYPE_CHECKING:
 
 
 TABLES = {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries", "overviews",
-          "embeddings", "ratings", "llm_endpoints", "libraries", "pending_days"}
+          "embeddings", "ratings", "llm_endpoints", "libraries", "pending_days", "claims"}
+
+
+MIGRATION_LOCK, RUN_LOCK = 0x61726D01, 0x61726D02  # PostgreSQL advisory lock keys ("arm" 1 and 2)
 
 
 class StoreError(MonitorError):
@@ -92,6 +108,14 @@ def _advice(exc: sqlite3.Error, path: Path) -> str:
     return f"The database {path} cannot be used: {exc}"
 
 
+def _server_advice(exc: BaseException, where: str) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "connect" in text.lower() or "timeout" in type(exc).__name__.lower():
+        return (f"Cannot reach the PostgreSQL server {where} (paths.database): {text}. Check that it runs, "
+                "that the URL's host, port, user and database are right, and that this user may connect.")
+    return f"The PostgreSQL database {where} (paths.database) cannot be used: {text}"
+
+
 def damaged(exc: BaseException) -> bool:
     """The error says the database file is damaged: nothing more may be written to it."""
     if isinstance(exc, StoreError):
@@ -110,14 +134,32 @@ class Store:
     """
 
     def __init__(self, path: Path | str):
-        self.path = Path(path)
-        memory = str(path) == ":memory:"
+        self.postgres = is_postgres(str(path))
+        if self.postgres:
+            self.url, self.path, self.where = str(path), None, redacted(str(path))
+            self._open_postgres()
+        else:
+            self.url, self.path = None, Path(path)
+            self.where = str(self.path)
+            self._open_sqlite(str(path) == ":memory:")
+        db = self.db
+        self.dialect = db.dialect
+        self.papers, self.days = Papers(db), Days(db)
+        self.fulltexts, self.analyses, self.overviews, self.endpoints = FullTexts(db), Analyses(db), Overviews(db), \
+            Endpoints(db)
+        self.deliveries = Deliveries(db)
+        self.embeddings, self.ratings, self.libraries = Embeddings(db), Ratings(db), Libraries(db)
+        self.runs, self.pending_days = Runs(db), PendingDays(db)
+        self.search, self.site = (PgSearch if self.postgres else Search)(db), SiteChanges(db)
+        self.signals, self.trends, self.claims = Signals(db), TrendReports(db), Claims(db)
+
+    def _open_sqlite(self, memory: bool) -> None:
         try:
             if not memory:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 if self.path.exists():
                     _mend_companions(self.path)
-            self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+            self.db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False, factory=SqliteConnection)
             self.db.row_factory = sqlite3.Row
             self.db.create_function("search_text", 1, search_text, deterministic=True)  # the search index's triggers
             if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -130,15 +172,26 @@ class Store:
             raise StoreError(_advice(exc, self.path)) from None
         except OSError as exc:
             raise StoreError(f"Cannot create the database folder {self.path.parent}: {exc.strerror}") from None
-        db = self.db
-        self.papers, self.days = Papers(db), Days(db)
-        self.fulltexts, self.analyses, self.overviews, self.endpoints = FullTexts(db), Analyses(db), Overviews(db), \
-            Endpoints(db)
-        self.deliveries = Deliveries(db)
-        self.embeddings, self.ratings, self.libraries = Embeddings(db), Ratings(db), Libraries(db)
-        self.runs, self.pending_days = Runs(db), PendingDays(db)
-        self.search, self.site = Search(db), SiteChanges(db)
-        self.signals, self.trends = Signals(db), TrendReports(db)
+
+    def _open_postgres(self) -> None:
+        try:
+            self.db = connect_postgres(self.url)
+        except ImportError:
+            raise StoreError("paths.database names a PostgreSQL server, and its driver is not installed: "
+                             "pip install 'arxiv-monitor[lab]'") from None
+        except errors() as exc:
+            raise StoreError(_server_advice(exc, self.where)) from None
+        try:
+            if self.schema_version() < len(MIGRATIONS):
+                with self._migration_lock(False):
+                    self.migrate()
+        except errors() as exc:
+            self.db.close()
+            raise StoreError(_server_advice(exc, self.where)) from None
+
+    def advice(self, exc: BaseException) -> str:
+        """What a database error inside a ``with open_store(...)`` block means for the user."""
+        return _server_advice(exc, self.where) if self.postgres else _advice(exc, self.path)
 
     def close(self) -> None:
         self.db.close()
@@ -146,6 +199,9 @@ class Store:
     def snapshot(self, target: Path) -> None:
         """A consistent copy of the database in ``target`` (``VACUUM INTO``: compacted, readable
         while a run writes), for backups and the Actions state branch."""
+        if self.postgres:
+            raise StoreError(f"A copy of the PostgreSQL database {self.where} is made with pg_dump, not by "
+                             "arxiv-monitor.")
         target.unlink(missing_ok=True)
         self.db.execute("VACUUM INTO ?", (str(target),))
 
@@ -157,18 +213,21 @@ class Store:
 
     def schema_version(self) -> int:
         """How many migrations the database has had (a read; 0 for a new database)."""
-        try:
-            row = self.db.execute("SELECT MAX(id) FROM _migrations").fetchone()
-        except sqlite3.OperationalError as exc:
-            if "no such table" in str(exc):
-                return 0
-            raise
+        if not self.db.has_table("_migrations"):
+            return 0
+        row = self.db.execute("SELECT MAX(id) FROM _migrations").fetchone()
+        if self.postgres:
+            self.db.commit()  # end the read's transaction: a reader holds no snapshot open
         return int(row[0] or 0)
 
     @contextlib.contextmanager
     def _migration_lock(self, memory: bool) -> Iterator[None]:
         if memory:
             yield
+            return
+        if self.postgres:  # a session lock of the server: one process migrates, the others wait
+            with advisory_lock(self.db, MIGRATION_LOCK, wait=True):
+                yield
             return
         with open(self.path.with_name(self.path.name + ".migrate.lock"), "a+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
@@ -186,23 +245,20 @@ class Store:
         for number, step in enumerate(MIGRATIONS, start=1):
             if number <= self.schema_version():  # another process applied it while this one waited
                 continue
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+            with writing(self.db):
                 if self.db.execute("SELECT 1 FROM _migrations WHERE id=?", (number,)).fetchone():
-                    self.db.rollback()
-                    continue
+                    continue  # (committing nothing)
                 step(self.db)
                 self.db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", (number, step.__name__, now()))
-                self.db.commit()
-            except BaseException:
-                self.db.rollback()
-                raise
-            applied.append(step.__name__)
+                applied.append(step.__name__)
         return applied
 
     def check_intact(self) -> None:
         """Raise StoreError when the file is damaged (``PRAGMA quick_check``, one read of the
-        file), before a run writes anything: a damaged store is left exactly as it is."""
+        file), before a run writes anything: a damaged store is left exactly as it is. (A
+        PostgreSQL server checks its own pages.)"""
+        if self.postgres:
+            return
         try:
             verdict = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
         except sqlite3.DatabaseError as exc:
@@ -213,7 +269,13 @@ class Store:
     @contextlib.contextmanager
     def run_lock(self) -> Iterator[None]:
         """Hold an exclusive lock for one run; a second run gets RunLocked. A damaged file is
-        refused first (``check_intact``)."""
+        refused first (``check_intact``). On PostgreSQL, a session lock of the server."""
+        if self.postgres:
+            with advisory_lock(self.db, RUN_LOCK, wait=False) as held:
+                if not held:
+                    raise RunLocked(f"Another arxiv-monitor run is using {self.where}; wait for it to finish.")
+                yield
+            return
         lock_path = self.path.with_name(self.path.name + ".lock")
         with open(lock_path, "a+") as handle:
             try:
@@ -229,17 +291,10 @@ class Store:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    @contextlib.contextmanager
-    def writing(self) -> Iterator[None]:
+    def writing(self) -> contextlib.AbstractContextManager[None]:
         """One write transaction, taken at once (``BEGIN IMMEDIATE``): for tests and tools
         that hold the writer's lock as a run does."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.rollback()
-            raise
-        self.db.commit()
+        return writing(self.db)
 
 
 @contextlib.contextmanager
@@ -248,11 +303,10 @@ def open_store(config: Config | Path | str) -> Iterator[Store]:
 
     A database error inside the block becomes a StoreError naming the file.
     """
-    path = config if isinstance(config, (str, Path)) else config.db_path
-    store = Store(path)
+    store = Store(config if isinstance(config, (str, Path)) else config.database)
     try:
         yield store
-    except sqlite3.Error as exc:
-        raise StoreError(_advice(exc, store.path)) from None
+    except errors() as exc:
+        raise StoreError(store.advice(exc)) from None
     finally:
         store.close()

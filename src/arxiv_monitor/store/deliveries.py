@@ -52,11 +52,11 @@ class Deliveries:
                 """INSERT INTO deliveries (day, target, status, error, attempts, messages, updated_at,
                        report_key, parts_sent, sent_key, sent_quality)
                    VALUES (?,?,?,?,1,?,?,?,?,?,?) ON CONFLICT (day, target) DO UPDATE SET
-                   status=excluded.status, error=excluded.error, attempts=attempts+1,
+                   status=excluded.status, error=excluded.error, attempts=deliveries.attempts+1,
                    messages=excluded.messages, updated_at=excluded.updated_at,
                    report_key=excluded.report_key, parts_sent=excluded.parts_sent,
-                   sent_key=CASE WHEN excluded.status='sent' THEN excluded.sent_key ELSE sent_key END,
-                   sent_quality=CASE WHEN excluded.status='sent' THEN excluded.sent_quality ELSE sent_quality END""",
+                   sent_key=CASE WHEN excluded.status='sent' THEN excluded.sent_key ELSE deliveries.sent_key END,
+                   sent_quality=CASE WHEN excluded.status='sent' THEN excluded.sent_quality ELSE deliveries.sent_quality END""",
                 (day, target, status, error, messages, now(), key, parts_sent,
                  key if sent else "", quality if sent else ""))
 

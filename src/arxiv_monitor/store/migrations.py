@@ -1,7 +1,9 @@
 """The database schema, as a list of named migrations (as simonw/llm keeps its own).
 
-Each migration is a function of the connection; ``Store.migrate`` applies the ones not
-yet applied, in order, each in one transaction together with its row in ``_migrations``,
+Each migration is a function of the connection, the same list for both stores: SQLite and
+PostgreSQL (``engine.py`` turns SQLite's DDL into PostgreSQL's). Where the two differ
+(full-text search and its triggers), a step asks ``db.dialect``. ``Store.migrate`` applies
+the ones not yet applied, in order, each in one transaction together with its row in ``_migrations``,
 while holding the migration lock, so two processes opening a new database at once never
 apply one twice. ``docs/schema.md`` is generated from the database they make
 (``scripts/schema_doc.py``; a test fails when it is out of date).
@@ -193,7 +195,9 @@ def m011_claim_evidence(db: Any) -> None:
 def m012_search(db: Any) -> None:
     """Full-text search over every stored paper (the reading room): title, authors, abstract and
     the text of its analyses, with trigrams so Chinese analysis text is searchable too; triggers
-    keep it in step with the papers and analyses tables."""
+    keep it in step with the papers and analyses tables. (SQLite only: m021 indexes PostgreSQL.)"""
+    if db.dialect != "sqlite":
+        return
     for statement in [
         """CREATE VIRTUAL TABLE search_index USING fts5(
             arxiv_id UNINDEXED, title, authors, abstract, analysis, tokenize='trigram')""",
@@ -226,6 +230,12 @@ def m013_search_words(db: Any) -> None:
     of the index per saved paper). At 100,000 papers a common word's trigrams cost a second a
     query. Now: words (unicode61), with Chinese cut into overlapping pairs by search_text()
     (registered on every connection), and each paper's row keyed by search_docs.id."""
+    if db.dialect != "sqlite":  # PostgreSQL: the table of rows only (m021 adds its index)
+        db.execute("""CREATE TABLE search_docs (id INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL UNIQUE, day TEXT,
+            topics TEXT NOT NULL DEFAULT '')""")
+        db.execute("CREATE INDEX search_docs_day ON search_docs (day)")
+        db.execute("CREATE INDEX IF NOT EXISTS day_papers_kept ON day_papers (day, kept)")
+        return
     for statement in [
         "DROP TRIGGER IF EXISTS search_paper_in",
         "DROP TRIGGER IF EXISTS search_paper_up",
@@ -347,8 +357,29 @@ def m020_search_code(db: Any) -> None:
     """Whether a paper's latest version has a code link, kept beside its search row, so the "has
     code" filter needs no look-up of the paper per match (a broad word with the filter cost 10 ms)."""
     db.execute("ALTER TABLE search_docs ADD COLUMN code INTEGER NOT NULL DEFAULT 0")
+    if db.dialect != "sqlite":
+        return
     db.execute(f"""CREATE TRIGGER search_code_in AFTER INSERT ON papers BEGIN
         INSERT OR IGNORE INTO search_docs (paper_id) VALUES (NEW.paper_id); {_CODE_FLAG}; END""")
     db.execute(f"CREATE TRIGGER search_code_up AFTER UPDATE OF code_url ON papers BEGIN {_CODE_FLAG}; END")
     db.execute("""UPDATE search_docs SET code=1 WHERE paper_id IN (SELECT p.paper_id FROM papers p
         WHERE p.code_url IS NOT NULL AND p.version=(SELECT MAX(version) FROM papers q WHERE q.paper_id=p.paper_id))""")
+
+
+@migration
+def m021_postgres_search(db: Any) -> None:
+    """PostgreSQL's own full-text search: a weighted ``tsvector`` per paper in ``search_docs``,
+    a GIN index, and triggers that keep it (``search_pg.py``). Nothing to do on SQLite (m013)."""
+    if db.dialect == "sqlite":
+        return
+    from arxiv_monitor.store.search_pg import install
+    install(db)
+
+
+@migration
+def m022_claims(db: Any) -> None:
+    """Work claimed by a worker (a paper's analysis in a language), until it is done or the
+    claim expires: several workers share one stage, and none does another's work."""
+    db.execute("""CREATE TABLE claims (
+        key TEXT PRIMARY KEY, worker TEXT, expires_at TEXT, done INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL)""")

@@ -49,13 +49,13 @@ class Papers:
                    ON CONFLICT (paper_id, version) DO UPDATE SET title=excluded.title,
                     abstract=excluded.abstract, authors=excluded.authors,
                     categories=excluded.categories,
-                    primary_category=COALESCE(excluded.primary_category, primary_category),
-                    comments=COALESCE(excluded.comments, comments),
-                    doi=COALESCE(excluded.doi, doi),
-                    journal_ref=COALESCE(excluded.journal_ref, journal_ref),
-                    published=COALESCE(excluded.published, published),
-                    enriched=MAX(enriched, excluded.enriched), updated_at=excluded.updated_at,
-                    extra=CASE WHEN excluded.extra='{{}}' THEN extra ELSE excluded.extra END""",
+                    primary_category=COALESCE(excluded.primary_category, papers.primary_category),
+                    comments=COALESCE(excluded.comments, papers.comments),
+                    doi=COALESCE(excluded.doi, papers.doi),
+                    journal_ref=COALESCE(excluded.journal_ref, papers.journal_ref),
+                    published=COALESCE(excluded.published, papers.published),
+                    enriched=CASE WHEN excluded.enriched > papers.enriched THEN excluded.enriched ELSE papers.enriched END, updated_at=excluded.updated_at,
+                    extra=CASE WHEN excluded.extra='{{}}' THEN papers.extra ELSE excluded.extra END""",
                 [(*_values(p), now()) for p in changed])
         return len(changed)
 
@@ -119,7 +119,7 @@ class Papers:
         rows = self.db.execute(
             """SELECT p.* FROM papers p WHERE EXISTS (SELECT 1 FROM day_papers d
                    WHERE d.paper_id=p.paper_id AND d.version=p.version)
-               ORDER BY p.updated_at DESC, p.rowid DESC LIMIT ?""", (limit,))
+               ORDER BY p.updated_at DESC, p.paper_id DESC LIMIT ?""", (limit,))
         return [paper_from_row(r) for r in rows]
 
     def set_code_url(self, paper: Paper, url: str | None) -> None:
@@ -127,4 +127,4 @@ class Papers:
         paper.code_url = url
         with self.db:
             self.db.execute("UPDATE papers SET code_url=?, updated_at=? WHERE paper_id=? AND version=? "
-                            "AND code_url IS NOT ?", (url, now(), paper.id, paper.version, url))
+                            "AND code_url IS DISTINCT FROM ?", (url, now(), paper.id, paper.version, url))

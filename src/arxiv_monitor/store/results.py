@@ -56,7 +56,7 @@ class FullTexts:
                        attempts, links) VALUES (?,?,?,?,?,?,?,1,?)
                    ON CONFLICT (paper_id, version) DO UPDATE SET source=excluded.source,
                        status=excluded.status, error=excluded.error, sections=excluded.sections,
-                       fetched_at=excluded.fetched_at, attempts=attempts+1, links=excluded.links""",
+                       fetched_at=excluded.fetched_at, attempts=fulltexts.attempts+1, links=excluded.links""",
                 (paper.id, paper.version, text.source, status, text.error,
                  json.dumps([s.__dict__ for s in text.sections], ensure_ascii=False), now(),
                  json.dumps(text.links)))

@@ -29,8 +29,9 @@ class Runs:
         """Record a new run; a run still marked running was killed (the run lock is held)."""
         with self.db:
             self.db.execute("UPDATE runs SET status='killed', finished_at=? WHERE status='running'", (now(),))
-            cur = self.db.execute("INSERT INTO runs (started_at, status) VALUES (?, 'running')", (now(),))
-        return int(cur.lastrowid)
+            run_id = self.db.execute("INSERT INTO runs (started_at, status) VALUES (?, 'running') RETURNING id",
+                                     (now(),)).fetchone()[0]
+        return int(run_id)
 
     def finish(self, run_id: int, day: str | None, status: str, stats: dict[str, Any]) -> None:
         with self.db:
@@ -61,7 +62,7 @@ class PendingDays:
         """Record a failed attempt at ``day``; return the attempts so far."""
         with self.db:
             self.db.execute("""INSERT INTO pending_days VALUES (?, ?, 1, ?) ON CONFLICT (day) DO UPDATE SET
-                               error=excluded.error, attempts=attempts+1, updated_at=excluded.updated_at""",
+                               error=excluded.error, attempts=pending_days.attempts+1, updated_at=excluded.updated_at""",
                             (day, error, now()))
         return int(self.db.execute("SELECT attempts FROM pending_days WHERE day=?", (day,)).fetchone()[0])
 

@@ -53,16 +53,20 @@ def terms(query: str) -> list[str]:
     return [f'"{a}"' if a else b for a, b in re.findall(r'"([^"]+)"|(\S+)', query or "") if (a or b).strip()]
 
 
-def _expression(term: str) -> str | None:
-    """One term as an FTS5 expression: a phrase of its tokens (a prefix where it is one word or one
-    Chinese character); None when it has no letters, digits or Chinese at all."""
-    quoted = term.startswith('"')
+def phrase(term: str) -> tuple[list[str], bool] | None:
+    """One term as the index's tokens, in order (a phrase), and whether it is a prefix (one word,
+    or one Chinese character, not quoted); None when it has no letters, digits or Chinese."""
     tokens = _TOKEN.findall(term)
     if not tokens:
         return None
-    phrase = '"' + search_text(" ".join(tokens)).strip().replace('"', "") + '"'
     single = len(tokens) == 1 and (not _CJK_RUN.fullmatch(tokens[0]) or len(tokens[0]) == 1)
-    return phrase + ("*" if single and not quoted else "")
+    return search_text(" ".join(tokens)).replace('"', "").split(), single and not term.startswith('"')
+
+
+def _expression(term: str) -> str | None:
+    """One term as an FTS5 expression: a phrase of its tokens, ``*`` where it is a prefix."""
+    found = phrase(term)
+    return None if found is None else '"' + " ".join(found[0]) + '"' + ("*" if found[1] else "")
 
 
 def highlight(text: str, words: list[str], width: int = 90) -> str:
@@ -101,14 +105,25 @@ class Search:
         if found is None:
             return []
         match, paper, filters, args = found
-        if sort == "date":  # newest first: walk the day index, keeping the matches
-            rows = self.db.execute(
-                f"""SELECT doc.paper_id FROM search_docs doc INDEXED BY search_docs_day {paper}
-                    WHERE doc.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?){filters}
-                    ORDER BY doc.day DESC, doc.id DESC LIMIT ? OFFSET ?""", (match, *args, limit, offset)).fetchall()
+        if sort == "date":
+            rows = self._newest(match, paper, filters, args, limit, offset)
         else:
             rows = self._ranked(match, paper, filters, args, limit + offset)[offset:]
         return [self._hit(r["paper_id"], words) for r in rows]
+
+    def _newest(self, match: str, paper: str, filters: str, args: list[Any], limit: int, offset: int) -> list[Any]:
+        """Newest first: walk the day index, keeping the matches."""
+        return self.db.execute(
+            f"""SELECT doc.paper_id FROM search_docs doc INDEXED BY search_docs_day {paper}
+                WHERE doc.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?){filters}
+                ORDER BY doc.day DESC, doc.id DESC LIMIT ? OFFSET ?""", (match, *args, limit, offset)).fetchall()
+
+    # the matching rows (``doc`` is search_docs) for a match expression, and the filters' SQL
+    MATCHES = "search_index s JOIN search_docs doc ON doc.id=s.rowid {paper} WHERE search_index MATCH ?"
+    CATEGORY = "EXISTS (SELECT 1 FROM json_each(p.categories) c WHERE c.value=?)"
+    AUTHOR = "p.authors LIKE ?"
+    TOPIC = "instr(doc.topics, ?) > 0"
+    ANALYSIS_TEXT = "SELECT group_concat(j.value, ' ') FROM analyses a, json_each(a.sections) j"
 
     def count(self, q: str, day_from: str | None = None, day_to: str | None = None, topic: str | None = None,
               category: str | None = None, author: str | None = None, has_code: bool = False,
@@ -120,33 +135,36 @@ class Search:
         if found is None:
             return 0
         match, paper, filters, args = found
-        matches = f"SELECT 1 FROM search_index s JOIN search_docs doc ON doc.id=s.rowid {paper} " \
-                  f"WHERE search_index MATCH ?{filters}"
+        matches = f"SELECT 1 FROM {self.MATCHES.format(paper=paper)}{filters}"
         if at_most is None:
-            return int(self.db.execute(f"SELECT COUNT(*) FROM ({matches})", (match, *args)).fetchone()[0])
-        return int(self.db.execute(f"SELECT COUNT(*) FROM ({matches} LIMIT ?)",
+            return int(self.db.execute(f"SELECT COUNT(*) FROM ({matches}) m", (match, *args)).fetchone()[0])
+        return int(self.db.execute(f"SELECT COUNT(*) FROM ({matches} LIMIT ?) m",
                                    (match, *args, at_most + 1)).fetchone()[0])
+
+    def match(self, q: str) -> str:
+        """The FTS5 expression of a query: every term must match."""
+        return " AND ".join(e for w in terms(q) if (e := _expression(w)))
 
     def _where(self, q: str, day_from: str | None, day_to: str | None, topic: str | None, category: str | None,
                author: str | None, has_code: bool, kept_only: bool = False) -> tuple[str, str, str, list[Any]] | None:
         """The FTS expression, the join to papers (when a filter needs it), the filters and their
         values; None when the query has no term."""
-        match = " AND ".join(e for w in terms(q) if (e := _expression(w)))
+        match = self.match(q)
         if not match:
             return None
         where, args = [], []
         if category:
-            where.append("EXISTS (SELECT 1 FROM json_each(p.categories) c WHERE c.value=?)")
+            where.append(self.CATEGORY)
             args.append(category)
         if author:
-            where.append("p.authors LIKE ?")
+            where.append(self.AUTHOR)
             args.append(f"%{author}%")
         if has_code:
             where.append("doc.code=1")
         if kept_only:
             where.append("(doc.topics != '' OR EXISTS (SELECT 1 FROM ratings r WHERE r.paper_id=doc.paper_id))")
         if topic:
-            where.append("instr(doc.topics, ?) > 0")
+            where.append(self.TOPIC)
             args.append(f",{topic},")
         if day_from or day_to:
             where.append("doc.day BETWEEN ? AND ?")
@@ -159,8 +177,8 @@ class Search:
         """The best ``want`` matches by rank (bm25, title first), filtered as they come. A term in
         more than BROAD papers (a word of most abstracts, where bm25 tells little apart) is ranked
         among its newest BROAD papers first, then among the older ones: the cost stays bounded."""
-        sql = (f"SELECT doc.paper_id FROM search_index s JOIN search_docs doc ON doc.id=s.rowid {paper} "
-               f"WHERE search_index MATCH ? AND s.rowid {{}} ?{filters} ORDER BY s.rank LIMIT ?")
+        sql = f"SELECT doc.paper_id FROM {self.MATCHES.format(paper=paper)} AND s.rowid {{}} ?{filters} " \
+              "ORDER BY s.rank LIMIT ?"
         cut = self.db.execute("SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC "
                               "LIMIT 1 OFFSET ?", (match, BROAD)).fetchone()
         rows = self.db.execute(sql.format(">"), (match, cut[0] if cut else 0, *args, want)).fetchall()
@@ -181,9 +199,8 @@ class Search:
         for text in (paper["title"], paper["abstract"]):
             if any(w.lower() in (text or "").lower() for w in words):
                 return highlight(text, words)
-        analysis = self.db.execute(
-            "SELECT group_concat(j.value, ' ') FROM analyses a, json_each(a.sections) j "
-            "WHERE a.paper_id=? AND a.status='ok'", (paper_id,)).fetchone()[0]
+        analysis = self.db.execute(f"{self.ANALYSIS_TEXT} WHERE a.paper_id=? AND a.status='ok'",
+                                   (paper_id,)).fetchone()[0]
         return highlight(analysis or paper["abstract"] or "", words)
 
 

@@ -1,0 +1,168 @@
+"""Search on PostgreSQL, with its own full-text machinery: a ``tsvector`` per paper in
+``search_docs.tsv`` (GIN index), ranked by ``ts_rank`` with the title weighing most.
+
+The text is indexed as the SQLite store indexes it, by the same rules: words of letters and
+digits (punctuation is a space, so ``GPT-4o`` is ``gpt 4o``), and Chinese as overlapping
+character pairs (鲁棒性 -> 鲁棒 棒性), cut by the ``search_text`` SQL function below, which
+mirrors ``search.search_text``. The ``simple`` configuration lowers case and stems
+nothing, as SQLite's unicode61 does. Character pairs rather than an extension (zhparser,
+pg_jieba) because none of those is packaged by Debian, and because both stores then find
+the same papers for the same query. A query term is a phrase of its tokens (``<->``),
+a prefix (``:*``) where it is one word.
+
+Triggers keep each paper's row in step with its latest version, its analyses and its
+listings (schema m021).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from arxiv_monitor.core.text import CJK
+from arxiv_monitor.store import search
+from arxiv_monitor.store.search import Search, phrase, terms
+
+WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"  # analysis, abstract, authors, title (D, C, B, A)
+
+FUNCTIONS = [
+    f"""CREATE OR REPLACE FUNCTION search_text(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+        DECLARE piece text; out text := ''; i int;
+        BEGIN
+          FOR piece IN SELECT m[1] FROM regexp_matches(regexp_replace(COALESCE(t, ''), '[^[:alnum:]]+', ' ', 'g'),
+                                                       '([{CJK}]+|[^{CJK}]+)', 'g') AS m LOOP
+            IF piece ~ '^[{CJK}]' AND length(piece) > 1 THEN
+              FOR i IN 1..length(piece) - 1 LOOP out := out || ' ' || substr(piece, i, 2); END LOOP;
+              out := out || ' ';
+            ELSIF piece ~ '^[{CJK}]' THEN out := out || ' ' || piece || ' ';
+            ELSE out := out || piece;
+            END IF;
+          END LOOP;
+          RETURN out;
+        END $$""",
+    """CREATE OR REPLACE FUNCTION search_vector(title text, authors text, abstract text, analysis text)
+       RETURNS tsvector LANGUAGE sql IMMUTABLE AS $$
+        SELECT setweight(to_tsvector('simple', search_text(title)), 'A')
+            || setweight(to_tsvector('simple', search_text(authors)), 'B')
+            || setweight(to_tsvector('simple', search_text(abstract)), 'C')
+            || setweight(to_tsvector('simple', search_text(analysis)), 'D') $$""",
+    """CREATE OR REPLACE FUNCTION search_analysis_text(pid text) RETURNS text LANGUAGE sql STABLE AS $$
+        SELECT COALESCE(string_agg(j.value, ' '), '') FROM analyses a, json_each_text(a.sections::json) j
+        WHERE a.paper_id=pid AND a.status='ok' $$""",
+    """CREATE OR REPLACE FUNCTION search_refresh(pid text) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO search_docs (paper_id) VALUES (pid) ON CONFLICT (paper_id) DO NOTHING;
+        UPDATE search_docs d SET code=(p.code_url IS NOT NULL)::int,
+               tsv=search_vector(p.title, p.authors, p.abstract, search_analysis_text(pid))
+        FROM (SELECT * FROM papers WHERE paper_id=pid ORDER BY version DESC LIMIT 1) p
+        WHERE d.paper_id=pid $$""",
+    """CREATE OR REPLACE FUNCTION search_on_paper() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM search_refresh(NEW.paper_id); RETURN NULL; END $$""",
+    """CREATE OR REPLACE FUNCTION search_on_listing() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO search_docs (paper_id) VALUES (NEW.paper_id) ON CONFLICT (paper_id) DO NOTHING;
+          UPDATE search_docs SET day=GREATEST(COALESCE(day, ''), NEW.day), topics=COALESCE((
+              SELECT ',' || string_agg(DISTINCT t->>'topic', ',') || ','
+              FROM day_papers d, json_array_elements(d.topics::json) t
+              WHERE d.paper_id=NEW.paper_id AND t->>'kept_by' IS NOT NULL), '')
+          WHERE paper_id=NEW.paper_id;
+          RETURN NULL;
+        END $$""",
+]
+TRIGGERS = {
+    "search_paper": "AFTER INSERT OR UPDATE OF title, authors, abstract, code_url ON papers "
+                    "FOR EACH ROW EXECUTE FUNCTION search_on_paper()",
+    "search_analysis": "AFTER INSERT OR UPDATE ON analyses FOR EACH ROW WHEN (NEW.status='ok') "
+                       "EXECUTE FUNCTION search_on_paper()",
+    "search_listed": "AFTER INSERT ON day_papers FOR EACH ROW EXECUTE FUNCTION search_on_listing()",
+}
+_TABLES = {"search_paper": "papers", "search_analysis": "analyses", "search_listed": "day_papers"}
+
+_REBUILD = [
+    "DELETE FROM search_docs",
+    "INSERT INTO search_docs (paper_id) SELECT DISTINCT paper_id FROM papers ORDER BY paper_id",
+    """UPDATE search_docs d SET day=l.day, topics=COALESCE(k.topics, '')
+       FROM (SELECT paper_id, MAX(day) AS day FROM day_papers GROUP BY paper_id) l
+       LEFT JOIN (SELECT d.paper_id, ',' || string_agg(DISTINCT t->>'topic', ',') || ',' AS topics
+                  FROM day_papers d, json_array_elements(d.topics::json) t WHERE t->>'kept_by' IS NOT NULL
+                  GROUP BY d.paper_id) k ON k.paper_id=l.paper_id
+       WHERE l.paper_id=d.paper_id""",
+    """UPDATE search_docs d SET code=(p.code_url IS NOT NULL)::int,
+              tsv=search_vector(p.title, p.authors, p.abstract, COALESCE(x.analysis, ''))
+       FROM (SELECT DISTINCT ON (paper_id) * FROM papers ORDER BY paper_id, version DESC) p
+       LEFT JOIN (SELECT a.paper_id, string_agg(j.value, ' ') AS analysis
+                  FROM analyses a, json_each_text(a.sections::json) j WHERE a.status='ok'
+                  GROUP BY a.paper_id) x ON x.paper_id=p.paper_id
+       WHERE p.paper_id=d.paper_id""",
+]
+
+
+def install(db: Any) -> None:
+    """The search column, its index, functions and triggers, and every paper indexed (m021)."""
+    db.execute("ALTER TABLE search_docs ADD COLUMN tsv tsvector")
+    db.execute("CREATE INDEX search_docs_tsv ON search_docs USING GIN (tsv)")
+    for statement in FUNCTIONS:
+        db.execute(statement)
+    for name, body in TRIGGERS.items():
+        db.execute(f"CREATE TRIGGER {name} {body}")
+    for statement in _REBUILD:
+        db.execute(statement)
+
+
+def tsquery(q: str) -> str:
+    """The ``to_tsquery`` text of a query (every term must match); "" when it has no term."""
+    parts = []
+    for term in terms(q):
+        found = phrase(term)
+        if found:
+            tokens, prefix = found
+            parts.append("(" + " <-> ".join(f"'{t}'" for t in tokens) + (":*" if prefix else "") + ")")
+    return " & ".join(parts)
+
+
+class PgSearch(Search):
+    """``Search`` on PostgreSQL: the same queries, filters, paging and snippets."""
+
+    MATCHES = "search_docs doc {paper} WHERE doc.tsv @@ to_tsquery('simple', ?)"
+    CATEGORY = "p.categories::jsonb @> jsonb_build_array(?::text)"
+    AUTHOR = "p.authors ILIKE ?"
+    TOPIC = "strpos(doc.topics, ?) > 0"
+    ANALYSIS_TEXT = "SELECT string_agg(j.value, ' ') FROM analyses a, json_each_text(a.sections::json) j"
+
+    def match(self, q: str) -> str:
+        return tsquery(q)
+
+    def rebuild(self) -> None:
+        with self.db:
+            for statement in _REBUILD:
+                self.db.execute(statement)
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        with self.db:
+            for name, table in _TABLES.items():
+                self.db.execute(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
+        try:
+            yield
+        finally:
+            with self.db:
+                for name, table in _TABLES.items():
+                    self.db.execute(f"ALTER TABLE {table} ENABLE TRIGGER {name}")
+            self.rebuild()
+
+    def _newest(self, match: str, paper: str, filters: str, args: list[Any], limit: int, offset: int) -> list[Any]:
+        return self.db.execute(
+            f"SELECT doc.paper_id FROM {self.MATCHES.format(paper=paper)}{filters} "
+            "ORDER BY doc.day DESC NULLS LAST, doc.id DESC LIMIT ? OFFSET ?", (match, *args, limit, offset)).fetchall()
+
+    def _ranked(self, match: str, paper: str, filters: str, args: list[Any], want: int) -> list[Any]:
+        """Ranked by ts_rank; a term of more than BROAD papers is ranked among its newest
+        BROAD first (as on SQLite: the cost stays bounded)."""
+        sql = (f"SELECT doc.paper_id FROM {self.MATCHES.format(paper=paper)} AND doc.id OP ?{filters} "
+               f"ORDER BY ts_rank({WEIGHTS}, doc.tsv, to_tsquery('simple', ?)) DESC, doc.id DESC LIMIT ?")
+        cut = self.db.execute(f"SELECT doc.id FROM {self.MATCHES.format(paper='')} ORDER BY doc.id DESC "
+                              "LIMIT 1 OFFSET ?", (match, search.BROAD)).fetchone()
+        rows = self.db.execute(sql.replace(" OP ", " > "), (match, cut[0] if cut else 0, *args, match, want)).fetchall()
+        if cut and len(rows) < want:
+            rows += self.db.execute(sql.replace(" OP ", " <= "), (match, cut[0], *args, match, want - len(rows))).fetchall()
+        return rows
