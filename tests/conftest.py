@@ -74,6 +74,9 @@ def postgres_schema(name: str) -> str:
         pytest.skip("no PostgreSQL test server (set ARXIV_MONITOR_TEST_POSTGRES, or run .ci/postgres)")
     schema = "t_" + re.sub(r"\W", "_", name.lower())[-50:]
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        users = conn.execute("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)", (f"{schema}_u_",))
+        for (name,) in users.fetchall():  # a lab user's own tables, from an earlier run of the test
+            conn.execute(f'DROP SCHEMA "{name}" CASCADE')
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         conn.execute(f"CREATE SCHEMA {schema}")
     sep = "&" if "?" in POSTGRES else "?"
@@ -91,3 +94,17 @@ def database(request: pytest.FixtureRequest, tmp_path: Path):
     from arxiv_monitor.store.engine import close_pools
 
     close_pools()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The home's store on each backend in turn: the default SQLite file, then a fresh schema of
+    the PostgreSQL test server (``paths.database``), for tests of whole commands."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("ARXIV_MONITOR_PATHS_DATABASE", postgres_schema(request.node.name))
+        yield request.param
+        from arxiv_monitor.store.engine import close_pools
+
+        close_pools()
+        return
+    yield request.param

@@ -80,7 +80,8 @@ def read(home: Path, fn):
     """``fn(store)`` on the home's store: tests read what a run stored through the store's API."""
     from arxiv_monitor.store import open_store
 
-    with open_store(home / "arxiv-monitor.db") as store:
+    database = os.environ.get("ARXIV_MONITOR_PATHS_DATABASE") or home / "arxiv-monitor.db"  # (see conftest.backend)
+    with open_store(database) as store:
         return fn(store)
 
 

@@ -22,7 +22,7 @@ from tests.fakes import Reply, ok
 from tests.helpers import NOTEXT, PAPERS, PDFONLY, VLA, WED, invoke, read, serve_day, write_feed
 
 
-def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm):
+def test_run_writes_report_and_rerun_does_nothing(tmp_path, home, arxiv, llm, backend):
     serve_day(arxiv)
     feed = write_feed(tmp_path)
     result = invoke("run", "--feed", str(feed))

@@ -3,6 +3,7 @@ sharing one day (claims taken FOR UPDATE SKIP LOCKED, a killed worker's claims t
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import time
@@ -148,3 +149,77 @@ def test_a_killed_workers_claims_are_taken_over_when_they_run_out(pg, llm):
     assert second.returncode == 0, second.stderr
     assert "took 12" in second.stderr  # its own nine, and the killed worker's three once their claims ran out
     assert sorted(pid for pid, status in _analyses(pg) if status == "ok") == sorted(p.id for p in papers)
+
+
+TOPICS = {
+    "lab": '[[topics]]\nid = "VLA"\nname = "VLA"\nany = ["vision-language-action"]\nrank = false\n',
+    "alice": '[[topics]]\nid = "FLOW"\nname = "Urban flow"\nany = ["urban flow", "traffic prediction"]\nrank = false\n',
+    "carol": '[[topics]]\nid = "TS"\nname = "Time series"\nany = ["time series forecasting", "traffic prediction"]\n'
+             'rank = false\n',
+}
+
+
+def test_three_users_each_get_their_own_report_and_shared_papers_are_analysed_once(tmp_path, home, pg, arxiv, llm):
+    from tests.helpers import NOTEXT, OFFTOPIC, PDFONLY, VLA, WED, invoke, serve_day, write_feed
+
+    serve_day(arxiv)
+    os.environ["ARXIV_MONITOR_PATHS_DATABASE"] = pg  # the in-process CLI reads the environment
+    try:
+        for login in ("alice", "bob", "carol"):
+            assert invoke("users", "add", login, "--email", f"{login}@lab.example").exit_code == 0
+        for owner, text in TOPICS.items():
+            path = tmp_path / f"{owner}.toml"
+            path.write_text(text, encoding="utf-8")
+            args = ["lab", "topics", "add", str(path)] + ([] if owner == "lab" else ["--owner", owner])
+            assert invoke(*args).exit_code == 0
+        for login in ("alice", "bob"):
+            assert invoke("lab", "follow", login, "VLA").exit_code == 0
+        result = invoke("lab", "run", "--feed", str(write_feed(tmp_path)))
+        assert result.exit_code == 0, result.output
+    finally:
+        del os.environ["ARXIV_MONITOR_PATHS_DATABASE"]
+    wanted = {"alice": {VLA.arxiv_id, WED.arxiv_id, PDFONLY.arxiv_id}, "bob": {VLA.arxiv_id},
+              "carol": {PDFONLY.arxiv_id, NOTEXT.arxiv_id}}
+    for login, papers in wanted.items():
+        report = (home / "reports" / login / "2026-02-02.md").read_text(encoding="utf-8")
+        for paper in (VLA, WED, PDFONLY, NOTEXT, OFFTOPIC):
+            assert (paper.arxiv_id in report) == (paper.arxiv_id in papers), (login, paper.arxiv_id)
+    # each kept paper analysed once for all three (counted at the LLM), each text downloaded once
+    assert llm.analysis_calls() == 4
+    assert all(llm.calls_for(p.arxiv_id) == 1 for p in (VLA, WED, PDFONLY, NOTEXT))
+    fetched = [r["path"] for r in arxiv.requests if r["path"].startswith(("/html/", "/pdf/"))]
+    assert len(fetched) == len(set(fetched))
+    assert "4 papers kept for 3 users; 4 analyses, where separate copies would make 6" in result.output
+    # each user's days and ratings are their own
+    stores = {login: Store(pg, user=login) for login in wanted}
+    stores["alice"].ratings.set(WED.arxiv_id, "FLOW", True)
+    assert [r.paper_id for r in stores["alice"].ratings.all()] == [WED.arxiv_id]
+    assert stores["bob"].ratings.all() == [] and stores["carol"].ratings.all() == []
+    assert {i.paper.id for i in stores["bob"].days.listings("2026-02-02")} == {VLA.arxiv_id}
+    assert stores["carol"].search.query("prediction", topic="FLOW") == []  # alice's private topic
+    assert [h.paper_id for h in stores["alice"].search.query("prediction", topic="FLOW")] != []
+    for s in stores.values():
+        s.close()
+
+
+def test_accounts_passwords_and_tokens(pg):
+    store = Store(pg)
+    token = store.users.add("dana", "Dana", "dana@lab.example", "member", password="correct horse", language="en")
+    assert store.users.by_token(token).login == "dana" and store.users.by_token(token + "x") is None
+    assert store.users.check_password("dana", "correct horse").language == "en"
+    assert store.users.check_password("dana", "wrong") is None
+    stored = store.db.execute("SELECT password_hash FROM users").fetchone()[0]
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    assert token not in str(store.db.execute("SELECT * FROM tokens").fetchall())  # only its hash is kept
+    store.users.disable("dana")
+    assert store.users.by_token(token) is None and store.users.check_password("dana", "correct horse") is None
+    with pytest.raises(ValueError, match="exists already"):
+        store.users.add("dana")
+    with pytest.raises(ValueError, match="role"):
+        store.users.add("erin", role="owner")
+    store.close()
+
+
+def test_lab_commands_need_postgresql(home):
+    done = cli("users", "list")
+    assert done.returncode == 1 and "needs PostgreSQL" in done.stderr and "Traceback" not in done.stderr

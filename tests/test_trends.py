@@ -63,7 +63,7 @@ def test_periods_are_named_as_users_write_them():
 
 # -- themes -------------------------------------------------------------------------------------
 
-def test_a_planted_subject_is_the_rising_theme_and_a_control_week_has_none(home):
+def test_a_planted_subject_is_the_rising_theme_and_a_control_week_has_none(backend, home):
     store_weeks(home)
     planted = build(WEEK, deliver=False).report
     rising = [th for th in planted.themes if th.trend == "rising"]
@@ -82,7 +82,7 @@ def test_the_same_store_gives_the_same_themes(home):
     assert first.model_dump(exclude={"generator"}) == again.model_dump(exclude={"generator"})
 
 
-def test_volumes_count_each_topic_per_day_and_against_the_weeks_before(home):
+def test_volumes_count_each_topic_per_day_and_against_the_weeks_before(backend, home):
     store_weeks(home, planted=0)
     report = build(WEEK, deliver=False).report
     with open_store(load_config()) as store:
@@ -126,7 +126,7 @@ def test_key_papers_count_the_later_papers_that_build_on_them(home):
     assert report.key_papers[0].id == rated.paper.id and "你评为相关" in key[rated.paper.id].reasons
 
 
-def test_a_rated_paper_that_was_not_kept_is_listed_as_missed(home):
+def test_a_rated_paper_that_was_not_kept_is_listed_as_missed(backend, home):
     store_weeks(home, planted=0)
     with open_store(load_config()) as store:
         dropped = [i for i in store.days.listings("2026-05-26", kept_only=False) if not i.kept][0]

@@ -72,7 +72,7 @@ def room(tmp_path, home, arxiv, llm):
         yield url
 
 
-def test_pages_answer_with_the_day_the_paper_and_search(room, home):
+def test_pages_answer_with_the_day_the_paper_and_search(backend, room, home):
     home_dir = home
     with httpx.Client(base_url=room) as c:
         home = c.get("/")
@@ -93,7 +93,7 @@ def test_pages_answer_with_the_day_the_paper_and_search(room, home):
         assert "<li>" not in c.get("/search", params={"q": "Hong", "to": "2026-01-31"}).text.split("hits")[-1]
 
 
-def test_ratings_post_with_csrf_and_feed_the_topic(room, home):
+def test_ratings_post_with_csrf_and_feed_the_topic(backend, room, home):
     with httpx.Client(base_url=room) as c:
         page = c.get(f"/paper/{VLA.arxiv_id}").text
         token = page.split('name="csrf" value="')[1].split('"')[0]

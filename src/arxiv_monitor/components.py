@@ -12,6 +12,7 @@ model and opens no LLM client.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -104,7 +105,21 @@ class Parts:
             return None
         return Judge(self.analyzer, self.config.relevance, self.config.topic_list, self.run)
 
+    def sibling(self, config: Config, store: Store) -> Parts:
+        """The parts of another user of the same lab run: this run's HTTP client, sources, fetcher
+        and ranker (one pace per host, one embedding per paper), with the user's config (topics,
+        language), store and delivery targets, and an analyser of their own. Close it before this."""
+        twin = copy.copy(self)
+        twin.__dict__ = {k: v for k, v in self.__dict__.items() if k not in ("analyzer", "extractive", "judge")}
+        twin.config, twin.store, twin.channels = config, store, configured(config)
+        twin._sibling = True
+        return twin
+
     def close(self) -> None:
+        if getattr(self, "_sibling", False):  # the shared client and event loop are the run's to close
+            if "analyzer" in self.__dict__:
+                self.run(self.analyzer.aclose())
+            return
         try:
             if "analyzer" in self.__dict__:
                 self.run(self.analyzer.aclose())

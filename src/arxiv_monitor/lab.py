@@ -9,15 +9,18 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from arxiv_monitor.analysis.base import needs_analysis
 from arxiv_monitor.components import Parts
 from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
 from arxiv_monitor.core.models import Listing
+from arxiv_monitor.core.topics import TopicConfig
 from arxiv_monitor.pipeline import NoProgress, Progress, RunStats, stage_read_and_analyze
 from arxiv_monitor.store import StoreError, open_store
 from arxiv_monitor.store.copy import TableCopy, copy_store
+from arxiv_monitor.store.users import User
 
 
 def migrate_db(config: Config, target: str, progress: Progress | None = None) -> list[TableCopy]:
@@ -93,3 +96,166 @@ def work(config: Config, day: str | None = None, ttl: float = 900.0, batch: int 
         return stats
 
 
+
+
+# -- users and their topics -----------------------------------------------------------
+
+def _lab_store(config: Config):
+    if not config.database.startswith(("postgresql://", "postgres://")):
+        raise MonitorError("A lab server needs PostgreSQL: set paths.database to a postgresql:// URL "
+                           "(`arxiv-monitor db migrate --to …` copies this home into one).")
+    return open_store(config)
+
+
+def add_user(config: Config, login: str, name: str = "", email: str = "", role: str = "member",
+             password: str | None = None, language: str | None = None) -> str:
+    """``arxiv-monitor users add``: a new account; returns its first API token (shown once)."""
+    with _lab_store(config) as store:
+        try:
+            return store.users.add(login, name, email, role, password, language or config.language)
+        except ValueError as exc:
+            raise MonitorError(f"Cannot add {login}: {exc}") from None
+
+
+def list_users(config: Config) -> list[User]:
+    with _lab_store(config) as store:
+        return store.users.all()
+
+
+def disable_user(config: Config, login: str, disabled: bool = True) -> None:
+    with _lab_store(config) as store:
+        if not store.users.disable(login, disabled):
+            raise MonitorError(f"No user {login!r}: see `arxiv-monitor users list`.")
+
+
+def read_topics(path: Path) -> list[TopicConfig]:
+    """The ``[[topics]]`` of a TOML file, checked as config.toml's are."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        topics = [TopicConfig(**t) for t in data.get("topics", [])]
+    except (OSError, tomllib.TOMLDecodeError, ValidationError, TypeError) as exc:
+        raise MonitorError(f"{path}: not a file of [[topics]] tables ({str(exc).splitlines()[0]})") from None
+    if not topics:
+        raise MonitorError(f"{path} has no [[topics]] table: write them as in config.toml.")
+    return topics
+
+
+def save_topic(config: Config, topic: TopicConfig, owner: str = "") -> None:
+    """``arxiv-monitor lab topics add``: a topic the lab shares (``owner`` ''), or a user's own."""
+    with _lab_store(config) as store:
+        if owner:
+            user = store.users.get(owner)
+            if user is None:
+                raise MonitorError(f"No user {owner!r}: see `arxiv-monitor users list`.")
+            if user.role == "guest":
+                raise MonitorError(f"{owner} is a guest: guests read, and own no topics.")
+        store.lab_topics.save(owner, topic.model_dump(exclude_defaults=True))
+
+
+def follow(config: Config, login: str, topic: str, following: bool = True) -> None:
+    with _lab_store(config) as store:
+        if store.users.get(login) is None:
+            raise MonitorError(f"No user {login!r}: see `arxiv-monitor users list`.")
+        try:
+            store.lab_topics.follow(login, topic, following)
+        except ValueError as exc:
+            raise MonitorError(f"Cannot follow: {exc} (see `arxiv-monitor lab topics list`).") from None
+
+
+def lab_topics(config: Config) -> tuple[list[dict], dict[str, list[str]], dict[str, list[dict]]]:
+    """The lab's shared topics, who follows each, and each user's own topics."""
+    with _lab_store(config) as store:
+        return (store.lab_topics.owned(""), store.lab_topics.followers(),
+                {u.login: store.lab_topics.owned(u.login) for u in store.users.all()})
+
+
+def user_config(config: Config, user: User, topics: list[dict]) -> Config:
+    """The lab's config as one user's run sees it: their topics and language, their reports
+    folder, their own e-mail address as the only recipient and no chat targets of the lab's."""
+    reports = config.reports_path / user.login
+    email = config.email.model_copy(update={"recipients": [user.email] if user.email else [],
+                                            "enabled": config.email.enabled and bool(user.email)})
+    return config.model_copy(update={
+        "language": user.language, "topics": [TopicConfig(**t) for t in topics], "webhooks": [], "email": email,
+        "paths": config.paths.model_copy(update={"reports_dir": str(reports)})})
+
+
+# -- the lab's daily run ------------------------------------------------------------------
+
+@dataclass
+class UserDay:
+    login: str
+    kept: list[str]
+    report: str | None
+    stats: RunStats
+    seconds: float = 0.0  # the user's part of the run
+
+
+@dataclass
+class LabStats:
+    day: str | None = None
+    items: int = 0
+    users: list[UserDay] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # users without topics (or disabled)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def kept(self) -> int:
+        """Papers kept for anyone (each counted once)."""
+        return len({pid for u in self.users for pid in u.kept})
+
+    @property
+    def analyses(self) -> int:
+        return sum(u.stats.analysed for u in self.users)
+
+    @property
+    def separate(self) -> int:
+        """The analyses separate copies (one per user) would have made."""
+        return sum(len(u.kept) for u in self.users)
+
+    def summary(self) -> str:
+        return (f"{self.kept} papers kept for {len(self.users)} users; {self.analyses} analyses, where separate "
+                f"copies would make {self.separate}")
+
+
+def lab_run(config: Config, feeds: list | None = None, progress: Progress | None = None) -> LabStats:
+    """``arxiv-monitor lab run``: each source read once; then, for each active user with topics,
+    their decisions (the shared embeddings), the analyses nobody has made yet in their language
+    (so each kept paper is read and analysed once for everyone), their report and delivery."""
+    from arxiv_monitor.checks import preflight
+    from arxiv_monitor.pipeline import process_day
+
+    progress = progress or NoProgress()
+    config, _ = preflight(config)
+    stats = LabStats()
+    with _lab_store(config) as store, store.run_lock(), Parts(config, store, progress) as parts:
+        run_id = store.runs.start()
+        batch = parts.sources.read_files(feeds) if feeds else parts.sources.latest()
+        stats.items = batch.items_read
+        for user in store.users.all():
+            topics = store.lab_topics.of_user(user.login)
+            if user.disabled or not topics:
+                stats.skipped.append(user.login)
+                continue
+            ucfg = user_config(config, user, topics)
+            with open_store(ucfg, user.login) as own, parts.sibling(ucfg, own) as uparts:
+                day_stats = RunStats()
+                started = time.perf_counter()
+                try:
+                    if batch.listings:
+                        process_day(uparts, own, batch, day_stats)
+                except MonitorError as exc:
+                    stats.errors.append(f"{user.login}: {exc}")
+                    continue
+                kept = [i.paper.id for i in own.days.listings(day_stats.day)] if day_stats.day else []
+                stats.day = stats.day or day_stats.day
+                stats.users.append(UserDay(user.login, kept, day_stats.report, day_stats,
+                                           time.perf_counter() - started))
+                stats.errors += [f"{user.login}: {e}" for e in day_stats.errors]
+        store.runs.finish(run_id, stats.day, "ok" if not stats.errors else "errors",
+                          {"lab": stats.summary(), "users": len(stats.users), "errors": stats.errors})
+    return stats

@@ -152,10 +152,12 @@ class Days:
         """Each paper listed from ``first`` to ``last`` (inclusive) once, with the first day
         that listed it (no decisions: for reading the papers themselves)."""
         rows = self.db.execute(
-            """SELECT MIN(d.day) AS first_day, p.* FROM day_papers d
+            """SELECT d.day AS first_day, p.* FROM day_papers d
                JOIN papers p ON p.paper_id=d.paper_id AND p.version=d.version
-               WHERE d.day BETWEEN ? AND ? GROUP BY d.paper_id ORDER BY first_day, d.paper_id""",
-            (first, last)).fetchall()
+               WHERE d.day BETWEEN ? AND ? AND d.day=(SELECT MIN(e.day) FROM day_papers e
+                                                      WHERE e.paper_id=d.paper_id AND e.day BETWEEN ? AND ?)
+               ORDER BY first_day, d.paper_id""",
+            (first, last, first, last)).fetchall()
         return [(r["first_day"], paper_from_row(r)) for r in rows]
 
     def items_between(self, first: str, last: str) -> int:

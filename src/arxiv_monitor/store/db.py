@@ -45,6 +45,7 @@ from arxiv_monitor.store.search_pg import PgSearch
 from arxiv_monitor.store.signals import Signals
 from arxiv_monitor.store.site import SiteChanges
 from arxiv_monitor.store.trends import TrendReports
+from arxiv_monitor.store.users import LabTopics, Users, ensure_user_schema
 
 if TYPE_CHECKING:
     from arxiv_monitor.core.config import Config
@@ -130,11 +131,16 @@ class Store:
     Each table has its own small object: ``store.papers``, ``store.days``,
     ``store.fulltexts``, ``store.analyses``, ``store.overviews``, ``store.deliveries``,
     ``store.embeddings``, ``store.ratings``, ``store.libraries``, ``store.runs``,
-    ``store.pending_days``, ``store.endpoints``, ``store.search``, ``store.site``.
+    ``store.pending_days``, ``store.endpoints``, ``store.search``, ``store.site``, ``store.signals``,
+    ``store.trends``, ``store.claims``, ``store.users``, ``store.lab_topics``.
     """
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, user: str | None = None):
         self.postgres = is_postgres(str(path))
+        self.user = user
+        if user and not self.postgres:
+            raise StoreError("A lab's users need a PostgreSQL store: set paths.database to a postgresql:// URL "
+                             "(arxiv-monitor db migrate --to copies this home into one).")
         if self.postgres:
             self.url, self.path, self.where = str(path), None, redacted(str(path))
             self._open_postgres()
@@ -152,6 +158,7 @@ class Store:
         self.runs, self.pending_days = Runs(db), PendingDays(db)
         self.search, self.site = (PgSearch if self.postgres else Search)(db), SiteChanges(db)
         self.signals, self.trends, self.claims = Signals(db), TrendReports(db), Claims(db)
+        self.users, self.lab_topics = Users(db), LabTopics(db)
 
     def _open_sqlite(self, memory: bool) -> None:
         try:
@@ -185,6 +192,10 @@ class Store:
             if self.schema_version() < len(MIGRATIONS):
                 with self._migration_lock(False):
                     self.migrate()
+            if self.user:  # the shared tables are migrated: now the user's own, on a connection that sees them first
+                self.db.close()
+                self.db = connect_postgres(self.url, self.user)
+                ensure_user_schema(self.db, self.db.user_schema, self.db.base[0])
         except errors() as exc:
             self.db.close()
             raise StoreError(_server_advice(exc, self.where)) from None
@@ -298,12 +309,13 @@ class Store:
 
 
 @contextlib.contextmanager
-def open_store(config: Config | Path | str) -> Iterator[Store]:
-    """Open the configured database for the length of a ``with`` block.
+def open_store(config: Config | Path | str, user: str | None = None) -> Iterator[Store]:
+    """Open the configured database for the length of a ``with`` block (as a lab ``user``:
+    with their own tables).
 
     A database error inside the block becomes a StoreError naming the file.
     """
-    store = Store(config if isinstance(config, (str, Path)) else config.database)
+    store = Store(config if isinstance(config, (str, Path)) else config.database, user)
     try:
         yield store
     except errors() as exc:

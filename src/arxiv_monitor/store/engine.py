@@ -127,18 +127,29 @@ def _string_agg(sql: str) -> str:
 
 
 def _placeholders(sql: str) -> str:
-    """``?`` outside string literals as ``%s``; every ``%`` doubled (psycopg's escape)."""
-    out, quote = [], None
-    for c in sql:
+    """``?`` outside string literals as ``%s``, ``:name`` as ``%(name)s``; every ``%`` doubled
+    (psycopg's escape)."""
+    out, quote, i = [], None, 0
+    while i < len(sql):
+        c = sql[i]
         if quote:
             quote = None if c == quote else quote
         elif c in "'\"":
             quote = c
         elif c == "?":
             out.append("%s")
+            i += 1
+            continue
+        elif c == ":" and (m := _NAMED.match(sql, i)) and (i == 0 or sql[i - 1] != ":"):
+            out.append(f"%({m.group(1)})s")
+            i = m.end()
             continue
         out.append("%%" if c == "%" else c)
+        i += 1
     return "".join(out)
+
+
+_NAMED = re.compile(r":([A-Za-z_]\w*)")
 
 
 class PgConnection:
@@ -146,10 +157,17 @@ class PgConnection:
 
     dialect = "postgresql"
 
-    def __init__(self, pool: Any, url: str):
+    def __init__(self, pool: Any, url: str, user: str | None = None):
         self.pool, self.url = pool, url
         self.conn = pool.getconn()
         self._schema: dict[str, tuple[list[str], list[str], bool]] = {}
+        self.conn.execute("RESET search_path")  # a pooled connection may come from another user's store
+        self.base = list(self.conn.execute("SELECT current_schemas(false)").fetchone()[0]) or ["public"]
+        self.user_schema = f"{self.base[0]}_u_{user}" if user else None
+        if self.user_schema:  # a lab user's own tables first, then the shared ones
+            path = ", ".join(f'"{s}"' for s in [self.user_schema, *self.base])
+            self.conn.execute(f"SET search_path TO {path}")
+        self.conn.commit()
 
     # -- the sqlite3.Connection face
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
@@ -253,8 +271,10 @@ def _translated(conn: PgConnection, sql: str) -> str:
     return done
 
 
-def _params(params: Iterable[Any]) -> list[Any]:
+def _params(params: Any) -> Any:
     """SQLite stores booleans as 0 and 1: so does this store on PostgreSQL."""
+    if isinstance(params, dict):
+        return {k: int(v) if isinstance(v, bool) else v for k, v in params.items()}
     return [int(v) if isinstance(v, bool) else v for v in params]
 
 
@@ -323,8 +343,9 @@ def _configure(conn: Any) -> None:
     del psycopg
 
 
-def connect_postgres(url: str) -> PgConnection:
-    """A connection from this process's pool for ``url`` (made on first use)."""
+def connect_postgres(url: str, user: str | None = None) -> PgConnection:
+    """A connection from this process's pool for ``url`` (made on first use); for a lab
+    ``user``, their schema's tables come before the shared ones."""
     with _POOLS_LOCK:
         pool = _POOLS.get(url)
         if pool is None:
@@ -333,7 +354,7 @@ def connect_postgres(url: str) -> PgConnection:
                                   name="arxiv-monitor", timeout=30)
             pool.open(wait=True, timeout=15)
             _POOLS[url] = pool
-    return PgConnection(pool, url)
+    return PgConnection(pool, url, user)
 
 
 def close_pools() -> None:

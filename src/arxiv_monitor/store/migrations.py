@@ -383,3 +383,21 @@ def m022_claims(db: Any) -> None:
     db.execute("""CREATE TABLE claims (
         key TEXT PRIMARY KEY, worker TEXT, expires_at TEXT, done INTEGER NOT NULL DEFAULT 0,
         updated_at TEXT NOT NULL)""")
+
+
+@migration
+def m023_lab_accounts(db: Any) -> None:
+    """A lab server's accounts (a role, an argon2 password hash, a language, disabled or not),
+    their API tokens (SHA-256 of the token: the token itself is shown once and never stored),
+    the topics each user owns or the lab shares (``owner`` ''), and who follows which lab topic."""
+    db.execute("""CREATE TABLE users (
+        login TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, role TEXT NOT NULL,
+        password_hash TEXT, language TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)""")
+    db.execute("""CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY, login TEXT NOT NULL, label TEXT NOT NULL, created_at TEXT NOT NULL,
+        last_used_at TEXT)""")
+    db.execute("""CREATE TABLE lab_topics (
+        owner TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, updated_at TEXT NOT NULL,
+        PRIMARY KEY (owner, id))""")
+    db.execute("""CREATE TABLE follows (
+        login TEXT NOT NULL, topic TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (login, topic))""")

@@ -122,7 +122,8 @@ class Search:
     MATCHES = "search_index s JOIN search_docs doc ON doc.id=s.rowid {paper} WHERE search_index MATCH ?"
     CATEGORY = "EXISTS (SELECT 1 FROM json_each(p.categories) c WHERE c.value=?)"
     AUTHOR = "p.authors LIKE ?"
-    TOPIC = "instr(doc.topics, ?) > 0"
+    TOPIC, TOPIC_ARG = "instr(doc.topics, ?) > 0", ",{},"
+    KEPT = "doc.topics != ''"
     ANALYSIS_TEXT = "SELECT group_concat(j.value, ' ') FROM analyses a, json_each(a.sections) j"
 
     def count(self, q: str, day_from: str | None = None, day_to: str | None = None, topic: str | None = None,
@@ -162,10 +163,10 @@ class Search:
         if has_code:
             where.append("doc.code=1")
         if kept_only:
-            where.append("(doc.topics != '' OR EXISTS (SELECT 1 FROM ratings r WHERE r.paper_id=doc.paper_id))")
+            where.append(f"({self.KEPT} OR EXISTS (SELECT 1 FROM ratings r WHERE r.paper_id=doc.paper_id))")
         if topic:
             where.append(self.TOPIC)
-            args.append(f",{topic},")
+            args.append(self.TOPIC_ARG.format(topic))
         if day_from or day_to:
             where.append("doc.day BETWEEN ? AND ?")
             args += [day_from or "0000", day_to or "9999"]

@@ -11,7 +11,8 @@ the same papers for the same query. A query term is a phrase of its tokens (``<-
 a prefix (``:*``) where it is one word.
 
 Triggers keep each paper's row in step with its latest version, its analyses and its
-listings (schema m021).
+latest listed day (schema m021). The topic and kept filters read the listings themselves
+(``day_papers``), which on a lab server are each user's own.
 """
 
 from __future__ import annotations
@@ -61,11 +62,7 @@ FUNCTIONS = [
     """CREATE OR REPLACE FUNCTION search_on_listing() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           INSERT INTO search_docs (paper_id) VALUES (NEW.paper_id) ON CONFLICT (paper_id) DO NOTHING;
-          UPDATE search_docs SET day=GREATEST(COALESCE(day, ''), NEW.day), topics=COALESCE((
-              SELECT ',' || string_agg(DISTINCT t->>'topic', ',') || ','
-              FROM day_papers d, json_array_elements(d.topics::json) t
-              WHERE d.paper_id=NEW.paper_id AND t->>'kept_by' IS NOT NULL), '')
-          WHERE paper_id=NEW.paper_id;
+          UPDATE search_docs SET day=GREATEST(COALESCE(day, ''), NEW.day) WHERE paper_id=NEW.paper_id;
           RETURN NULL;
         END $$""",
 ]
@@ -81,11 +78,7 @@ _TABLES = {"search_paper": "papers", "search_analysis": "analyses", "search_list
 _REBUILD = [
     "DELETE FROM search_docs",
     "INSERT INTO search_docs (paper_id) SELECT DISTINCT paper_id FROM papers ORDER BY paper_id",
-    """UPDATE search_docs d SET day=l.day, topics=COALESCE(k.topics, '')
-       FROM (SELECT paper_id, MAX(day) AS day FROM day_papers GROUP BY paper_id) l
-       LEFT JOIN (SELECT d.paper_id, ',' || string_agg(DISTINCT t->>'topic', ',') || ',' AS topics
-                  FROM day_papers d, json_array_elements(d.topics::json) t WHERE t->>'kept_by' IS NOT NULL
-                  GROUP BY d.paper_id) k ON k.paper_id=l.paper_id
+    """UPDATE search_docs d SET day=l.day FROM (SELECT paper_id, MAX(day) AS day FROM day_papers GROUP BY paper_id) l
        WHERE l.paper_id=d.paper_id""",
     """UPDATE search_docs d SET code=(p.code_url IS NOT NULL)::int,
               tsv=search_vector(p.title, p.authors, p.abstract, COALESCE(x.analysis, ''))
@@ -126,7 +119,12 @@ class PgSearch(Search):
     MATCHES = "search_docs doc {paper} WHERE doc.tsv @@ to_tsquery('simple', ?)"
     CATEGORY = "p.categories::jsonb @> jsonb_build_array(?::text)"
     AUTHOR = "p.authors ILIKE ?"
-    TOPIC = "strpos(doc.topics, ?) > 0"
+    # a lab user's days are their own (``day_papers`` on their search path): the topics and
+    # kept filters read them, not a column shared by every user
+    TOPIC = ("EXISTS (SELECT 1 FROM day_papers d, json_array_elements(d.topics::json) t WHERE d.paper_id=doc.paper_id"
+             " AND t->>'topic'=? AND t->>'kept_by' IS NOT NULL)")
+    TOPIC_ARG = "{}"
+    KEPT = "EXISTS (SELECT 1 FROM day_papers d WHERE d.paper_id=doc.paper_id AND d.kept=1)"
     ANALYSIS_TEXT = "SELECT string_agg(j.value, ' ') FROM analyses a, json_each_text(a.sections::json) j"
 
     def match(self, q: str) -> str:

@@ -35,7 +35,7 @@ class SiteChanges:
                   WHERE a.paper_id=p.paper_id),
                  p.version, p.title, length(p.abstract)
                FROM papers p
-               WHERE (:since IS NULL OR p.paper_id IN changed)
+               WHERE (:since IS NULL OR p.paper_id IN (SELECT paper_id FROM changed))
                  AND p.version=(SELECT MAX(version) FROM papers q WHERE q.paper_id=p.paper_id)
                  AND (EXISTS (SELECT 1 FROM day_papers d WHERE d.paper_id=p.paper_id AND d.kept=1)
                       OR EXISTS (SELECT 1 FROM ratings r WHERE r.paper_id=p.paper_id))""",
