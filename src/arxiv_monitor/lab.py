@@ -173,17 +173,6 @@ def lab_topics(config: Config) -> tuple[list[dict], dict[str, list[str]], dict[s
                 {u.login: store.lab_topics.owned(u.login) for u in store.users.all()})
 
 
-def user_config(config: Config, user: User, topics: list[dict]) -> Config:
-    """The lab's config as one user's run sees it: their topics and language, their reports
-    folder, their own e-mail address as the only recipient and no chat targets of the lab's."""
-    reports = config.reports_path / user.login
-    email = config.email.model_copy(update={"recipients": [user.email] if user.email else [],
-                                            "enabled": config.email.enabled and bool(user.email)})
-    return config.model_copy(update={
-        "language": user.language, "topics": [TopicConfig(**t) for t in topics], "webhooks": [], "email": email,
-        "paths": config.paths.model_copy(update={"reports_dir": str(reports)})})
-
-
 # -- the lab's daily run ------------------------------------------------------------------
 
 @dataclass
@@ -241,7 +230,7 @@ def lab_run(config: Config, feeds: list | None = None, progress: Progress | None
             if user.disabled or not topics:
                 stats.skipped.append(user.login)
                 continue
-            ucfg = user_config(config, user, topics)
+            ucfg = config.for_user(user.login, user.language, user.email, topics)
             with open_store(ucfg, user.login) as own, parts.sibling(ucfg, own) as uparts:
                 day_stats = RunStats()
                 started = time.perf_counter()

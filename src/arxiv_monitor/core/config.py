@@ -131,6 +131,16 @@ class Config(_Section):
             return self.paths.database
         return str(self.db_path)
 
+    def for_user(self, login: str, language: str, email: str, topics: list[dict[str, Any]]) -> Config:
+        """This (a lab's) config as one user's run and pages see it: their topics and language,
+        their reports folder, their own address as the e-mail's only recipient and none of the
+        lab's chat targets."""
+        email_config = self.email.model_copy(update={"recipients": [email] if email else [],
+                                                     "enabled": self.email.enabled and bool(email)})
+        return self.model_copy(update={
+            "language": language, "topics": [TopicConfig(**t) for t in topics], "webhooks": [], "email": email_config,
+            "paths": self.paths.model_copy(update={"reports_dir": str(self.reports_path / login)})})
+
     @property
     def cache_path(self) -> Path:
         return self._path(self.paths.cache_dir, "cache")

@@ -279,6 +279,11 @@ class WebConfig(_Section):
                                            "logged)", "—")
     public_url: str = setting("", "where readers reach the reading room: digests link each paper to its page", "—")
     enabled: bool = setting(True, "`false`: `serve` runs the schedule and `/healthz` only")
+    accounts: bool = setting(False, "a lab server: readers sign in with their account (`arxiv-monitor users add`) "
+                                    "and see their own days, ratings and topics; needs PostgreSQL and `web.token` "
+                                    "(it signs the sessions)")
+    user_header: str = setting("", "with `accounts`: a header set by a reverse proxy that has signed the reader in "
+                                   "(single sign-on, e.g. `X-Forwarded-User`), trusted from loopback peers only", "—")
 
 
 class SiteConfig(_Section):

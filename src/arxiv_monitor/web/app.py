@@ -45,8 +45,9 @@ from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import ConfigError, MonitorError
 from arxiv_monitor.core.ids import PaperId, from_page_name
 from arxiv_monitor.relevance import feedback
-from arxiv_monitor.store import open_store
 from arxiv_monitor.web import feeds, pages
+from arxiv_monitor.web.accounts import SESSION_COOKIE, SESSION_SECONDS, Accounts, store_of
+from arxiv_monitor.web.accounts import check as check_accounts
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -64,7 +65,9 @@ def is_local(host: str) -> bool:
 
 
 def check_bind(config: Config, host: str) -> None:
-    """Refuse to listen beyond this machine without a token."""
+    """Refuse to listen beyond this machine without a token (and a lab's accounts without
+    their store and key)."""
+    check_accounts(config)
     if not is_local(host) and not config.web.token.get_secret_value():
         raise ConfigError(f"web.host = {host} would let anyone on the network read and rate your papers: set "
                           "web.token (e.g. token = \"env:ARXIV_MONITOR_WEB_TOKEN\") or bind 127.0.0.1")
@@ -80,11 +83,20 @@ class Guard(BaseHTTPMiddleware):
         self.token = config.web.token.get_secret_value()
         self.session = hmac.new(self.token.encode(), b"arxiv-monitor session", hashlib.sha256).hexdigest() \
             if self.token else ""
+        self.accounts = Accounts(config) if config.web.accounts else None
 
     async def dispatch(self, request: Request, call_next: Any) -> Response:
+        request.state.reader = None
+        if self.accounts is not None and not request.url.path.startswith(OPEN_PATHS):
+            request.state.reader = await run_in_threadpool(
+                self.accounts.reader, dict(request.headers), dict(request.cookies),
+                request.client.host if request.client else "")
         if any(k.lower() in ("token", "access_token") for k in request.query_params):
             response: Response = PlainTextResponse("A token never goes in a URL: use the login page or an "
                                                    "Authorization: Bearer header.", 400)
+        elif self.accounts is not None and request.state.reader and request.method == "POST" \
+                and not request.state.reader.may_rate:
+            response = PlainTextResponse("A guest account reads; it does not rate.", 403)
         elif self.token and not request.url.path.startswith(OPEN_PATHS) and not self._signed_in(request):
             if "text/html" in request.headers.get("accept", "") and request.method == "GET":
                 response = RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
@@ -101,6 +113,8 @@ class Guard(BaseHTTPMiddleware):
         return response
 
     def _signed_in(self, request: Request) -> bool:
+        if self.accounts is not None:
+            return request.state.reader is not None
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             return hmac.compare_digest(header[7:].strip(), self.token)
@@ -151,25 +165,40 @@ class Room:
         self._ranker: Any = None  # made on the first "help me tune" page (it loads the embedding model)
         self._tuning = threading.Lock()
 
+    def cfg(self, request: Request) -> Config:
+        """The config the request is read with: a lab reader's own (their topics, language)."""
+        reader = getattr(request.state, "reader", None)
+        return reader.config if reader else self.config
+
+    def store(self, request: Request) -> Any:
+        """The store the request reads (a lab reader's own tables first)."""
+        return store_of(getattr(request.state, "reader", None), self.config)
+
+    @staticmethod
+    def who(request: Request) -> str:
+        reader = getattr(request.state, "reader", None)
+        return reader.login if reader else ""
+
     def page(self, request: Request) -> pages.Page:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
         request.state.csrf = csrf
-        return pages.Page(self.config, pages.Links(), csrf)
+        return pages.Page(self.cfg(request), pages.Links(), csrf)
 
     def missing(self, request: Request, what: str) -> HTMLResponse:
         return HTMLResponse(pages.simple_page(self.page(request), "message.html.j2", title="404",
-                                              heading=i18n.t("web.not_found", self.lang), message=what), 404)
+                                              heading=i18n.t("web.not_found", self.cfg(request).language),
+                                              message=what), 404)
 
     @_off_loop
     def home(self, request: Request) -> Response:
-        with open_store(self.config) as store:
+        with self.store(request) as store:
             return HTMLResponse(self._day_html(store, request, None))
 
     @_off_loop
     def day(self, request: Request) -> Response:
         try:
             value = pages.require_day(request.path_params["day"])
-            with open_store(self.config) as store:
+            with self.store(request) as store:
                 return HTMLResponse(self._day_html(store, request, value))
         except (LookupError, MonitorError):
             return self.missing(request, request.path_params["day"])
@@ -181,12 +210,12 @@ class Room:
         they arrive together."""
         page = self.page(request)
         params = dict(request.query_params)
-        key = (day, tuple(sorted(params.items())), store.days.version())
+        key = (self.who(request), day, tuple(sorted(params.items())), store.days.version())  # per reader
         with self._lock:
             html = self._pages.get(key)
-            if len(self._rendering) >= 256 and key[:2] not in self._rendering:
+            if len(self._rendering) >= 256 and key[:3] not in self._rendering:
                 self._rendering.pop(next(iter(self._rendering)))
-            rendering = self._rendering.setdefault(key[:2], threading.Lock())
+            rendering = self._rendering.setdefault(key[:3], threading.Lock())
         if html is None:
             with rendering:  # readers arriving together wait for one render, not one each
                 with self._lock:
@@ -203,7 +232,7 @@ class Room:
     def trends(self, request: Request) -> Response:
         key = request.path_params.get("key")
         try:
-            with open_store(self.config) as store:
+            with self.store(request) as store:
                 return HTMLResponse(pages.trends_page(store, self.page(request), key))
         except MonitorError:
             return self.missing(request, key or "")
@@ -213,11 +242,11 @@ class Room:
         paper_id = from_page_name(request.path_params["pid"])
         try:
             ref = PaperId.parse(paper_id)
-            with open_store(self.config) as store:
+            with self.store(request) as store:
                 paper = store.papers.get(ref)
                 if paper is None:
                     raise LookupError(paper_id)
-                explanation = self._explanation(store, paper.id)
+                explanation = None if self.who(request) else self._explanation(store, paper.id)
                 return HTMLResponse(pages.paper_page(store, self.page(request), paper.id, explanation))
         except (ValueError, LookupError, MonitorError):
             return self.missing(request, paper_id)
@@ -250,20 +279,21 @@ class Room:
         if topic is None:
             return HTMLResponse(pages.simple_page(page, "tune.html.j2", title=i18n.t("web.tune", self.lang),
                                                   found=None))
-        if topic not in {t.id for t in self.config.topic_list}:
+        config = self.cfg(request)
+        if topic not in {t.id for t in config.topic_list}:
             return self.missing(request, topic)
         from arxiv_monitor.relevance.rank import make_ranker
         from arxiv_monitor.relevance.tune import tuning
 
-        with open_store(self.config) as store, self._tuning:  # one at a time: the ranker reads this store's vectors
+        with self.store(request) as store, self._tuning:  # one at a time: the ranker reads this store's vectors
             if self._ranker is None:
-                self._ranker = make_ranker(self.config, store.embeddings)
+                self._ranker = make_ranker(config, store.embeddings)
             self._ranker.cache = store.embeddings
             try:
-                found = tuning(self.config, store, self._ranker, topic)
+                found = tuning(config, store, self._ranker, topic)
             finally:
                 self._ranker.cache = None
-        return HTMLResponse(pages.simple_page(page, "tune.html.j2", title=f"{i18n.t('web.tune', self.lang)}: "
+        return HTMLResponse(pages.simple_page(page, "tune.html.j2", title=f"{i18n.t('web.tune', config.language)}: "
                                               f"{found.label}", found=found))
 
     async def rate(self, request: Request) -> Response:
@@ -272,60 +302,70 @@ class Room:
         if not _csrf_ok(request, form):
             return PlainTextResponse(REFUSED, 403)
         try:
-            await run_in_threadpool(self._rate, paper_id, str(form.get("verdict", "")), str(form.get("topic") or "") or None)
+            await run_in_threadpool(self._rate, request, paper_id, str(form.get("verdict", "")),
+                                    str(form.get("topic") or "") or None)
         except (ValueError, MonitorError) as exc:
             return PlainTextResponse(str(exc), 400)
         back = str(form.get("next") or "")
         return RedirectResponse(_safe_next(back) if back else pages.Links().paper(paper_id) + "#explain", 303)
 
-    def _rate(self, paper_id: str, verdict: str, topic: str | None) -> None:
-        with open_store(self.config) as store:
+    def _rate(self, request: Request, paper_id: str, verdict: str, topic: str | None) -> None:
+        with self.store(request) as store:
             paper = store.papers.get(PaperId.parse(paper_id))
             if paper is None:
                 raise MonitorError(f"Paper {paper_id} is not stored")
-            feedback.rate(self.config, store, paper, verdict, topic)
+            feedback.rate(self.cfg(request), store, paper, verdict, topic)
 
     @_off_loop
     def search(self, request: Request) -> Response:
-        with open_store(self.config) as store:
+        with self.store(request) as store:
             return HTMLResponse(pages.search_page(store, self.page(request), dict(request.query_params)))
 
     @_off_loop
     def reading_list(self, request: Request) -> Response:
-        with open_store(self.config) as store:
+        with self.store(request) as store:
             return HTMLResponse(pages.reading_list_page(store, self.page(request)))
 
     @_off_loop
     def bibtex(self, request: Request) -> Response:
-        with open_store(self.config) as store:
+        with self.store(request) as store:
             body = feeds.bibtex(pages.good_papers(store))
         return Response(body, media_type="application/x-bibtex; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="reading-list.bib"'})
 
     @_off_loop
     def feed(self, request: Request) -> Response:
-        name = request.path_params["name"]
-        if name != "all" and name not in {t.id for t in self.config.topic_list}:
+        name, config = request.path_params["name"], self.cfg(request)
+        if name != "all" and name not in {t.id for t in config.topic_list}:
             return self.missing(request, name)
         base = str(request.base_url).rstrip("/")
-        with open_store(self.config) as store:
-            body = feeds.atom(self.config, store, None if name == "all" else name,
+        with self.store(request) as store:
+            body = feeds.atom(config, store, None if name == "all" else name,
                               lambda i: base + pages.Links().paper(i))
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     async def login(self, request: Request) -> Response:
         token = self.config.web.token.get_secret_value()
-        nxt, failed = request.query_params.get("next", "/"), False
+        nxt, failed, accounts = request.query_params.get("next", "/"), False, self.config.web.accounts
         if request.method == "POST":
             form = await request.form()
             nxt = str(form.get("next") or "/")
-            if token and hmac.compare_digest(str(form.get("token", "")), token):
+            if accounts:  # a lab reader's login and password (the form carries the CSRF token too)
+                session = await run_in_threadpool(Accounts(self.config).sign_in, str(form.get("login", "")),
+                                                  str(form.get("password", ""))) if _csrf_ok(request, form) else None
+                if session:
+                    response = RedirectResponse(_safe_next(nxt), 303)
+                    response.set_cookie(SESSION_COOKIE, session, max_age=SESSION_SECONDS, httponly=True,
+                                        samesite="strict", secure=request.url.scheme == "https")
+                    return response
+            elif token and hmac.compare_digest(str(form.get("token", "")), token):
                 response = RedirectResponse(_safe_next(nxt), 303)
                 response.set_cookie(AUTH_COOKIE, Guard(None, self.config).session, httponly=True, samesite="strict")
                 return response
             failed = True
         return HTMLResponse(pages.simple_page(self.page(request), "login.html.j2", next=nxt, failed=failed,
-                                              title=i18n.t("web.login", self.lang)), 401 if failed else 200)
+                                              accounts=accounts, title=i18n.t("web.login", self.lang)),
+                            401 if failed else 200)
 
     async def healthz(self, request: Request) -> Response:
         state = self.health() if self.health else {"status": "ok"}

@@ -1,0 +1,133 @@
+"""A lab's reading room: each reader signs in with their account and sees only their own
+days, ratings, reading list and topics, through every page, feed and API route; sessions are
+signed and checked on every request, forms carry CSRF tokens, a disabled account is refused."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from arxiv_monitor.store import Store
+from tests.conftest import postgres_schema
+from tests.helpers import WED, invoke, serve_day, write_feed
+from tests.test_web import reading_room
+
+TOKEN = "lab-session-key-for-tests"
+TOPICS = {
+    "alice": '[[topics]]\nid = "ALICE_FLOW"\nname = "Alice urban flow"\nany = ["urban flow"]\nrank = false\n',
+    "bob": '[[topics]]\nid = "BOB_SECRET"\nname = "Bob hidden weather topic"\nany = ["weather", "urban flow"]\n'
+           'rank = false\n',
+}
+SECRET = ("BOB_SECRET", "Bob hidden weather topic")
+
+
+@pytest.fixture
+def lab(tmp_path, home, arxiv, llm, monkeypatch, request):
+    url = postgres_schema(request.node.name)
+    monkeypatch.setenv("ARXIV_MONITOR_PATHS_DATABASE", url)
+    serve_day(arxiv)
+    tokens = {}
+    for login, role in (("alice", "member"), ("bob", "member"), ("gus", "guest")):
+        store = Store(url)
+        tokens[login] = store.users.add(login, email=f"{login}@lab.example", role=role, password=f"{login}-pw-1")
+        store.close()
+    for owner, text in TOPICS.items():
+        (tmp_path / f"{owner}.toml").write_text(text, encoding="utf-8")
+        assert invoke("lab", "topics", "add", str(tmp_path / f"{owner}.toml"), "--owner", owner).exit_code == 0
+    (tmp_path / "gus.toml").write_text(TOPICS["alice"].replace("ALICE_FLOW", "GUS_FLOW"), encoding="utf-8")
+    assert invoke("lab", "run", "--feed", str(write_feed(tmp_path))).exit_code == 0
+    bob = Store(url, user="bob")
+    bob.ratings.set(WED.arxiv_id, "BOB_SECRET", True)  # bob's reading list and ratings
+    bob.close()
+    monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")  # (the tune pages need a ranker)
+    monkeypatch.setenv("ARXIV_MONITOR_WEB_ACCOUNTS", "true")
+    monkeypatch.setenv("ARXIV_MONITOR_WEB_TOKEN", TOKEN)
+    with reading_room() as base:
+        yield base, url, tokens
+    from arxiv_monitor.store.engine import close_pools
+
+    close_pools()
+
+
+def signed_in(base: str, login: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+    client.get("/login")
+    csrf = client.cookies["am_csrf"]
+    done = client.post("/login", data={"login": login, "password": f"{login}-pw-1", "next": "/", "csrf": csrf},
+                       headers={"origin": base})
+    assert done.status_code == 303, done.text
+    return client
+
+
+ROUTES = ["/", "/day/2026-02-02", f"/paper/{WED.arxiv_id}", "/search?q=urban", "/search?q=urban&topic=BOB_SECRET",
+          "/reading-list", "/reading-list.bib", "/feeds/all.xml", "/feeds/BOB_SECRET.xml", "/tune",
+          "/tune/BOB_SECRET", "/trends"]
+
+
+def test_a_reader_never_sees_another_readers_ratings_reading_list_or_private_topics(lab):
+    base, url, tokens = lab
+    bob_client = signed_in(base, "bob")
+    for route in ROUTES:  # bob reads first: nothing he was shown may be served to alice from a cache
+        assert bob_client.get(route).status_code == 200, route
+    assert SECRET[1] in bob_client.get("/day/2026-02-02").text and WED.arxiv_id in bob_client.get("/reading-list").text
+    alice = signed_in(base, "alice")
+    for route in ROUTES:
+        page = alice.get(route)
+        assert page.status_code in (200, 404), (route, page.status_code)
+        for secret in SECRET:
+            if secret not in route:  # (a 404 page names what was asked for)
+                assert secret not in page.text, (route, secret)
+    assert WED.arxiv_id not in alice.get("/reading-list").text  # bob rated it, alice did not
+    assert alice.get("/feeds/BOB_SECRET.xml").status_code == 404 and alice.get("/tune/BOB_SECRET").status_code == 404
+    assert alice.get("/search?q=urban&topic=ALICE_FLOW").text.count(f"/paper/{WED.arxiv_id}") >= 1
+    # the same routes by API token, as a script or feed reader would
+    api = httpx.Client(base_url=base, headers={"authorization": f"Bearer {tokens['alice']}"}, timeout=30)
+    for route in ROUTES:
+        assert all(secret not in api.get(route).text for secret in SECRET if secret not in route), route
+    # rating bob's topic from alice's session changes nothing of bob's
+    csrf = alice.cookies["am_csrf"]
+    refused = alice.post(f"/rate/{WED.arxiv_id}", data={"verdict": "bad", "topic": "BOB_SECRET", "csrf": csrf},
+                         headers={"origin": base})
+    assert refused.status_code == 400
+    bob = Store(url, user="bob")
+    assert [(r.paper_id, r.topic, r.good) for r in bob.ratings.all()] == [(WED.arxiv_id, "BOB_SECRET", True)]
+    bob.close()
+
+
+def test_sessions_are_signed_checked_and_end_with_the_account(lab):
+    base, url, tokens = lab
+    anonymous = httpx.Client(base_url=base, timeout=30)
+    assert anonymous.get("/", headers={"accept": "text/html"}).status_code == 303  # to the login page
+    assert anonymous.get("/feeds/all.xml").status_code == 401
+    alice = signed_in(base, "alice")
+    cookie = alice.cookies["am_session"]
+    login, expires, mac = cookie.split(".")
+    for forged in (f"bob.{expires}.{mac}", f"alice.{int(expires) + 999}.{mac}", f"alice.{expires}.{'0' * 64}"):
+        assert httpx.get(f"{base}/reading-list", cookies={"am_session": forged}).status_code == 401
+    # the cookie's flags, and no login without the form's CSRF token
+    fresh = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+    fresh.get("/login")
+    no_csrf = fresh.post("/login", data={"login": "alice", "password": "alice-pw-1"}, headers={"origin": base})
+    assert no_csrf.status_code == 401 and "am_session" not in no_csrf.cookies
+    wrong = fresh.post("/login", data={"login": "alice", "password": "nope", "csrf": fresh.cookies["am_csrf"]},
+                       headers={"origin": base})
+    assert wrong.status_code == 401
+    ok = fresh.post("/login", data={"login": "alice", "password": "alice-pw-1", "csrf": fresh.cookies["am_csrf"]},
+                    headers={"origin": base})
+    flags = ok.headers["set-cookie"].lower()
+    assert "am_session=" in flags and "httponly" in flags and "samesite=strict" in flags
+    # a rating needs the CSRF token of its form
+    assert alice.post(f"/rate/{WED.arxiv_id}", data={"verdict": "good", "topic": "ALICE_FLOW"},
+                      headers={"origin": base}).status_code == 403
+    # a guest reads and never rates
+    gus = signed_in(base, "gus")
+    assert gus.get("/").status_code == 200
+    assert gus.post(f"/rate/{WED.arxiv_id}", data={"verdict": "good", "csrf": gus.cookies["am_csrf"]},
+                    headers={"origin": base}).status_code == 403
+    # disabled: the session and the API token are refused at once
+    assert invoke("users", "disable", "alice").exit_code == 0
+    assert alice.get("/reading-list").status_code == 401
+    assert httpx.get(f"{base}/feeds/all.xml", headers={"authorization": f"Bearer {tokens['alice']}"}).status_code == 401
+    assert re.search("disabled", invoke("users", "list").output)
