@@ -23,7 +23,8 @@ RUN useradd --create-home --uid 10001 monitor && mkdir /data && chown monitor /d
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --no-cache-dir --no-compile . && rm -rf /app/src
+# with the lab extra (PostgreSQL), so one image serves one person or a lab (docker-compose.yml)
+RUN pip install --no-cache-dir --no-compile ".[lab]" && rm -rf /app/src
 
 USER 10001
 VOLUME ["/data"]

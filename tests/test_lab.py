@@ -83,13 +83,14 @@ def test_claims_are_taken_once_and_expire(database):
     first = a.claims.take(keys, "A", ttl=60, limit=4)
     second = b.claims.take(keys, "B", ttl=60, limit=10)
     assert len(first) == 4 and len(second) == 6 and not set(first) & set(second)
-    assert a.claims.take(keys, "A", ttl=60, limit=10) == []  # all claimed
+    assert a.claims.take(keys, "C", ttl=60, limit=10) == []  # all claimed
+    assert sorted(a.claims.take(keys, "A", ttl=60, limit=10)) == sorted(first)  # its own, renewed
     assert b.claims.held_by_others(keys, "B") is not None  # A holds four
     a.claims.finish(first[:2], "A")
     a.claims.release(first[2:], "A")  # given back undone: B takes them at once
-    assert sorted(b.claims.take(keys, "B", ttl=0, limit=10)) == sorted(first[2:])
+    assert sorted(b.claims.take(keys, "B", ttl=0, limit=10)) == sorted(first[2:] + second)  # and its own
     time.sleep(1.1)  # B's claims (ttl 0) ran out: A may take them, never the finished ones
-    assert set(a.claims.take(keys, "A", ttl=60, limit=10)) == set(first[2:])
+    assert set(a.claims.take(keys, "A", ttl=60, limit=10)) == set(first[2:] + second)
     a.close()
     b.close()
 

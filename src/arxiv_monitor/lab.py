@@ -5,8 +5,6 @@ share one day's analyses.
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,8 @@ from arxiv_monitor.core.errors import MonitorError
 from arxiv_monitor.core.models import Listing
 from arxiv_monitor.core.topics import TopicConfig
 from arxiv_monitor.pipeline import NoProgress, Progress, RunStats, stage_read_and_analyze
-from arxiv_monitor.store import StoreError, open_store
+from arxiv_monitor.store import Store, StoreError, open_store
+from arxiv_monitor.store.claims import CLAIM_TTL, analysis_key, worker_name
 from arxiv_monitor.store.copy import TableCopy, copy_store
 from arxiv_monitor.store.users import User
 
@@ -49,53 +48,68 @@ class WorkStats:
     run: RunStats = field(default_factory=RunStats)
 
 
-def claim_key(item: Listing, backend: str, language: str) -> str:
-    return f"analysis:{item.paper.versioned_id}:{backend}:{language}"
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def work(config: Config, day: str | None = None, ttl: float = 900.0, batch: int | None = None,
+def work(config: Config, day: str | None = None, ttl: float = CLAIM_TTL, batch: int | None = None,
          worker: str | None = None, progress: Progress | None = None) -> WorkStats:
     """``arxiv-monitor worker``: analyse the kept papers of ``day`` (the latest stored day) that
     have no analysis yet, a few at a time, each claimed first so that workers sharing the
-    database never analyse one paper twice. A claim lasts ``ttl`` seconds: a killed worker's
-    papers are taken by another once it runs out. Returns when every paper is analysed (or
-    failed) by some worker."""
+    database never analyse one paper twice. On a lab, the papers kept for any active user, in
+    each user's language. A claim lasts ``ttl`` seconds: a killed worker's papers are taken by
+    another once it runs out. Returns when every paper is analysed (or failed) by some worker."""
     worker = worker or worker_name()
     with open_store(config) as store, Parts(config, store, progress or NoProgress()) as parts:
-        day = day or next(iter(store.days.all()), None)
+        wanted = _kept(config, store, day)
+        day = day or max((d for d, _, _ in wanted), default=None)
         if day is None:
             raise MonitorError("The store holds no day yet: run `arxiv-monitor run` first.")
-        backend, language = config.backend_name, config.language
         stats = WorkStats(day, worker)
-        pending = {claim_key(i, backend, language): i for i in store.days.listings(day)
-                   if needs_analysis(store, backend, language, i, config.reanalyze_replacements)}
-        stats.todo = len(pending)
-        while pending:
-            keys = list(pending)
-            taken = store.claims.take(keys, worker, ttl, batch or config.llm.concurrency)
-            if not taken:
-                if store.claims.held_by_others(keys, worker) is None:
-                    break  # every paper is done (by this worker or another)
-                time.sleep(1.0)  # another worker holds the rest: wait for it to finish or its claims to run out
-                continue
-            items = [pending[k] for k in taken if needs_analysis(store, backend, language, pending[k],
-                                                                 config.reanalyze_replacements)]
-            try:
-                stage_read_and_analyze(parts, store, items, stats.run)
-            except BaseException:
-                store.claims.release(taken, worker)
-                raise
-            store.claims.finish(taken, worker)
-            stats.taken += len(taken)
-            for k in taken:
-                pending.pop(k)
+        for language in sorted({lang for d, lang, _ in wanted if d == day}):
+            listings = list({i.paper.versioned_id: i for d, lang, items in wanted if d == day and lang == language
+                             for i in items}.values())
+            with parts.sibling(config.model_copy(update={"language": language}), store) as own:
+                _work_language(own, store, listings, ttl, batch, worker, stats)
         return stats
 
 
+def _kept(config: Config, store: Store, day: str | None) -> list[tuple[str, str, list[Listing]]]:
+    """(day, language, kept listings) of each active lab user's day (``day``, else their latest),
+    else the home's."""
+    users = [u for u in store.users.all() if u.active] if store.dialect != "sqlite" else []
+    out = []
+    for user in users:
+        with open_store(config, user.login) as own:
+            if found := day or next(iter(own.days.all()), None):
+                out.append((found, user.language, own.days.listings(found)))
+    if not users and (found := day or next(iter(store.days.all()), None)):
+        out.append((found, config.language, store.days.listings(found)))
+    return out
+
+
+def _work_language(parts: Parts, store: Store, listings: list[Listing], ttl: float, batch: int | None,
+                   worker: str, stats: WorkStats) -> None:
+    config = parts.config
+    backend, language = config.backend_name, config.language
+    pending = {analysis_key(i.paper.versioned_id, backend, language): i for i in listings
+               if needs_analysis(store, backend, language, i, config.reanalyze_replacements)}
+    stats.todo += len(pending)
+    while pending:
+        keys = list(pending)
+        taken = store.claims.take(keys, worker, ttl, batch or config.llm.concurrency)
+        if not taken:
+            if store.claims.held_by_others(keys, worker) is None:
+                break  # every paper is done (by this worker or another)
+            time.sleep(1.0)  # another worker holds the rest: wait for it to finish or its claims to run out
+            continue
+        items = [pending[k] for k in taken if needs_analysis(store, backend, language, pending[k],
+                                                             config.reanalyze_replacements)]
+        try:
+            stage_read_and_analyze(parts, store, items, stats.run, claim_ttl=ttl)
+        except BaseException:
+            store.claims.release(taken, worker)
+            raise
+        store.claims.finish(taken, worker)
+        stats.taken += len(taken)
+        for k in taken:
+            pending.pop(k)
 
 
 # -- users and their topics -----------------------------------------------------------
@@ -209,6 +223,11 @@ class LabStats:
     def summary(self) -> str:
         return (f"{self.kept} papers kept for {len(self.users)} users; {self.analyses} analyses, where separate "
                 f"copies would make {self.separate}")
+
+    def as_run_stats(self) -> RunStats:
+        """The lab's day in the terms ``serve``'s health page reports a run in."""
+        return RunStats(day=self.day, items=self.items, kept=self.kept, matched=self.kept, analysed=self.analyses,
+                        message=self.summary(), errors=list(self.errors))
 
 
 def lab_run(config: Config, feeds: list | None = None, progress: Progress | None = None) -> LabStats:

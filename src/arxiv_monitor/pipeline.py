@@ -58,6 +58,7 @@ from arxiv_monitor.sources import signals
 from arxiv_monitor.sources.base import empty_day_message, missed_days
 from arxiv_monitor.sources.signals import DayOfSignals
 from arxiv_monitor.store import Store, damaged, open_store
+from arxiv_monitor.store.claims import CLAIM_TTL, analysis_key, worker_name
 
 log = logging.getLogger(__name__)
 
@@ -250,13 +251,15 @@ def stage_enrich(parts: Parts, store: Store, papers: list[Paper], kept: list[Pap
 
 
 def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stats: RunStats,
-                           force: bool = False, prefetched: dict[str, Future] | None = None) -> dict[str, FullText]:
+                           force: bool = False, prefetched: dict[str, Future] | None = None,
+                           claim_ttl: float = CLAIM_TTL) -> dict[str, FullText]:
     """Full text, code link and analysis of each kept paper, stored as they come.
 
     The two streams overlap: a paper's analysis starts as soon as its text is in, while
     the next downloads go on (in a worker thread, at the per-host pace); the day's wall
     time approaches the slower stream, not their sum. Only what is not analysed yet is
-    analysed (everything, with ``force``).
+    analysed (everything, with ``force``). On a server's store, each analysis is claimed first
+    (for ``claim_ttl`` seconds): what another worker holds is theirs, and waited for.
     """
 
     config, progress = parts.config, parts.progress
@@ -265,6 +268,11 @@ def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stat
     todo = {item.paper.versioned_id for item in kept
             if needs_analysis(store, backend, config.language, item, config.reanalyze_replacements, force)}
     stats.analyses_cached = len(kept) - len(todo)
+    shared = store.dialect != "sqlite" and not force  # a server's store: workers may share the stage
+    if shared:  # claim what this run analyses; what a worker holds is theirs (their analyses are stored)
+        keys = {analysis_key(vid, backend, config.language): vid for vid in todo}
+        mine = store.claims.take(list(keys), worker_name(), claim_ttl, len(keys))
+        todo = {keys[k] for k in mine}
     texts: dict[str, FullText] = {}
     progress.stage("Full texts", len(kept))
     progress.stage(f"Analyses ({backend})", len(todo))
@@ -302,7 +310,15 @@ def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stat
         stopping.check()
         return outcome
 
-    stats.errors += parts.run(go())
+    try:
+        stats.errors += parts.run(go())
+    except BaseException:
+        if shared:  # stopped or failed: what this run did not finish is free for another at once
+            store.claims.release(mine, worker_name())
+        raise
+    if shared:
+        store.claims.finish(mine, worker_name())
+        store.claims.wait_for_others(list(keys), worker_name())  # the report shows their analyses too
     return texts
 
 

@@ -97,7 +97,8 @@ def coverage(topic_scale: Scale, scores: np.ndarray, named: np.ndarray) -> float
 
 def evidence(verdict: KeywordVerdict) -> list[float]:
     """The keyword features of one decision (a vetoed or incomplete match counts nothing)."""
-    if verdict.none_hits or verdict.missing_all or not verdict.category_ok:
+    if verdict.none_hits or verdict.missing_all or not verdict.category_ok or not (verdict.hits or
+                                                                                   verdict.author_hits):
         return [0.0, 0.0, 0.0, 0.0]
     strong = [h for h in verdict.hits if split_floor(h.keyword)[1] is None]
     weak = [h for h in verdict.hits if split_floor(h.keyword)[1] is not None]

@@ -47,14 +47,17 @@ def cutoff(topic: TopicConfig) -> float:
     return topic.cutoff if topic.cutoff is not None else DEFAULT_CUTOFF
 
 
-def scales(ctx: Context, papers: list[Paper], scores: np.ndarray) -> list[Scale]:
-    """Each topic's similarity scale, from the batch and the background."""
-    extra = [p for p in ctx.background if p.id not in {q.id for q in papers}]
-    everything = papers + extra
+def scales(ctx: Context, papers: list[Paper], scores: np.ndarray,
+           verdicts: list[list[KeywordVerdict]] | None = None) -> list[Scale]:
+    """Each topic's similarity scale, from the batch and the background (``verdicts``: the
+    batch's keyword verdicts, per paper and topic, when the caller has them)."""
+    batch = {q.id for q in papers}
+    extra = [p for p in ctx.background if p.id not in batch]
     all_scores = np.vstack([scores, ctx.ranker.scores(extra, ctx.topics, ctx.examples)]) if extra else scores
     out = []
     for j, topic in enumerate(ctx.topics):
-        found = np.array([evidence(keyword_verdict(p, topic))[:2] for p in everything]).reshape(-1, 2)
+        mine = [v[j] for v in verdicts] if verdicts is not None else [keyword_verdict(p, topic) for p in papers]
+        found = np.array([evidence(v)[:2] for v in mine + [keyword_verdict(p, topic) for p in extra]]).reshape(-1, 2)
         one = scale(all_scores[:, j], all_scores[found[:, 0] > 0, j], ctx.prototype_scores.get(topic.id))
         one.coverage = calibrate.coverage(one, all_scores[:, j], found.sum(axis=1) > 0)
         out.append(one)
@@ -72,7 +75,7 @@ def decide(papers: list[Paper], ctx: Context, mode: str = "combined") -> list[li
     verdicts = [[keyword_verdict(p, t) for t in topics] for p in papers]
     out: list[list[TopicDecision]] = [[] for _ in papers]
     ranked = ranker.kind != "keywords" and any(t.rank for t in topics)
-    topic_scales = scales(ctx, papers, scores) if ranked else []
+    topic_scales = scales(ctx, papers, scores, verdicts) if ranked else []
     embeddings = ranker.embed_papers(papers) if any(c.embedded for c in ctx.calibrations.values()) else None
     for j, topic in enumerate(topics):
         if not ranked or not topic.rank:  # the keywords decide alone

@@ -25,7 +25,24 @@ def find_keyword(paper: Paper, keyword: str) -> KeywordHit | None:
 
 
 def keyword_verdict(paper: Paper, topic: TopicConfig) -> KeywordVerdict:
-    """Apply one topic's keyword rules to one paper."""
+    """Apply one topic's keyword rules to one paper. Remembered for the latest papers and
+    rules: a lab decides the same day for each user, and its shared topics for each follower
+    (a verdict is not changed by its readers)."""
+    key = (paper.versioned_id, paper.title, paper.abstract, tuple(paper.authors), tuple(paper.categories),
+           tuple(topic.any), tuple(topic.none), tuple(topic.all), tuple(topic.authors), tuple(topic.categories))
+    found = _VERDICTS.get(key)
+    if found is None:
+        found = _verdict(paper, topic)
+        if len(_VERDICTS) >= 200_000:
+            _VERDICTS.clear()
+        _VERDICTS[key] = found
+    return found
+
+
+_VERDICTS: dict[tuple, KeywordVerdict] = {}
+
+
+def _verdict(paper: Paper, topic: TopicConfig) -> KeywordVerdict:
     verdict = KeywordVerdict()
     verdict.hits = [h for k in topic.any if (h := find_keyword(paper, k))]
     verdict.none_hits = [h for k in topic.none if (h := find_keyword(paper, k))]

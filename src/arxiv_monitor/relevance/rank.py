@@ -14,6 +14,7 @@ and model (in SQLite, through the store).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -34,7 +35,15 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2-int8"  # the bundled model on ONNX Runtime (em
 
 
 def paper_text(paper: Paper) -> str:
-    return f"{paper.title}. {' '.join(paper.abstract.split())}"
+    return _text(paper.title, paper.abstract)[0]
+
+
+@functools.lru_cache(maxsize=16384)
+def _text(title: str, abstract: str) -> tuple[str, str]:
+    """A paper's text as the ranker embeds it, and its digest (kept: a lab decides one day's
+    papers for each of its users)."""
+    text = f"{title}. {' '.join(abstract.split())}"
+    return text, hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 class Examples(dict):  # dict[str, Paper]
@@ -141,6 +150,7 @@ class SemanticRanker:
     kind = "semantic"
 
     BATCH = 64  # texts embedded at a time (and a progress step)
+    MEMORY = 20_000  # vectors kept in memory (30 MB at 384 dimensions)
 
     def __init__(self, model: str = "", cache: EmbeddingCache | None = None,
                  embed: Callable[[list[str]], np.ndarray] | None = None, progress: Any = None):
@@ -151,6 +161,7 @@ class SemanticRanker:
         self._embedder = embed  # loaded on first use: a rerun with cached embeddings needs no model
         self.progress = progress
         self.embedded = 0  # texts embedded (not found in the cache)
+        self._memory: dict[str, np.ndarray] = {}  # vectors read or made by this ranker, up to MEMORY
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self._embedder is None:
@@ -162,11 +173,17 @@ class SemanticRanker:
 
     def embed_papers(self, papers: list[Paper]) -> np.ndarray:
         """Paper embeddings, cached per paper version (and text) and model."""
-        keys = [f"{p.versioned_id}:{hashlib.sha1(paper_text(p).encode()).hexdigest()[:8]}" for p in papers]
-        return self._cached(keys, [paper_text(p) for p in papers])
+        texts = [_text(p.title, p.abstract) for p in papers]
+        return self._cached([f"{p.versioned_id}:{digest}" for p, (_, digest) in zip(papers, texts)],
+                            [text for text, _ in texts])
 
     def _cached(self, keys: list[str], texts: list[str]) -> np.ndarray:
-        known = self.cache.cached_vectors(keys, self.model_name) if self.cache else {}
+        """The vectors of ``keys``: from memory (a lab decides one day for each user), the
+        store's cache, else embedded now (and stored)."""
+        known = {k: self._memory[k] for k in keys if k in self._memory}
+        asked = [k for k in keys if k not in known]
+        if asked and self.cache:
+            known.update(self.cache.cached_vectors(asked, self.model_name))
         missing = [i for i, k in enumerate(keys) if k not in known]
         if missing:
             if self.progress is not None:
@@ -180,6 +197,9 @@ class SemanticRanker:
             self.embedded += len(missing)
             if self.cache:
                 self.cache.save_vectors({keys[i]: known[keys[i]] for i in missing}, self.model_name)
+        if len(self._memory) + len(known) > self.MEMORY:
+            self._memory.clear()
+        self._memory.update(known)
         return np.vstack([known[k] for k in keys]) if keys else np.zeros((0, 1))
 
     def _prototype_vectors(self, lines: list[str]) -> np.ndarray:

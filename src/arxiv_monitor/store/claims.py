@@ -12,10 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
+import time
 from typing import Any
 
 from arxiv_monitor.store.engine import writing
 from arxiv_monitor.store.migrations import now
+
+CLAIM_TTL = 900.0  # seconds a claim lasts unless finished: longer than one paper's analysis takes
+
+
+def analysis_key(versioned_id: str, backend: str, language: str) -> str:
+    """The claim of one paper version's analysis by one backend in one language."""
+    return f"analysis:{versioned_id}:{backend}:{language}"
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _later(seconds: float) -> str:
@@ -29,8 +43,8 @@ class Claims:
         self.db = db
 
     def take(self, keys: list[str], worker: str, ttl: float, limit: int) -> list[str]:
-        """Claim up to ``limit`` of ``keys`` for ``worker`` for ``ttl`` seconds; return those taken,
-        in the order given."""
+        """Claim up to ``limit`` of ``keys`` for ``worker`` for ``ttl`` seconds (those it holds
+        already included, their claims renewed); return those taken, in the order given."""
         if not keys or limit <= 0:
             return []
         stamp = now()
@@ -41,8 +55,8 @@ class Claims:
         lock = "" if self.db.dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
         with writing(self.db):
             free = [r[0] for r in self.db.execute(
-                f"""SELECT key FROM claims WHERE done=0 AND (worker IS NULL OR expires_at < ?) AND {among}
-                    ORDER BY key LIMIT ?{lock}""", (stamp, listed, limit))]
+                f"""SELECT key FROM claims WHERE done=0 AND (worker IS NULL OR worker=? OR expires_at < ?)
+                    AND {among} ORDER BY key LIMIT ?{lock}""", (worker, stamp, listed, limit))]
             self.db.executemany("UPDATE claims SET worker=?, expires_at=?, updated_at=? WHERE key=?",
                                 [(worker, _later(ttl), stamp, k) for k in free])
         order = {k: n for n, k in enumerate(keys)}
@@ -65,6 +79,11 @@ class Claims:
         with self.db:
             self.db.executemany("UPDATE claims SET worker=NULL, expires_at=NULL, updated_at=? "
                                 "WHERE key=? AND worker=? AND done=0", [(now(), k, worker) for k in keys])
+
+    def wait_for_others(self, keys: list[str], worker: str, poll: float = 1.0) -> None:
+        """Return once no other worker holds any of ``keys`` (done, or their claims ran out)."""
+        while self.held_by_others(keys, worker) is not None:
+            time.sleep(poll)
 
     def held_by_others(self, keys: list[str], worker: str) -> str | None:
         """When the first of ``keys`` that another worker holds runs out (None: no such claim)."""

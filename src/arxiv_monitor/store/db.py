@@ -27,6 +27,9 @@ from arxiv_monitor.store.claims import Claims
 from arxiv_monitor.store.days import Days
 from arxiv_monitor.store.deliveries import Deliveries
 from arxiv_monitor.store.engine import (
+    CURRENT as _CURRENT,
+)
+from arxiv_monitor.store.engine import (
     SqliteConnection,
     advisory_lock,
     connect_postgres,
@@ -189,13 +192,17 @@ class Store:
         except errors() as exc:
             raise StoreError(_server_advice(exc, self.where)) from None
         try:
-            if self.schema_version() < len(MIGRATIONS):
-                with self._migration_lock(False):
-                    self.migrate()
+            if self.url not in _CURRENT:  # (once a process has seen the schema current, it stays so)
+                if self.schema_version() < len(MIGRATIONS):
+                    with self._migration_lock(False):
+                        self.migrate()
+                _CURRENT.add(self.url)
             if self.user:  # the shared tables are migrated: now the user's own, on a connection that sees them first
                 self.db.close()
                 self.db = connect_postgres(self.url, self.user)
-                ensure_user_schema(self.db, self.db.user_schema, self.db.base[0])
+                if (self.url, self.user) not in _CURRENT:
+                    ensure_user_schema(self.db, self.db.user_schema, self.db.base[0])
+                    _CURRENT.add((self.url, self.user))
         except errors() as exc:
             self.db.close()
             raise StoreError(_server_advice(exc, self.where)) from None

@@ -161,13 +161,22 @@ class PgConnection:
         self.pool, self.url = pool, url
         self.conn = pool.getconn()
         self._schema: dict[str, tuple[list[str], list[str], bool]] = {}
-        self.conn.execute("RESET search_path")  # a pooled connection may come from another user's store
-        self.base = list(self.conn.execute("SELECT current_schemas(false)").fetchone()[0]) or ["public"]
+        base = getattr(pool, "base_schemas", None)
+        if base is None:  # the URL's own search path, read once per pool
+            self.conn.execute("RESET search_path")
+            base = pool.base_schemas = list(self.conn.execute("SELECT current_schemas(false)").fetchone()[0]) or \
+                ["public"]
+            self.conn.commit()
+            self.conn.search_path = None
+        self.base = base
         self.user_schema = f"{self.base[0]}_u_{user}" if user else None
-        if self.user_schema:  # a lab user's own tables first, then the shared ones
-            path = ", ".join(f'"{s}"' for s in [self.user_schema, *self.base])
+        # a lab user's own tables first, then the shared ones; a pooled connection keeps the path
+        # it was last given (it may come from another user's store)
+        path = ", ".join(f'"{s}"' for s in [self.user_schema, *self.base] if s)
+        if getattr(self.conn, "search_path", None) != path:
             self.conn.execute(f"SET search_path TO {path}")
-        self.conn.commit()
+            self.conn.commit()
+            self.conn.search_path = path
 
     # -- the sqlite3.Connection face
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
@@ -315,6 +324,7 @@ def advisory_lock(db: Any, key: int, wait: bool) -> Iterator[bool]:
 # -- the pool ---------------------------------------------------------------------------
 
 _POOLS: dict[str, Any] = {}
+CURRENT: set[Any] = set()  # databases (and lab users' schemas) this process found migrated: see Store
 _POOLS_LOCK = threading.Lock()
 POOL_SIZE = 10
 
@@ -362,6 +372,7 @@ def close_pools() -> None:
         for pool in _POOLS.values():
             pool.close()
         _POOLS.clear()
+        CURRENT.clear()
 
 
 atexit.register(close_pools)

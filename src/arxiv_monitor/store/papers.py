@@ -32,6 +32,9 @@ def _values(p: Paper) -> tuple:
             int(p.enriched), json.dumps(p.extra, sort_keys=True))
 
 
+_RECENT: dict[tuple, Paper] = {}  # papers read by ``recent`` from a server, by database, id, version and update
+
+
 class Papers:
     """The ``papers`` table: metadata per paper version."""
 
@@ -116,11 +119,24 @@ class Papers:
     def recent(self, limit: int) -> list[Paper]:
         """The papers of the latest days (one version each): a background sample of the feed,
         without the topics' example and library papers, which no day listed."""
-        rows = self.db.execute(
-            """SELECT p.* FROM papers p WHERE EXISTS (SELECT 1 FROM day_papers d
-                   WHERE d.paper_id=p.paper_id AND d.version=p.version)
-               ORDER BY p.updated_at DESC, p.paper_id DESC LIMIT ?""", (limit,))
-        return [paper_from_row(r) for r in rows]
+        where = """FROM papers p WHERE EXISTS (SELECT 1 FROM day_papers d WHERE d.paper_id=p.paper_id
+                   AND d.version=p.version) ORDER BY p.updated_at DESC, p.paper_id DESC LIMIT ?"""
+        url = getattr(self.db, "url", None)
+        if url is None:  # SQLite: read in-process, nothing to save
+            return [paper_from_row(r) for r in self.db.execute(f"SELECT p.* {where}", (limit,))]
+        # a server: a lab decides for each user with the same recent papers; read only their
+        # keys, and the papers this process has not read yet (the papers are not to be changed)
+        keys = [(url, r[0], r[1], r[2]) for r in self.db.execute(
+            f"SELECT p.paper_id, p.version, p.updated_at {where}", (limit,))]
+        missing = [k for k in keys if k not in _RECENT]
+        for start in range(0, len(missing), 500):
+            part = missing[start:start + 500]
+            rows = self.db.execute(f"SELECT * FROM papers WHERE paper_id IN ({', '.join('?' * len(part))})",
+                                   [k[1] for k in part]).fetchall()
+            if len(_RECENT) > 50_000:
+                _RECENT.clear()
+            _RECENT.update({(url, r["paper_id"], r["version"], r["updated_at"]): paper_from_row(r) for r in rows})
+        return [_RECENT[k] for k in keys if k in _RECENT]
 
     def set_code_url(self, paper: Paper, url: str | None) -> None:
         """Record the paper's code link (only when it changed)."""

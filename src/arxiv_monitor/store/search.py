@@ -109,7 +109,10 @@ class Search:
             rows = self._newest(match, paper, filters, args, limit, offset)
         else:
             rows = self._ranked(match, paper, filters, args, limit + offset)[offset:]
-        return [self._hit(r["paper_id"], words) for r in rows]
+        return self._hits([r["paper_id"] for r in rows], words)
+
+    def _hits(self, ids: list[str], words: list[str]) -> list[Hit]:
+        return [self._hit(i, words) for i in ids]
 
     def _newest(self, match: str, paper: str, filters: str, args: list[Any], limit: int, offset: int) -> list[Any]:
         """Newest first: walk the day index, keeping the matches."""
@@ -187,13 +190,17 @@ class Search:
             rows += self.db.execute(sql.format("<="), (match, cut[0], *args, want - len(rows))).fetchall()
         return rows
 
+    HIT = """SELECT p.paper_id, p.version, p.title, p.abstract, p.code_url,
+                    (SELECT MAX(d.day) FROM day_papers d WHERE d.paper_id=p.paper_id) AS day FROM papers p"""
+
     def _hit(self, paper_id: str, words: list[str]) -> Hit:
-        p = self.db.execute(
-            """SELECT p.version, p.title, p.abstract, p.code_url,
-                      (SELECT MAX(d.day) FROM day_papers d WHERE d.paper_id=p.paper_id) AS day
-               FROM papers p WHERE p.paper_id=? ORDER BY p.version DESC LIMIT 1""", (paper_id,)).fetchone()
+        p = self.db.execute(f"{self.HIT} WHERE p.paper_id=? ORDER BY p.version DESC LIMIT 1", (paper_id,)).fetchone()
+        return self._made(p, words)
+
+    def _made(self, p: Any, words: list[str]) -> Hit:
         plain = [w.strip('"') for w in words]
-        return Hit(paper_id, p["version"], p["title"], p["day"], self._snippet(paper_id, p, plain), p["code_url"])
+        return Hit(p["paper_id"], p["version"], p["title"], p["day"], self._snippet(p["paper_id"], p, plain),
+                   p["code_url"])
 
     def _snippet(self, paper_id: str, paper: Any, words: list[str]) -> str:
         """Where the terms are: the title, else the abstract, else the analysis text."""

@@ -130,6 +130,13 @@ class PgSearch(Search):
     def match(self, q: str) -> str:
         return tsquery(q)
 
+    def _hits(self, ids: list[str], words: list[str]) -> list[Any]:
+        """The page's papers in one query (each a round trip to the server, not a call)."""
+        rows = {r["paper_id"]: r for r in self.db.execute(
+            f"{self.HIT} WHERE p.paper_id = ANY(?) AND p.version=(SELECT MAX(version) FROM papers q "
+            "WHERE q.paper_id=p.paper_id)", (ids,))}
+        return [self._made(rows[i], words) for i in ids if i in rows]
+
     def rebuild(self) -> None:
         with self.db:
             for statement in _REBUILD:

@@ -113,15 +113,15 @@ class Users:
         return _user(row)
 
     def by_token(self, token: str) -> User | None:
-        """The user an API token belongs to (None: unknown, or the user is disabled)."""
-        row = self.db.execute("SELECT u.* FROM tokens t JOIN users u ON u.login=t.login WHERE t.hash=?",
-                              (token_hash(token),)).fetchone()
-        if row is None or row["disabled"]:
-            self.db.commit()
-            return None
-        with self.db:
-            self.db.execute("UPDATE tokens SET last_used_at=? WHERE hash=?", (now(), token_hash(token)))
-        return _user(row)
+        """The user an API token belongs to (None: unknown, or the user is disabled). When it
+        was last used is kept to the hour (one write an hour, not one a request)."""
+        row = self.db.execute("SELECT u.*, t.last_used_at FROM tokens t JOIN users u ON u.login=t.login "
+                              "WHERE t.hash=?", (token_hash(token),)).fetchone()
+        stamp = now()
+        if row is not None and not row["disabled"] and (row["last_used_at"] or "")[:13] != stamp[:13]:
+            self.db.execute("UPDATE tokens SET last_used_at=? WHERE hash=?", (stamp, token_hash(token)))
+        self.db.commit()
+        return _user(row) if row is not None and not row["disabled"] else None
 
 
 class LabTopics:
@@ -153,9 +153,11 @@ class LabTopics:
 
     def of_user(self, login: str) -> list[dict[str, Any]]:
         """What a user's run decides with: the lab topics they follow, then their own."""
-        followed = {r[0] for r in self.db.execute("SELECT topic FROM follows WHERE login=?", (login,))}
+        rows = self.db.execute(
+            """SELECT owner, data FROM lab_topics WHERE owner=? OR (owner='' AND id IN (
+                   SELECT topic FROM follows WHERE login=?)) ORDER BY owner != '', id""", (login, login)).fetchall()
         self.db.commit()
-        return [t for t in self.owned("") if t["id"] in followed] + self.owned(login)
+        return [json.loads(r[1]) for r in rows]
 
     def followers(self) -> dict[str, list[str]]:
         rows = self.db.execute("SELECT topic, login FROM follows ORDER BY topic, login").fetchall()
