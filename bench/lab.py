@@ -27,7 +27,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -35,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from web import en_text, pct  # noqa: E402
+from web import en_text, pct, start_app  # noqa: E402
 
 from tests.arxiv_data import FakePaper, rss  # noqa: E402
 from tests.fakes import FakeLLM, GoldenServer  # noqa: E402
@@ -163,16 +162,10 @@ def readers(config, tokens: dict[str, str], lab_words: dict, own_words: dict, n:
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
-    import uvicorn
 
     from arxiv_monitor.web.app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(config), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    server, thread, port = start_app(create_app(config))
     rng = random.Random(3)
     words = list(lab_words.values()) + list(own_words.values()) + ["learning", "model", "graph network"]
     logins = sorted(tokens)[:n]

@@ -217,6 +217,20 @@ while True:
 """
 
 
+def start_app(app):
+    """The app served by uvicorn on a free loopback port, in a thread: (server, thread, port)."""
+    import threading
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, thread, server.servers[0].sockets[0].getsockname()[1]
+
+
 def served(config, db: Path, days: list[str], ids: list[str], qs: list[tuple[str, str, dict]]) -> None:
     """The app itself over loopback (uvicorn, as ``web`` and ``serve`` run it): 20 readers send
     300 requests (day pages of the last ten days, as readers read in a morning, paper pages with
@@ -226,7 +240,6 @@ def served(config, db: Path, days: list[str], ids: list[str], qs: list[tuple[str
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
-    import uvicorn
 
     from arxiv_monitor.commands import explain
     from arxiv_monitor.relevance import feedback
@@ -235,13 +248,7 @@ def served(config, db: Path, days: list[str], ids: list[str], qs: list[tuple[str
     with contextlib.closing(Store(db)) as store:  # the days' decisions as a run stores them
         store.db.execute("UPDATE days SET decided_with=?", (feedback.decision_key(config, store),))
         store.db.commit()
-    server = uvicorn.Server(uvicorn.Config(create_app(config, explain=explain), host="127.0.0.1", port=0,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    server, thread, port = start_app(create_app(config, explain=explain))
     rng = random.Random(5)
     wanted = [("day", f"/day/{rng.choice(days[:10])}") for _ in range(100)] + [("paper", f"/paper/{i}") for i in ids * 2] + \
         [("search", "/search?" + httpx.QueryParams({"q": q, **params}).__str__()) for _, q, params in qs[:100]]
