@@ -23,7 +23,9 @@ RUN useradd --create-home --uid 10001 monitor && mkdir /data && chown monitor /d
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-# with the lab extra (PostgreSQL), so one image serves one person or a lab (docker-compose.yml)
+# with the lab extra (PostgreSQL), so one image serves one person or a lab (docker-compose.yml);
+# this is the project itself, its dependencies' ranges pinned in pyproject.toml
+# hadolint ignore=DL3013
 RUN pip install --no-cache-dir --no-compile ".[lab]" && rm -rf /app/src
 
 USER 10001

@@ -79,3 +79,54 @@ def test_readme_deployment_section_matches_the_workflow():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "pip install --no-compile ." in readme.split("```", 2)[1]  # README command 1 installs the same way
     assert ".github/workflows/daily.yml" in section and "actions/cache" in section
+
+
+def _commands_of_units() -> dict[str, list[str]]:
+    """Each deployment file's arxiv-monitor commands: the compose services', the systemd units'."""
+    import shlex
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    out = {f"compose {name}": service["command"][1:] for name, service in compose["services"].items()
+           if service.get("command", [""])[0] == "arxiv-monitor"}
+    for unit in sorted((ROOT / "deploy").glob("*.service")):
+        (line,) = [x for x in unit.read_text().splitlines() if x.startswith("ExecStart=")]
+        out[unit.name] = shlex.split(line.split("=", 1)[1])[1:]
+    return out
+
+
+def test_the_lab_deployment_runs_real_commands_on_postgresql():
+    """docker-compose.yml and the systemd units start commands this arxiv-monitor has, with the
+    options they give (each accepted by the command's parser), on PostgreSQL with accounts."""
+    from typer.testing import CliRunner
+
+    from arxiv_monitor.cli import app
+
+    import yaml
+
+    commands = _commands_of_units()
+    assert set(commands) == {"compose web", "compose worker", "arxiv-monitor.service", "arxiv-monitor-worker@.service"}
+    for name, args in commands.items():
+        done = CliRunner().invoke(app, [*args, "--help"])
+        assert done.exit_code == 0, (name, args, done.output)
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = compose["services"]["web"]["environment"]
+    assert env["ARXIV_MONITOR_PATHS_DATABASE"].startswith("postgresql://") and env["ARXIV_MONITOR_WEB_ACCOUNTS"] == "true"
+    assert compose["services"]["web"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert all(p.startswith("127.0.0.1:") for p in compose["services"]["web"]["ports"])  # not on every address
+    assert '".[lab]"' in DOCKERFILE.read_text()  # the image has the PostgreSQL driver
+
+
+def test_a_watching_worker_waits_for_a_day_and_stops_on_sigterm(home):
+    import signal
+    import time
+
+    from tests.helpers import cli_popen
+
+    proc = cli_popen("worker", "--watch", "1", stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    assert proc.poll() is None  # no day yet: it waits, it does not exit
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(15) == 0
+    assert "The store holds no day yet" in proc.stderr.read()

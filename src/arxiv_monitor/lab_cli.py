@@ -5,6 +5,7 @@ over ``lab``, joined to the app by ``cli`` (``register``)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -53,22 +54,41 @@ def worker(
     date: Annotated[Optional[str], typer.Option("--date", "-d", help="The day whose papers to analyse (default: the latest stored).")] = None,
     ttl: Annotated[float, typer.Option("--ttl", min=1, help="Seconds a claim lasts: a killed worker's papers are taken over after it.")] = 900,
     batch: Annotated[Optional[int], typer.Option("--batch", min=1, help="Papers claimed at a time (default: llm.concurrency).")] = None,
+    watch: Annotated[Optional[float], typer.Option("--watch", min=1, help="Keep working: look for new papers every this many seconds, until stopped.")] = None,
     config: ConfigOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Analyse a stored day's kept papers beside other workers (each paper claimed by one).
 
     Each paper is claimed first, so no two workers analyse the same one; a killed worker's
-    claims run out after --ttl seconds and another worker takes them."""
-    _, stats = _with_progress(verbose, config, lambda c, p: lab.work(c, date, ttl, batch, progress=p))
-    run = stats.run
-    console.print(f"Worker {stats.worker} on {stats.day}: {stats.todo} paper(s) needed an analysis; this worker "
-                  f"took {stats.taken}: made {run.analysed}, failed {run.analyses_failed}; "
-                  f"tokens {run.tokens_in} in / {run.tokens_out} out.")
-    for error in run.errors:
-        _note("error:", error, "red")
-    if run.errors:
-        raise typer.Exit(1)
+    claims run out after --ttl seconds and another worker takes them. With --watch, the
+    worker keeps going (a service beside `serve`), until SIGTERM."""
+    from arxiv_monitor.core import stopping
+    from arxiv_monitor.core.errors import MonitorError
+
+    while True:
+        try:
+            _, stats = _with_progress(verbose, config, lambda c, p: lab.work(c, date, ttl, batch, progress=p))
+        except MonitorError as exc:
+            if watch is None:
+                raise
+            _note("waiting:", str(exc))
+        else:
+            run = stats.run
+            if stats.todo or watch is None:
+                console.print(f"Worker {stats.worker} on {stats.day}: {stats.todo} paper(s) needed an analysis; "
+                              f"this worker took {stats.taken}: made {run.analysed}, failed {run.analyses_failed}; "
+                              f"tokens {run.tokens_in} in / {run.tokens_out} out.")
+            for error in run.errors:
+                _note("error:", error, "red")
+            if watch is None:
+                if run.errors:
+                    raise typer.Exit(1)
+                return
+        for _ in range(int(watch)):
+            if stopping.requested():
+                return
+            time.sleep(1)
 
 
 users_app = typer.Typer(help="A lab server's accounts (PostgreSQL).", no_args_is_help=True)

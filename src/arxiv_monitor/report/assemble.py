@@ -45,10 +45,11 @@ def build_day_report(config: Config, store: Store, day: str, model: str = "") ->
                      site=config.site_url)
 
 
-def near_misses(store: Store, day: str, limit: int = 5) -> list[Dropped]:
+def near_misses(store: Store, day: str, listed: list[Listing] | None = None, limit: int = 5) -> list[Dropped]:
     """On a day with no paper kept, the papers that came closest (the most probable topic of
-    each), so the page says what nearly matched rather than nothing."""
-    listed = store.days.listings(day, kept_only=False)
+    each), so the page says what nearly matched rather than nothing (``listed``: the day's
+    listing, when the caller has read it)."""
+    listed = listed if listed is not None else store.days.listings(day, kept_only=False)
     if any(item.kept for item in listed):
         return []
     scored = [(max(item.decisions, key=lambda d: d.probability or 0.0), item) for item in listed if item.decisions]
@@ -57,11 +58,11 @@ def near_misses(store: Store, day: str, limit: int = 5) -> list[Dropped]:
     return [Dropped(item.paper, d) for d, item in scored[:limit]]
 
 
-def dropped(store: Store, day: str) -> list[Dropped]:
+def dropped(store: Store, day: str, listed: list[Listing] | None = None) -> list[Dropped]:
     """The day's papers that name a topic's keyword but were not kept: nothing vanishes
     without a trace. One line per paper, under its most probable such topic."""
     out = []
-    for item in store.days.listings(day, kept_only=False):
+    for item in listed if listed is not None else store.days.listings(day, kept_only=False):
         if item.kept:
             continue
         named = [d for d in item.decisions if d.hits]
@@ -163,20 +164,22 @@ def published_report(config: Config, store: Store, day: str) -> DayReport:
     if not header:
         return build_day_report(config, store, day, config.llm.model if config.backend_name != "extractive" else "")
     shown = store.days.shown(day)
+    listed = store.days.listings(day, kept_only=False)  # read once: the kept, the dropped, the near misses
+    kept = [item for item in listed if item.kept]
+    analyses = store.analyses.by_ids([i for x in shown.values() for i in (x.analysis_id, x.fallback_id) if i])
+    sources = store.fulltexts.sources_of([item.paper for item in kept])
+    signals = store.signals.of([item.paper.id for item in kept])
     entries = []
-    for item in store.days.listings(day):
+    for item in kept:
         s = shown.get(item.paper.id) or Shown(None, None, None)
-        entries.append(ReportEntry(item, item.paper.code_url, _source(store, item),
-                                   _by_id(store, s.analysis_id), _by_id(store, s.fallback_id), s.updated_from,
-                                   _signals(store, item)))
+        entries.append(ReportEntry(item, item.paper.code_url, sources.get(item.paper.versioned_id),
+                                   analyses.get(s.analysis_id), analyses.get(s.fallback_id), s.updated_from,
+                                   signals.get(item.paper.id, [])))
     stored = store.overviews.get(day)
     return DayReport(day, info.categories, info.keywords, info.items, entries, header["backend"],
                      header["model"], stored.overview if stored else None, header["cost_note"],
-                     header["notices"], header["language"], dropped=dropped(store, day), near=near_misses(store, day), site=config.site_url)
-
-
-def _by_id(store: Store, analysis_id: int | None) -> Analysis | None:
-    return store.analyses.by_id(analysis_id) if analysis_id is not None else None
+                     header["notices"], header["language"], dropped=dropped(store, day, listed),
+                     near=near_misses(store, day, listed), site=config.site_url)
 
 
 def degradation(entries: list[ReportEntry], lang: str, malformed: int = 0,

@@ -41,6 +41,19 @@ class FullTexts:
         """Every stored text: (paper id, version, the text with its status and attempts)."""
         return [(r["paper_id"], r["version"], _stored_text(r)) for r in self.db.execute("SELECT * FROM fulltexts")]
 
+    def sources_of(self, papers: list[Paper]) -> dict[str, str]:
+        """Where each paper version's stored text came from, by versioned id (a day page's, at once)."""
+        wanted = {(p.id, p.version): p.versioned_id for p in papers}
+        ids = sorted({p.id for p in papers})
+        out = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for r in self.db.execute(f"SELECT paper_id, version, source FROM fulltexts WHERE paper_id IN "
+                                     f"({','.join('?' * len(chunk))})", chunk):
+                if (r[0], r[1]) in wanted:
+                    out[wanted[(r[0], r[1])]] = r[2]
+        return out
+
     def source_of(self, paper: Paper) -> str | None:
         """Where the paper version's stored text came from ("html", "pdf", ...), without reading it."""
         row = self.db.execute("SELECT source FROM fulltexts WHERE paper_id=? AND version=?",
@@ -104,6 +117,15 @@ class Analyses:
         where = [(c, v) for c, v in (("backend", backend), ("status", status), ("paper_id", paper_id)) if v]
         sql = "SELECT * FROM analyses" + (" WHERE " + " AND ".join(f"{c}=?" for c, _ in where) if where else "")
         return [analysis_from_row(r) for r in self.db.execute(sql + " ORDER BY id", [v for _, v in where])]
+
+    def by_ids(self, ids: list[int]) -> dict[int, Analysis]:
+        """The analyses of these row ids (a day page's, read at once), by id."""
+        out = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.db.execute(f"SELECT * FROM analyses WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            out.update({r["id"]: analysis_from_row(r) for r in rows})
+        return out
 
     def by_id(self, analysis_id: int) -> Analysis | None:
         row = self.db.execute("SELECT * FROM analyses WHERE id=?", (analysis_id,)).fetchone()
