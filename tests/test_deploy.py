@@ -99,11 +99,10 @@ def _commands_of_units() -> dict[str, list[str]]:
 def test_the_lab_deployment_runs_real_commands_on_postgresql():
     """docker-compose.yml and the systemd units start commands this arxiv-monitor has, with the
     options they give (each accepted by the command's parser), on PostgreSQL with accounts."""
+    import yaml
     from typer.testing import CliRunner
 
     from arxiv_monitor.cli import app
-
-    import yaml
 
     commands = _commands_of_units()
     assert set(commands) == {"compose web", "compose worker", "arxiv-monitor.service", "arxiv-monitor-worker@.service"}

@@ -224,3 +224,27 @@ def test_accounts_passwords_and_tokens(pg):
 def test_lab_commands_need_postgresql(home):
     done = cli("users", "list")
     assert done.returncode == 1 and "needs PostgreSQL" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_lab_topic_learns_from_every_members_ratings_and_a_private_one_from_its_owners(pg, tmp_path):
+    store = Store(pg)
+    for login in ("alice", "bob"):
+        store.users.add(login)
+    store.lab_topics.save("", {"id": "VLA", "any": ["vla"]})
+    store.lab_topics.save("alice", {"id": "MINE", "any": ["mine"]})
+    for login in ("alice", "bob"):
+        store.lab_topics.follow(login, "VLA")
+    store.close()
+    alice, bob = Store(pg, user="alice"), Store(pg, user="bob")
+    before = bob.ratings.latest()
+    alice.ratings.set("2601.00001", "VLA", True)
+    alice.ratings.set("2601.00002", "MINE", True)
+    bob.ratings.set("2601.00003", "VLA", False)
+    assert [(r.paper_id, r.good) for r in bob.ratings.all("VLA")] == [("2601.00001", True), ("2601.00003", False)]
+    assert bob.ratings.latest() != before  # bob's decisions are made again with alice's rating
+    assert [r.paper_id for r in bob.ratings.all()] == ["2601.00003"]  # his own ratings and reading list
+    assert bob.ratings.all("MINE") == [] and [r.paper_id for r in alice.ratings.all("MINE")] == ["2601.00002"]
+    assert alice.ratings.clear("2601.00001", "VLA")
+    assert [r.paper_id for r in bob.ratings.all("VLA")] == ["2601.00003"]
+    alice.close()
+    bob.close()

@@ -157,7 +157,8 @@ class Store:
         self.fulltexts, self.analyses, self.overviews, self.endpoints = FullTexts(db), Analyses(db), Overviews(db), \
             Endpoints(db)
         self.deliveries = Deliveries(db)
-        self.embeddings, self.ratings, self.libraries = Embeddings(db), Ratings(db), Libraries(db)
+        shared = self._shared_topics() if user else frozenset()
+        self.embeddings, self.ratings, self.libraries = Embeddings(db), Ratings(db, user, shared), Libraries(db)
         self.runs, self.pending_days = Runs(db), PendingDays(db)
         self.search, self.site = (PgSearch if self.postgres else Search)(db), SiteChanges(db)
         self.signals, self.trends, self.claims = Signals(db), TrendReports(db), Claims(db)
@@ -206,6 +207,12 @@ class Store:
         except errors() as exc:
             self.db.close()
             raise StoreError(_server_advice(exc, self.where)) from None
+
+    def _shared_topics(self) -> frozenset[str]:
+        """The lab's shared topics (their ratings are every member's)."""
+        found = frozenset(r[0] for r in self.db.execute("SELECT id FROM lab_topics WHERE owner=''"))
+        self.db.commit()
+        return found
 
     def advice(self, exc: BaseException) -> str:
         """What a database error inside a ``with open_store(...)`` block means for the user."""

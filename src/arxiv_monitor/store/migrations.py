@@ -389,7 +389,8 @@ def m022_claims(db: Any) -> None:
 def m023_lab_accounts(db: Any) -> None:
     """A lab server's accounts (a role, an argon2 password hash, a language, disabled or not),
     their API tokens (SHA-256 of the token: the token itself is shown once and never stored),
-    the topics each user owns or the lab shares (``owner`` ''), and who follows which lab topic."""
+    the topics each user owns or the lab shares (``owner`` ''), who follows which lab topic, and
+    every member's ratings of the lab's topics (which learn from them all)."""
     db.execute("""CREATE TABLE users (
         login TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, role TEXT NOT NULL,
         password_hash TEXT, language TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)""")
@@ -401,3 +402,6 @@ def m023_lab_accounts(db: Any) -> None:
         PRIMARY KEY (owner, id))""")
     db.execute("""CREATE TABLE follows (
         login TEXT NOT NULL, topic TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (login, topic))""")
+    db.execute("""CREATE TABLE lab_ratings (
+        login TEXT NOT NULL, paper_id TEXT NOT NULL, topic TEXT NOT NULL, rating INTEGER NOT NULL,
+        created_at TEXT NOT NULL, PRIMARY KEY (login, paper_id, topic))""")

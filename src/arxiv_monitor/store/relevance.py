@@ -56,28 +56,48 @@ class Rating:
 
 
 class Ratings:
-    """The ``ratings`` table: the user's good/bad ratings per paper and topic."""
+    """The ``ratings`` table: the user's good/bad ratings per paper and topic.
 
-    def __init__(self, db: Any):
-        self.db = db
+    A lab user's ratings of the lab's shared topics (``shared``) are also kept in
+    ``lab_ratings``, with every other member's: those topics learn from them all (``all``
+    with a topic, ``latest``), while the user's reading list and ratings stay their own."""
+
+    def __init__(self, db: Any, login: str | None = None, shared: frozenset[str] = frozenset()):
+        self.db, self.login, self.shared = db, login, shared
 
     def set(self, paper_id: str, topic: str, good: bool) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO ratings VALUES (?,?,?,?)",
                             (paper_id, topic, 1 if good else 0, now()))
+            if topic in self.shared:
+                self.db.execute("INSERT OR REPLACE INTO lab_ratings VALUES (?,?,?,?,?)",
+                                (self.login, paper_id, topic, 1 if good else 0, now()))
 
     def clear(self, paper_id: str, topic: str) -> bool:
         """Remove a rating; True when there was one."""
         with self.db:
             cur = self.db.execute("DELETE FROM ratings WHERE paper_id=? AND topic=?", (paper_id, topic))
+            if topic in self.shared:
+                self.db.execute("DELETE FROM lab_ratings WHERE login=? AND paper_id=? AND topic=?",
+                                (self.login, paper_id, topic))
         return cur.rowcount > 0
 
     def latest(self) -> str:
         """A fingerprint of the ratings: their count and the time of the last one."""
         row = self.db.execute("SELECT COUNT(*), MAX(created_at), SUM(rating) FROM ratings").fetchone()
-        return f"{row[0]}:{row[1] or ''}:{row[2] or 0}"
+        mine = f"{row[0]}:{row[1] or ''}:{row[2] or 0}"
+        if not self.shared:
+            return mine
+        lab = self.db.execute("SELECT COUNT(*), MAX(created_at), SUM(rating) FROM lab_ratings").fetchone()
+        return f"{mine}/{lab[0]}:{lab[1] or ''}:{lab[2] or 0}"
 
     def all(self, topic: str | None = None) -> list[Rating]:
+        """The ratings (of one topic): a lab topic's by every member, the latest of each paper."""
+        if topic in self.shared:
+            rows = self.db.execute("SELECT paper_id, topic, rating, created_at FROM lab_ratings WHERE topic=? "
+                                   "ORDER BY created_at", (topic,)).fetchall()
+            latest = {r[0]: r for r in rows}  # a paper two members rated: the later rating
+            return [Rating(r[0], r[1], bool(r[2])) for r in sorted(latest.values(), key=lambda r: r[3])]
         sql, args = "SELECT paper_id, topic, rating FROM ratings", ()
         if topic:
             sql, args = sql + " WHERE topic=?", (topic,)
