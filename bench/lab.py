@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/lab.py [--users 50] [--items 2000] [--ranker auto] [--readers 20]
 
-Uses the server named by $ARXIV_MONITOR_TEST_POSTGRES, else starts a throwaway one
+Uses the server named by $TEST_POSTGRES_URL, else starts a throwaway one
 (`.ci/postgres`). The day is 2,000 papers of Zipf-distributed words; 20 lab topics (each
 followed by several users) and one own topic per user each name a word planted in some
 papers (12 per lab topic, 4 per own topic). Each user follows two lab topics and owns one.
@@ -42,7 +42,7 @@ from tests.fakes import FakeLLM, GoldenServer  # noqa: E402
 
 @contextlib.contextmanager
 def postgres():
-    url = os.environ.get("ARXIV_MONITOR_TEST_POSTGRES")
+    url = os.environ.get("TEST_POSTGRES_URL")
     if url:
         yield url
         return

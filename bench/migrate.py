@@ -4,7 +4,7 @@ the per-table counts and checksums the command prints.
 
     .venv/bin/python bench/migrate.py [--papers 100000] [--store FILE]
 
-Uses the server named by $ARXIV_MONITOR_TEST_POSTGRES, else starts a throwaway one
+Uses the server named by $TEST_POSTGRES_URL, else starts a throwaway one
 (`.ci/postgres`). ``--store`` keeps the filled SQLite store (filled once, as bench/web.py does).
 """
 

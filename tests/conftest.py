@@ -59,7 +59,7 @@ def llm(monkeypatch: pytest.MonkeyPatch):
         yield server
 
 
-POSTGRES = os.environ.get("ARXIV_MONITOR_TEST_POSTGRES", "")  # a throwaway server (.ci/postgres starts one)
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "")  # a throwaway server (.ci/postgres starts one)
 
 
 def postgres_schema(name: str) -> str:
@@ -70,8 +70,8 @@ def postgres_schema(name: str) -> str:
 
     if not POSTGRES:
         if os.environ.get("CI"):
-            pytest.fail("ARXIV_MONITOR_TEST_POSTGRES is not set: .ci/run starts a PostgreSQL server for these tests")
-        pytest.skip("no PostgreSQL test server (set ARXIV_MONITOR_TEST_POSTGRES, or run .ci/postgres)")
+            pytest.fail("TEST_POSTGRES_URL is not set: .ci/run starts a PostgreSQL server for these tests")
+        pytest.skip("no PostgreSQL test server (set TEST_POSTGRES_URL, or run .ci/postgres)")
     schema = "t_" + re.sub(r"\W", "_", name.lower())[-50:]
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
         users = conn.execute("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)", (f"{schema}_u_",))
