@@ -3,6 +3,7 @@
 import dataclasses
 import sqlite3
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -198,3 +199,24 @@ def test_a_word_of_every_paper_is_counted_up_to_a_bound_and_every_page_stays_rea
             break
         number += 1
     assert number == 3 and sorted(seen) == sorted(p.id for p in papers) and "45 条结果" in html
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list("abcXYZ019 éüß-_.,;:()\\'\"鲁棒性蒸馏图交通，。、")), max_size=40))
+def test_the_servers_text_cutting_is_the_bulk_rebuilds(pg_store, text):
+    """PostgreSQL cuts a saved paper's text in SQL (its triggers) and a rebuilt index's in Python
+    (``indexed``): the same words either way, or a paper would be found only after a rebuild."""
+    from arxiv_monitor.store.search_pg import indexed
+
+    in_sql = pg_store.db.execute("SELECT search_text(?)", (text,)).fetchone()[0]
+    pg_store.db.commit()
+    assert in_sql.split() == indexed(text).split()
+
+
+@pytest.fixture(scope="module")
+def pg_store(tmp_path_factory):
+    from tests.conftest import postgres_schema
+
+    store = Store(postgres_schema("search_text_cutting"))
+    yield store
+    store.close()
