@@ -290,8 +290,8 @@ def test_13c_a_full_disk_and_a_read_only_database_are_one_line_each(tmp_path, ho
 
     original = store_db.Store.__init__
 
-    def read_only(self, path):
-        original(self, path)
+    def read_only(self, path, user=None):
+        original(self, path, user)
         self.db.execute("PRAGMA query_only=1")  # every write now fails as on a read-only file
     monkeypatch.setattr(store_db.Store, "__init__", read_only)
     code, err = _main(monkeypatch, capsys, "rate", WED.arxiv_id, "good")
