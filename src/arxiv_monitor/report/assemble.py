@@ -164,7 +164,7 @@ def published_report(config: Config, store: Store, day: str) -> DayReport:
     if not header:
         return build_day_report(config, store, day, config.llm.model if config.backend_name != "extractive" else "")
     shown = store.days.shown(day)
-    listed = store.days.listings(day, kept_only=False)  # read once: the kept, the dropped, the near misses
+    listed = store.days.listings(day, kept_only=False, named=True)  # read once: the kept and the dropped
     kept = [item for item in listed if item.kept]
     analyses = store.analyses.by_ids([i for x in shown.values() for i in (x.analysis_id, x.fallback_id) if i])
     sources = store.fulltexts.sources_of([item.paper for item in kept])
@@ -179,7 +179,7 @@ def published_report(config: Config, store: Store, day: str) -> DayReport:
     return DayReport(day, info.categories, info.keywords, info.items, entries, header["backend"],
                      header["model"], stored.overview if stored else None, header["cost_note"],
                      header["notices"], header["language"], dropped=dropped(store, day, listed),
-                     near=near_misses(store, day, listed), site=config.site_url)
+                     near=near_misses(store, day, listed if kept else None), site=config.site_url)
 
 
 def degradation(entries: list[ReportEntry], lang: str, malformed: int = 0,

@@ -129,12 +129,17 @@ class Days:
                 out.append((r["day"], item))
         return out[:limit]
 
-    def listings(self, day: str, kept_only: bool = True) -> list[Listing]:
-        """The day's listings in report order (only the kept ones, unless asked)."""
+    def listings(self, day: str, kept_only: bool = True, named: bool = False) -> list[Listing]:
+        """The day's listings in report order (only the kept ones, unless asked; with ``named``,
+        the kept ones and those a topic's keyword names: what a day's page shows, without
+        reading the decisions of the thousands of others)."""
+        where = "AND d.kept=1" if kept_only else ""
+        if named and not kept_only:  # a decision with hits is stored as "hits": [{...}] (to_dict, json.dumps)
+            where = """AND (d.kept=1 OR d.topics LIKE '%"hits": [{%')"""
         rows = self.db.execute(
             f"""SELECT p.*, d.announce_type, d.topics FROM day_papers d
                JOIN papers p ON p.paper_id=d.paper_id AND p.version=d.version
-               WHERE d.day=? {'AND d.kept=1' if kept_only else ''} ORDER BY d.position""",
+               WHERE d.day=? {where} ORDER BY d.position""",
             (day,)).fetchall()
         return [_listing(r) for r in rows]
 
