@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from arxiv_monitor.core.ids import PaperId, page_name
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+
+
+@functools.lru_cache(maxsize=65536)
+def _versioned(paper_id: str, version: int) -> str:
+    """A paper version's id (asked for each paper and topic when a day is decided)."""
+    return PaperId.of(paper_id, version).versioned
 
 
 @dataclass
@@ -47,7 +54,7 @@ class Paper:
 
     @property
     def versioned_id(self) -> str:
-        return self.ref.versioned
+        return _versioned(self.id, self.version)
 
     @property
     def abs_url(self) -> str:
