@@ -109,6 +109,7 @@ class Parts:
         """The parts of another user of the same lab run: this run's HTTP client, sources, fetcher
         and ranker (one pace per host, one embedding per paper), with the user's config (topics,
         language), store and delivery targets, and an analyser of their own. Close it before this."""
+        _ = self.ranker  # made here, once: every user's parts share it (its model, the vectors it has read)
         twin = copy.copy(self)
         twin.__dict__ = {k: v for k, v in self.__dict__.items() if k not in ("analyzer", "extractive", "judge")}
         twin.config, twin.store, twin.channels = config, store, configured(config)
