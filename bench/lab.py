@@ -161,6 +161,12 @@ def main() -> None:
         readers(config, tokens, lab_words, own_words, args.readers, args.requests)
 
 
+def percentiles(results: list[tuple[str, float, int]], note: str = "") -> None:
+    for kind in ("day", "search"):
+        values = [ms for k, ms, _ in results if k == kind]
+        print(f"      {kind:6} p50 {pct(values, 50):6.1f} ms  p95 {pct(values, 95):6.1f} ms{note}")
+
+
 def readers(config, tokens: dict[str, str], lab_words: dict, own_words: dict, n: int, total: int) -> None:
     """The reading room with accounts, ``n`` readers at once, each with their own API token."""
     from concurrent.futures import ThreadPoolExecutor
@@ -194,9 +200,7 @@ def readers(config, tokens: dict[str, str], lab_words: dict, own_words: dict, n:
     print(f"3. reading room on PostgreSQL (accounts, API tokens), {n} readers:")
     print(f"   a. back to back (each reader's next request as soon as the last is answered), {len(results)} "
           f"requests: {wall:.1f} s, {bad} not 200")
-    for kind in ("day", "search"):
-        values = [ms for k, ms, _ in results if k == kind]
-        print(f"      {kind:6} p50 {pct(values, 50):6.1f} ms  p95 {pct(values, 95):6.1f} ms")
+    percentiles(results)
     # b. at a reader's pace: each reads for a while (2 s on average, exponential) between requests,
     # on a freshly started app (each reader's first day page is rendered, not cached)
     server.should_exit = True
@@ -218,11 +222,8 @@ def readers(config, tokens: dict[str, str], lab_words: dict, own_words: dict, n:
         list(pool.map(reader, logins))
     bad = sum(status != 200 for _, _, status in paced)
     print(f"   b. at a reader's pace (a request every 2 s on average each, 40 s, the app just started), "
-          f"{len(paced)} requests, "
-          f"{bad} not 200")
-    for kind in ("day", "search"):
-        values = [ms for k, ms, _ in paced if k == kind]
-        print(f"      {kind:6} p50 {pct(values, 50):6.1f} ms  p95 {pct(values, 95):6.1f} ms  (target p95 <= 100 ms)")
+          f"{len(paced)} requests, {bad} not 200")
+    percentiles(paced, "  (target p95 <= 100 ms)")
     server.should_exit = True
     thread.join(10)
 

@@ -248,3 +248,31 @@ def test_a_lab_topic_learns_from_every_members_ratings_and_a_private_one_from_it
     assert [r.paper_id for r in bob.ratings.all("VLA")] == ["2601.00003"]
     alice.close()
     bob.close()
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_without_its_password(monkeypatch):
+    from arxiv_monitor.store import StoreError, engine
+
+    monkeypatch.setattr(engine, "OPEN_TIMEOUT", 1.0)
+    with pytest.raises(StoreError) as info:
+        Store("postgresql://monitor:s3cret-pw@127.0.0.1:9/arxiv_monitor")
+    message = str(info.value)
+    assert "s3cret-pw" not in message and "monitor:***@127.0.0.1:9" in message and "paths.database" in message
+    engine.close_pools()
+
+
+def test_a_proxy_header_signs_in_only_from_this_machine(pg, monkeypatch):
+    from arxiv_monitor.core.config import load_config
+    from arxiv_monitor.web.accounts import Accounts
+
+    store = Store(pg)
+    store.users.add("alice")
+    store.close()
+    for key, value in {"PATHS_DATABASE": pg, "WEB_ACCOUNTS": "true", "WEB_TOKEN": "k",
+                       "WEB_USER_HEADER": "X-Forwarded-User"}.items():
+        monkeypatch.setenv(f"ARXIV_MONITOR_{key}", value)
+    accounts = Accounts(load_config())
+    header = {"x-forwarded-user": "alice"}
+    assert accounts.reader(header, {}, "127.0.0.1").login == "alice"
+    assert accounts.reader(header, {}, "10.0.0.5") is None  # anyone could send the header from elsewhere
+    assert accounts.reader({"x-forwarded-user": "nobody"}, {}, "127.0.0.1") is None

@@ -49,13 +49,13 @@ class WorkStats:
 
 
 def work(config: Config, day: str | None = None, ttl: float = CLAIM_TTL, batch: int | None = None,
-         worker: str | None = None, progress: Progress | None = None) -> WorkStats:
+         progress: Progress | None = None) -> WorkStats:
     """``arxiv-monitor worker``: analyse the kept papers of ``day`` (the latest stored day) that
     have no analysis yet, a few at a time, each claimed first so that workers sharing the
     database never analyse one paper twice. On a lab, the papers kept for any active user, in
     each user's language. A claim lasts ``ttl`` seconds: a killed worker's papers are taken by
     another once it runs out. Returns when every paper is analysed (or failed) by some worker."""
-    worker = worker or worker_name()
+    worker = worker_name()  # as the analysis stage names this process in its claims
     with open_store(config) as store, Parts(config, store, progress or NoProgress()) as parts:
         wanted = _kept(config, store, day)
         day = day or max((d for d, _, _ in wanted), default=None)
@@ -101,12 +101,8 @@ def _work_language(parts: Parts, store: Store, listings: list[Listing], ttl: flo
             continue
         items = [pending[k] for k in taken if needs_analysis(store, backend, language, pending[k],
                                                              config.reanalyze_replacements)]
-        try:
-            stage_read_and_analyze(parts, store, items, stats.run, claim_ttl=ttl)
-        except BaseException:
-            store.claims.release(taken, worker)
-            raise
-        store.claims.finish(taken, worker)
+        stage_read_and_analyze(parts, store, items, stats.run, claim_ttl=ttl)  # (releases them if it fails)
+        store.claims.finish(taken, worker)  # those another finished meanwhile too
         stats.taken += len(taken)
         for k in taken:
             pending.pop(k)

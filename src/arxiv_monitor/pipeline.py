@@ -58,7 +58,7 @@ from arxiv_monitor.sources import signals
 from arxiv_monitor.sources.base import empty_day_message, missed_days
 from arxiv_monitor.sources.signals import DayOfSignals
 from arxiv_monitor.store import Store, damaged, open_store
-from arxiv_monitor.store.claims import CLAIM_TTL, analysis_key, worker_name
+from arxiv_monitor.store.claims import CLAIM_TTL, analysis_key
 
 log = logging.getLogger(__name__)
 
@@ -262,17 +262,22 @@ def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stat
     (for ``claim_ttl`` seconds): what another worker holds is theirs, and waited for.
     """
 
-    config, progress = parts.config, parts.progress
-    prefetched = prefetched or {}
+    config = parts.config
     backend = config.backend_name
     todo = {item.paper.versioned_id for item in kept
             if needs_analysis(store, backend, config.language, item, config.reanalyze_replacements, force)}
     stats.analyses_cached = len(kept) - len(todo)
+    keys = {analysis_key(vid, backend, config.language): vid for vid in todo}
     shared = store.dialect != "sqlite" and not force  # a server's store: workers may share the stage
-    if shared:  # claim what this run analyses; what a worker holds is theirs (their analyses are stored)
-        keys = {analysis_key(vid, backend, config.language): vid for vid in todo}
-        mine = store.claims.take(list(keys), worker_name(), claim_ttl, len(keys))
-        todo = {keys[k] for k in mine}
+    with store.claims.shared_work(list(keys), claim_ttl) if shared else contextlib.nullcontext(list(keys)) as mine:
+        return _read_and_analyze(parts, store, kept, {keys[k] for k in mine}, stats, prefetched or {})
+
+
+def _read_and_analyze(parts: Parts, store: Store, kept: list[Listing], todo: set[str], stats: RunStats,
+                      prefetched: dict[str, Future]) -> dict[str, FullText]:
+    """The two streams of ``stage_read_and_analyze``: the texts of ``kept``, the analyses of ``todo``."""
+    config, progress = parts.config, parts.progress
+    backend = config.backend_name
     texts: dict[str, FullText] = {}
     progress.stage("Full texts", len(kept))
     progress.stage(f"Analyses ({backend})", len(todo))
@@ -310,15 +315,7 @@ def stage_read_and_analyze(parts: Parts, store: Store, kept: list[Listing], stat
         stopping.check()
         return outcome
 
-    try:
-        stats.errors += parts.run(go())
-    except BaseException:
-        if shared:  # stopped or failed: what this run did not finish is free for another at once
-            store.claims.release(mine, worker_name())
-        raise
-    if shared:
-        store.claims.finish(mine, worker_name())
-        store.claims.wait_for_others(list(keys), worker_name())  # the report shows their analyses too
+    stats.errors += parts.run(go())
     return texts
 
 

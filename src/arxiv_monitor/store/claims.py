@@ -10,11 +10,13 @@ take different keys and neither waits; on SQLite the claim is one write transact
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from arxiv_monitor.store.engine import writing
@@ -79,6 +81,21 @@ class Claims:
         with self.db:
             self.db.executemany("UPDATE claims SET worker=NULL, expires_at=NULL, updated_at=? "
                                 "WHERE key=? AND worker=? AND done=0", [(now(), k, worker) for k in keys])
+
+    @contextlib.contextmanager
+    def shared_work(self, keys: list[str], ttl: float) -> Iterator[list[str]]:
+        """Claim ``keys`` for this process and yield those it holds. Leaving the block, they are
+        finished, and the keys other workers hold are waited for (their work is then stored);
+        on an error or a stop, they are released at once for another to take."""
+        worker = worker_name()
+        mine = self.take(keys, worker, ttl, len(keys))
+        try:
+            yield mine
+        except BaseException:
+            self.release(mine, worker)
+            raise
+        self.finish(mine, worker)
+        self.wait_for_others(keys, worker)
 
     def wait_for_others(self, keys: list[str], worker: str, poll: float = 1.0) -> None:
         """Return once no other worker holds any of ``keys`` (done, or their claims ran out)."""

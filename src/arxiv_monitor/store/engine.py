@@ -327,6 +327,7 @@ _POOLS: dict[str, Any] = {}
 CURRENT: set[Any] = set()  # databases (and lab users' schemas) this process found migrated: see Store
 _POOLS_LOCK = threading.Lock()
 POOL_SIZE = 10
+OPEN_TIMEOUT = 15.0  # seconds to reach the server before its error is shown
 
 
 def _configure(conn: Any) -> None:
@@ -362,7 +363,7 @@ def connect_postgres(url: str, user: str | None = None) -> PgConnection:
             from psycopg_pool import ConnectionPool
             pool = ConnectionPool(url, min_size=1, max_size=POOL_SIZE, configure=_configure, open=False,
                                   name="arxiv-monitor", timeout=30)
-            pool.open(wait=True, timeout=15)
+            pool.open(wait=True, timeout=OPEN_TIMEOUT)
             _POOLS[url] = pool
     return PgConnection(pool, url, user)
 

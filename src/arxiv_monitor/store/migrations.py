@@ -224,18 +224,22 @@ def m012_search(db: Any) -> None:
         db.execute(statement)
 
 
+def _search_rows(db: Any) -> None:
+    """m013 on PostgreSQL: the table of search rows only (m021 adds its index)."""
+    db.execute("""CREATE TABLE search_docs (id INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL UNIQUE, day TEXT,
+        topics TEXT NOT NULL DEFAULT '')""")
+    db.execute("CREATE INDEX search_docs_day ON search_docs (day)")
+    db.execute("CREATE INDEX IF NOT EXISTS day_papers_kept ON day_papers (day, kept)")
+
+
 @migration
 def m013_search_words(db: Any) -> None:
     """m012 indexed trigrams, and its triggers found a paper's row by an unindexed column (a scan
     of the index per saved paper). At 100,000 papers a common word's trigrams cost a second a
     query. Now: words (unicode61), with Chinese cut into overlapping pairs by search_text()
     (registered on every connection), and each paper's row keyed by search_docs.id."""
-    if db.dialect != "sqlite":  # PostgreSQL: the table of rows only (m021 adds its index)
-        db.execute("""CREATE TABLE search_docs (id INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL UNIQUE, day TEXT,
-            topics TEXT NOT NULL DEFAULT '')""")
-        db.execute("CREATE INDEX search_docs_day ON search_docs (day)")
-        db.execute("CREATE INDEX IF NOT EXISTS day_papers_kept ON day_papers (day, kept)")
-        return
+    if db.dialect != "sqlite":
+        return _search_rows(db)
     for statement in [
         "DROP TRIGGER IF EXISTS search_paper_in",
         "DROP TRIGGER IF EXISTS search_paper_up",

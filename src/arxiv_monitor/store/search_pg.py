@@ -71,13 +71,6 @@ _REBUILD = [
     "INSERT INTO search_docs (paper_id) SELECT DISTINCT paper_id FROM papers ORDER BY paper_id",
     """UPDATE search_docs d SET day=l.day FROM (SELECT paper_id, MAX(day) AS day FROM day_papers GROUP BY paper_id) l
        WHERE l.paper_id=d.paper_id""",
-    """UPDATE search_docs d SET code=(p.code_url IS NOT NULL)::int,
-              tsv=search_vector(p.title, p.authors, p.abstract, COALESCE(x.analysis, ''))
-       FROM (SELECT DISTINCT ON (paper_id) * FROM papers ORDER BY paper_id, version DESC) p
-       LEFT JOIN (SELECT a.paper_id, string_agg(j.value, ' ') AS analysis
-                  FROM analyses a, json_each_text(a.sections::json) j WHERE a.status='ok'
-                  GROUP BY a.paper_id) x ON x.paper_id=p.paper_id
-       WHERE p.paper_id=d.paper_id""",
 ]
 
 
@@ -99,6 +92,7 @@ def install(db: Any) -> None:
         db.execute(f"CREATE TRIGGER {name} {body}")
     for statement in _REBUILD:
         db.execute(statement)
+    db.execute("SELECT search_refresh(paper_id) FROM search_docs")  # (in the migration's transaction)
 
 
 def tsquery(q: str) -> str:
@@ -141,7 +135,7 @@ class PgSearch(Search):
         where its regular expressions cost ms a paper: an hour at 100,000 papers), a few
         thousand papers a transaction."""
         with self.db:
-            for statement in _REBUILD[:3]:  # the rows and their latest days
+            for statement in _REBUILD:  # the rows and their latest days
                 self.db.execute(statement)
         ids = [r[0] for r in self.db.execute("SELECT paper_id FROM search_docs ORDER BY paper_id")]
         for start in range(0, len(ids), 2000):
