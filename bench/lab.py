@@ -8,13 +8,15 @@ Uses the server named by $TEST_POSTGRES_URL, else starts a throwaway one
 followed by several users) and one own topic per user each name a word planted in some
 papers (12 per lab topic, 4 per own topic). Each user follows two lab topics and owns one.
 Loopback arXiv (no full texts: each kept paper falls back to its abstract) and a loopback
-LLM answering at once. Prints:
+LLM answering at once, both in a child process (they are elsewhere in use: their threads do
+not share the timed run's interpreter). Prints:
 
 1. analyses made, against the sum over separate copies (one per user);
 2. decision time per user (the relevance stage alone: the first user embeds the day, the
    others reuse its stored embeddings);
-3. the reading room (accounts, API tokens) under 20 concurrent readers: p50 and p95 of the
-   day page and of search.
+3. the reading room (`arxiv-monitor web` with accounts, in its own process; API tokens) under
+   20 concurrent readers: p50 and p95 of the day page and of search, readers back to back
+   (the room's saturation) and at a reader's pace.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from web import en_text, pct, start_app  # noqa: E402
+from web import en_text, pct  # noqa: E402
 
 from tests.arxiv_data import FakePaper, rss  # noqa: E402
 from tests.fakes import FakeLLM, GoldenServer  # noqa: E402
@@ -62,6 +64,41 @@ def fresh_schema(url: str, name: str) -> str:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         conn.execute(f"CREATE SCHEMA {name}")
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{name}"
+
+
+class Remote:
+    """A fake server running in another process (as arXiv and the LLM are elsewhere: their
+    threads do not share this process's interpreter with the run being timed)."""
+
+    def __init__(self, conn, url: str):
+        self.conn, self.url = conn, url
+
+    def analysis_calls(self) -> int:
+        self.conn.send("analysis_calls")
+        return self.conn.recv()
+
+
+def _serve(conn) -> None:
+    with GoldenServer() as arxiv, FakeLLM(api_key="sk-bench") as llm:
+        conn.send((arxiv.url, llm.url))
+        while (asked := conn.recv()) != "stop":
+            conn.send(getattr(llm, asked)())
+
+
+@contextlib.contextmanager
+def elsewhere():
+    """(arXiv, LLM): loopback fakes in a child process."""
+    import multiprocessing
+
+    ours, theirs = multiprocessing.Pipe()
+    child = multiprocessing.get_context("fork").Process(target=_serve, args=(theirs,), daemon=True)
+    child.start()
+    arxiv_url, llm_url = ours.recv()
+    try:
+        yield Remote(ours, arxiv_url), Remote(ours, llm_url)
+    finally:
+        ours.send("stop")
+        child.join(10)
 
 
 def made_up(rng: random.Random) -> str:
@@ -103,8 +140,7 @@ def main() -> None:
     own_words = {f"OWN{n:02d}": made_up(rng) for n in range(args.users)}
     planted = {**{w: 12 for w in lab_words.values()}, **{w: 4 for w in own_words.values()}}
     day = the_day(args.items, planted, rng)
-    with postgres() as server, tempfile.TemporaryDirectory() as tmp, GoldenServer() as arxiv, \
-            FakeLLM(api_key="sk-bench") as llm:
+    with postgres() as server, tempfile.TemporaryDirectory() as tmp, elsewhere() as (arxiv, llm):
         url = fresh_schema(server, "bench_lab")
         home = Path(tmp) / "home"
         env = {"ARXIV_MONITOR_HOME": str(home), "ARXIV_MONITOR_PATHS_DATABASE": url,
@@ -158,7 +194,7 @@ def main() -> None:
         print(f"2. decision time per user: first (embeds the day) {decide[0] * 1000:.0f} ms; the other "
               f"{len(rest)}: median {statistics.median(rest):.1f} ms, p95 {pct(rest, 95):.1f} ms, "
               f"max {max(rest):.1f} ms (target <= 50 ms)")
-        readers(config, tokens, lab_words, own_words, args.readers, args.requests)
+        readers(tokens, lab_words, own_words, args.readers, args.requests)
 
 
 def percentiles(results: list[tuple[str, float, int]], note: str = "") -> None:
@@ -167,15 +203,36 @@ def percentiles(results: list[tuple[str, float, int]], note: str = "") -> None:
         print(f"      {kind:6} p50 {pct(values, 50):6.1f} ms  p95 {pct(values, 95):6.1f} ms{note}")
 
 
-def readers(config, tokens: dict[str, str], lab_words: dict, own_words: dict, n: int, total: int) -> None:
+@contextlib.contextmanager
+def web_process():
+    """``arxiv-monitor web`` in its own process, as a lab runs it (the readers are elsewhere):
+    its port, once it answers."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = subprocess.Popen([sys.executable, "-m", "arxiv_monitor", "web", "--port", str(port)])
+    try:
+        for _ in range(600):
+            with contextlib.suppress(httpx.TransportError):
+                httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)
+                break
+            time.sleep(0.1)
+        yield port
+    finally:
+        app.terminate()
+        app.wait(30)
+
+
+def readers(tokens: dict[str, str], lab_words: dict, own_words: dict, n: int, total: int) -> None:
     """The reading room with accounts, ``n`` readers at once, each with their own API token."""
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
 
-    from arxiv_monitor.web.app import create_app
-
-    server, thread, port = start_app(create_app(config))
     rng = random.Random(3)
     words = list(lab_words.values()) + list(own_words.values()) + ["learning", "model", "graph network"]
     logins = sorted(tokens)[:n]
@@ -183,31 +240,27 @@ def readers(config, tokens: dict[str, str], lab_words: dict, own_words: dict, n:
         [(rng.choice(logins), "search", "/search?" + str(httpx.QueryParams({"q": rng.choice(words)})))
          for _ in range(total // 2)]
     rng.shuffle(wanted)
-    clients = {login: httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
-                                   headers={"authorization": f"Bearer {tokens[login]}"}) for login in logins}
-    clients[logins[0]].get("/")  # warm the app
+    clients = {login: httpx.Client(timeout=60, headers={"authorization": f"Bearer {tokens[login]}"})
+               for login in logins}
 
-    def get(item: tuple[str, str, str]) -> tuple[str, float, int]:
+    def get(port: int, item: tuple[str, str, str]) -> tuple[str, float, int]:
         login, kind, path = item
         t = time.perf_counter()
-        status = clients[login].get(path).status_code
+        status = clients[login].get(f"http://127.0.0.1:{port}{path}").status_code
         return kind, (time.perf_counter() - t) * 1000, status
-    started = time.perf_counter()
-    with ThreadPoolExecutor(n) as pool:
-        results = list(pool.map(get, wanted))
-    wall = time.perf_counter() - started
+    with web_process() as port:
+        get(port, (logins[0], "day", "/"))  # warm the app
+        started = time.perf_counter()
+        with ThreadPoolExecutor(n) as pool:
+            results = list(pool.map(lambda item: get(port, item), wanted))
+        wall = time.perf_counter() - started
     bad = sum(status != 200 for _, _, status in results)
-    print(f"3. reading room on PostgreSQL (accounts, API tokens), {n} readers:")
+    print(f"3. reading room on PostgreSQL (accounts, API tokens; `arxiv-monitor web` in its own process), {n} readers:")
     print(f"   a. back to back (each reader's next request as soon as the last is answered), {len(results)} "
           f"requests: {wall:.1f} s, {bad} not 200")
     percentiles(results)
     # b. at a reader's pace: each reads for a while (2 s on average, exponential) between requests,
     # on a freshly started app (each reader's first day page is rendered, not cached)
-    server.should_exit = True
-    thread.join(10)
-    server, thread, port = start_app(create_app(config))
-    for login, client in clients.items():
-        client.base_url = f"http://127.0.0.1:{port}"
     paced: list[tuple[str, float, int]] = []
     stop = time.monotonic() + 40
 
@@ -217,15 +270,13 @@ def readers(config, tokens: dict[str, str], lab_words: dict, own_words: dict, n:
             time.sleep(mine.expovariate(1 / 2.0))
             kind = mine.choice(["day", "search"])
             path = "/day/2026-02-02" if kind == "day" else "/search?" + str(httpx.QueryParams({"q": mine.choice(words)}))
-            paced.append(get((login, kind, path)))
-    with ThreadPoolExecutor(n) as pool:
+            paced.append(get(port, (login, kind, path)))
+    with web_process() as port, ThreadPoolExecutor(n) as pool:
         list(pool.map(reader, logins))
     bad = sum(status != 200 for _, _, status in paced)
     print(f"   b. at a reader's pace (a request every 2 s on average each, 40 s, the app just started), "
           f"{len(paced)} requests, {bad} not 200")
     percentiles(paced, "  (target p95 <= 100 ms)")
-    server.should_exit = True
-    thread.join(10)
 
 
 if __name__ == "__main__":

@@ -276,3 +276,58 @@ def test_a_proxy_header_signs_in_only_from_this_machine(pg, monkeypatch):
     assert accounts.reader(header, {}, "127.0.0.1").login == "alice"
     assert accounts.reader(header, {}, "10.0.0.5") is None  # anyone could send the header from elsewhere
     assert accounts.reader({"x-forwarded-user": "nobody"}, {}, "127.0.0.1") is None
+
+
+def test_serve_runs_the_lab_day_and_each_users_trends_through_their_own_targets(tmp_path, home, pg, arxiv, llm,
+                                                                                  monkeypatch):
+    """`serve` on a lab (web.accounts) runs the lab's day, not the home's: each user's report and
+    their week's trends go to the chat targets that name them, and to no one else's."""
+    import datetime as dt
+    import json
+
+    from arxiv_monitor import lab
+    from arxiv_monitor.core.config import load_config
+    from tests.arxiv_data import rss
+    from tests.fakes import GoldenServer, Reply
+    from tests.helpers import PAPERS, PDFONLY, VLA, WED, invoke, serve_day
+
+    serve_day(arxiv)
+    arxiv.routes["/rss/cs.AI+cs.LG+cs.RO+cs.CV"] = Reply(200, rss(PAPERS))
+    monkeypatch.setenv("ARXIV_MONITOR_PATHS_DATABASE", pg)
+    monkeypatch.setenv("ARXIV_MONITOR_WEB_ACCOUNTS", "true")
+    monkeypatch.setenv("ARXIV_MONITOR_WEB_TOKEN", "lab-session-key")
+    with GoldenServer() as chat:
+        chat.handle_any = lambda *_: Reply(200, b"ok")
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "config.toml").write_text("".join(
+            f'[[webhooks]]\nname = "{name}"\nkind = "generic"\nurl = "{chat.url}/{name}"\nusers = {users}\n\n'
+            for name, users in (("alice", '["alice"]'), ("bob", '["bob"]'), ("lab", "[]"))), encoding="utf-8")
+        for login in ("alice", "bob"):
+            assert invoke("users", "add", login).exit_code == 0
+        for owner in ("lab", "alice"):
+            (tmp_path / f"{owner}.toml").write_text(TOPICS[owner], encoding="utf-8")
+            assert invoke("lab", "topics", "add", str(tmp_path / f"{owner}.toml"),
+                          *([] if owner == "lab" else ["--owner", owner])).exit_code == 0
+        for login in ("alice", "bob"):
+            assert invoke("lab", "follow", login, "VLA").exit_code == 0
+        # `serve` runs the lab's day (its loop stands in for one scheduled run)
+        monkeypatch.setattr("arxiv_monitor.serve.serve", lambda cfg, job, **kw: job())
+        assert invoke("serve").exit_code == 0
+        assert (home / "reports" / "alice" / "2026-02-02.md").exists()
+        stats = lab.scheduled_run(load_config(), today=dt.date(2026, 2, 9))  # the week of 2026-02-02 is complete
+        sent = {}
+        for r in chat.requests:
+            sent.setdefault(r["path"], []).append(json.loads(r["body"]))
+    assert stats.day == "2026-02-02" and not stats.errors, stats  # (the day stored, its reports sent once)
+    assert "lab" not in {p.strip("/") for p in sent}  # a target that names nobody: no user's report
+    days = {login: [m for m in sent[f"/{login}"] if m.get("day") == "2026-02-02"] for login in ("alice", "bob")}
+    ids = {login: {p["id"] for m in found for p in m["papers"]} for login, found in days.items()}
+    assert ids == {"alice": {VLA.arxiv_id, WED.arxiv_id, PDFONLY.arxiv_id}, "bob": {VLA.arxiv_id}}
+    for login in ("alice", "bob"):
+        trends = [m for m in sent[f"/{login}"] if m.get("kind") == "week"]
+        assert len(trends) == 1, sent[f"/{login}"]
+        assert any(n.startswith(f"{login}: trends 2026-W06") for n in stats.notes)
+        assert list((home / "reports" / login / "trends").glob("*.md"))
+        own = Store(pg, user=login)
+        assert own.trends.get("2026-W06") is not None
+        own.close()

@@ -11,7 +11,7 @@ import pytest
 
 from arxiv_monitor.store import Store
 from tests.conftest import postgres_schema
-from tests.helpers import WED, invoke, serve_day, write_feed
+from tests.helpers import WED, cli, invoke, serve_day, write_feed
 from tests.test_web import reading_room
 
 TOKEN = "lab-session-key-for-tests"
@@ -131,3 +131,40 @@ def test_sessions_are_signed_checked_and_end_with_the_account(lab):
     assert alice.get("/reading-list").status_code == 401
     assert httpx.get(f"{base}/feeds/all.xml", headers={"authorization": f"Bearer {tokens['alice']}"}).status_code == 401
     assert re.search("disabled", invoke("users", "list").output)
+
+
+def test_a_members_cli_rates_on_the_lab_server_with_their_api_token(lab, monkeypatch):
+    """`rate` with lab.url rates on the server as the token's account: into alice's own
+    ratings, never bob's; a wrong token, a guest's or another's private topic is one clean line
+    (the token never shown)."""
+    base, url, tokens = lab
+    monkeypatch.setenv("ARXIV_MONITOR_LAB_URL", base)
+    monkeypatch.setenv("ARXIV_MONITOR_LAB_TOKEN", tokens["alice"])
+    done = invoke("rate", WED.arxiv_id, "good", "--topic", "ALICE_FLOW")
+    assert done.exit_code == 0 and f"Rated {WED.arxiv_id} good for ALICE_FLOW (1 good, 0 bad so far)" in done.output
+    stores = {login: Store(url, user=login) for login in ("alice", "bob")}
+    try:
+        assert [(r.paper_id, r.topic, r.good) for r in stores["alice"].ratings.all()] == \
+            [(WED.arxiv_id, "ALICE_FLOW", True)]
+        before = [(r.paper_id, r.topic, r.good) for r in stores["bob"].ratings.all()]
+        refused = {  # the CLI's own messages, as a user sees them
+            "bob's private topic": (tokens["alice"], ["rate", WED.arxiv_id, "bad", "--topic", "BOB_SECRET"]),
+            "a wrong token": ("not-a-real-token-1234", ["rate", WED.arxiv_id, "bad", "--topic", "ALICE_FLOW"]),
+            "a guest": (tokens["gus"], ["rate", WED.arxiv_id, "bad", "--topic", "GUS_FLOW"]),
+        }
+        for case, (token, args) in refused.items():
+            result = cli(*args, env={"ARXIV_MONITOR_LAB_TOKEN": token})
+            said = result.stdout + result.stderr
+            assert result.returncode == 1 and "Traceback" not in said, (case, said)
+            assert "lab server" in said and token not in said, (case, said)
+        assert [(r.paper_id, r.topic, r.good) for r in stores["bob"].ratings.all()] == before
+        assert [r.good for r in stores["alice"].ratings.all()] == [True]
+    finally:
+        for store in stores.values():
+            store.close()
+    # a script's JSON with the token needs no CSRF token; a browser's form still does
+    api = httpx.post(f"{base}/rate/{WED.arxiv_id}", json={"verdict": "clear", "topic": "ALICE_FLOW"},
+                     headers={"authorization": f"Bearer {tokens['alice']}"})
+    assert api.status_code == 200 and api.json()["verdict"] == "clear", api.text
+    form = signed_in(base, "alice").post(f"/rate/{WED.arxiv_id}", data={"verdict": "good", "topic": "ALICE_FLOW"})
+    assert form.status_code == 403

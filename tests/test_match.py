@@ -1,6 +1,8 @@
 """The keyword rules of arxiv_monitor.match."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from arxiv_monitor.core.models import Paper
 from arxiv_monitor.core.topics import TopicConfig
@@ -76,3 +78,25 @@ def test_keyword_hits_report_field_and_matched_text():
     assert [(h.keyword, h.field, h.matched) for h in hits] == [
         ("gan", "title", "GAN"), ("rag", "abstract", "RAG")]
     assert not keyword_verdict(Paper("2", 1, "An organ", "It began."), TopicConfig(id="T", any=["gan"])).passes
+
+
+WORDS = ["GAN", "StyleGAN", "organ", "began", "GANs", "vision-language", "Vision Language", "VisionLanguage",
+         "traffic", "Traffic", "forecasting", "RAG", "rag", "spatio-temporal", "spatiotemporal", "NeRF", "ÉCOLE",
+         "école", "the", "of", "models", "-", ",", "x"]
+KEYWORDS = ["gan", "rag", "vision-language", "traffic", "title:forecasting", "spatio-temporal", "nerf@0.3",
+            "école", "Traffic forecasting", "title:gan@0.4"]
+
+
+@given(title=st.lists(st.sampled_from(WORDS), max_size=8), abstract=st.lists(st.sampled_from(WORDS), max_size=20),
+       any_=st.lists(st.sampled_from(KEYWORDS), max_size=3), none=st.lists(st.sampled_from(KEYWORDS), max_size=2),
+       all_=st.lists(st.sampled_from(KEYWORDS + ["gan|traffic", "rag|école"]), max_size=2),
+       categories=st.lists(st.sampled_from(["cs.LG", "cs.CV"]), max_size=1),
+       paper_categories=st.lists(st.sampled_from(["cs.LG", "cs.RO"]), min_size=1, max_size=2))
+def test_a_days_verdicts_are_each_papers_own(title, abstract, any_, none, all_, categories, paper_categories):
+    """The verdicts of a whole column (remembered, and skipping papers that hold no probe of the
+    topic's words) are the verdicts of searching each paper on its own."""
+    from arxiv_monitor.relevance.keywords import _verdict, verdicts
+
+    paper = Paper("2601.00001", 1, " ".join(title), " ".join(abstract), categories=paper_categories)
+    topic = TopicConfig(id="T", any=any_ or ["gan"], none=none, all=all_, categories=categories)
+    assert verdicts([paper], [topic])[0][0] == _verdict(paper, topic)

@@ -325,16 +325,14 @@ def test_judge_failures_reach_the_run_summary(tmp_path, home, arxiv, llm, monkey
 
 def test_a_weak_keyword_keeps_a_paper_at_its_own_floor():
     """`kw@0.3` keeps a paper whose probability reaches 0.3, below the topic's cut-off (0.5)."""
-    from arxiv_monitor.relevance import calibrate
-    from arxiv_monitor.relevance.decide import _decision
+    from arxiv_monitor.relevance.decide import _kept_by
 
     weak = topic(id="T", any=["title:forecasting@0.3"], description="forecasting")
     strict = topic(id="T", any=["title:forecasting@0.3"], none=["sales"], description="forecasting")
     paper = Paper("1", 1, "Forecasting demand with graphs", "We forecast demand.")
-    ranker, cal = TfidfRanker(), calibrate.prior()
 
     def kept_by(t, probability, p=paper):
-        return _decision(t, keyword_verdict(p, t), 0.5, probability, ranker, cal, "combined").kept_by
+        return _kept_by(t, keyword_verdict(p, t), probability, "combined")
 
     assert kept_by(weak, 0.4) == "keywords" and kept_by(weak, 0.2) is None
     assert kept_by(topic(id="T", any=["forecasting"], description="f"), 0.4) == "keywords"  # a title hit keeps

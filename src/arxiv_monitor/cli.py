@@ -238,9 +238,10 @@ def serve(
 
     _setup_logging(verbose)
     cfg = _config(config)
+    from arxiv_monitor import lab
     from arxiv_monitor.commands import explain
 
-    serve_forever(cfg, lambda: commands.scheduled_run(_config(config)), run_now=run_now, explain=explain)
+    serve_forever(cfg, lambda: lab.scheduled_run(_config(config)), run_now=run_now, explain=explain)
 
 
 @app.command()
@@ -293,7 +294,8 @@ def rate(
     import_file: Annotated[Optional[Path], typer.Option("--import", help="Apply a ratings file exported from the static reading room.")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Store your rating of a paper for a topic (used to tune that topic's ranking)."""
+    """Store your rating of a paper for a topic (used to tune that topic's ranking); with
+    lab.url, on that lab server, as you."""
     if import_file is not None:
         done = commands.import_ratings(_config(config), import_file)
         console.print(f"Imported {import_file}: {done.applied} rating(s) applied, {done.unchanged} already so, "
@@ -304,7 +306,13 @@ def rate(
     if not paper_id or not verdict:
         raise MonitorError("Say a paper and good, bad or clear (arxiv-monitor rate 2601.22586 good), "
                            "or --import FILE.")
-    r = commands.rate(_config(config), paper_id, verdict, topic)
+    cfg = _config(config)
+    if cfg.lab.url:  # a lab member's CLI: rated on the server, as them
+        from arxiv_monitor import remote
+
+        r = remote.rate(cfg, paper_id, verdict, topic)
+    else:
+        r = commands.rate(cfg, paper_id, verdict, topic)
     done = "Cleared the rating of" if r.verdict == "clear" else "Rated"
     why = f" ({r.chosen}; say --topic to choose another)" if r.chosen else ""
     console.print(f"{done} {r.paper.id} {'' if r.verdict == 'clear' else r.verdict + ' '}for {r.topic}{why} "

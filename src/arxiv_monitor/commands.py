@@ -251,9 +251,10 @@ class TrendsResult:
 
 
 def trends(config: Config, period: Period, deliver: bool = True, today: dt.date | None = None,
-           target: str | None = None, force: bool = False) -> TrendsResult:
+           target: str | None = None, force: bool = False, user: str | None = None) -> TrendsResult:
     """``arxiv-monitor trends``: build a period's trends from the stored days, store and write
-    them (``reports/trends/``), and deliver them where they are due (keyed by the period)."""
+    them (``reports/trends/``), and deliver them where they are due (keyed by the period). On a
+    lab, ``user``'s (with ``config.for_user``): from their days, into their own tables."""
     from arxiv_monitor.delivery import ledger
     from arxiv_monitor.relevance.rank import auto_ranker
     from arxiv_monitor.trends import render
@@ -261,7 +262,7 @@ def trends(config: Config, period: Period, deliver: bool = True, today: dt.date 
 
     today = today or dt.date.today()
     config, _ = preflight(config)
-    with open_store(config) as store, Parts(config, store) as parts:
+    with open_store(config, user) as store, Parts(config, store) as parts:
         ranker = parts.ranker if auto_ranker(config) == "semantic" else None
         analyzer = parts.analyzer if config.backend_name != "extractive" else None
         expected = parts.sources.announcement_days(period.start, min(period.end, today))
@@ -277,23 +278,29 @@ def trends(config: Config, period: Period, deliver: bool = True, today: dt.date 
 
 def scheduled_run(config: Config, today: dt.date | None = None) -> RunStats:
     """What ``serve`` runs on its schedule: the daily run, then the trends that are due (the
-    past week's on the first run of a week; see ``schedule.trends``). A trends report that
-    fails is a warning: the day's run stands."""
+    past week's on the first run of a week; see ``schedule.trends``)."""
     from arxiv_monitor.pipeline import run
 
     stats = run(config)
-    for period in due_trends(config, today or dt.date.today()):
-        try:
-            done = trends(config, period, today=today)
-            stats.notes.append(f"trends {period.key}: {done.paths['md']}")
-        except MonitorError as exc:
-            stats.warnings.append(f"the trends of {period.key} could not be built: {exc}")
+    build_due_trends(config, stats, today)
     return stats
 
 
-def due_trends(config: Config, today: dt.date) -> list[Period]:
+def build_due_trends(config: Config, stats: RunStats, today: dt.date | None = None, user: str | None = None,
+                     label: str = "") -> None:
+    """Build and deliver the trends that are due, noted in ``stats`` (``label`` first). A trends
+    report that fails is a warning: the day's run stands."""
+    for period in due_trends(config, today or dt.date.today(), user):
+        try:
+            done = trends(config, period, today=today, user=user)
+            stats.notes.append(f"{label}trends {period.key}: {done.paths['md']}")
+        except MonitorError as exc:
+            stats.warnings.append(f"{label}the trends of {period.key} could not be built: {exc}")
+
+
+def due_trends(config: Config, today: dt.date, user: str | None = None) -> list[Period]:
     """The scheduled trends not built yet: the last complete week (and month) of
-    ``schedule.trends``, once each."""
-    with open_store(config) as store:
+    ``schedule.trends``, once each (a lab ``user``'s, from their days)."""
+    with open_store(config, user) as store:
         return [p for p in (Period.last_complete(kind, today) for kind in config.schedule.trends)
                 if store.trends.get(p.key) is None and any(p.contains(d) for d in store.days.all()[:40])]

@@ -5,6 +5,10 @@ share one day's analyses.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import gc
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +196,7 @@ class UserDay:
     report: str | None
     stats: RunStats
     seconds: float = 0.0  # the user's part of the run
+    config: Config | None = None  # the lab's config as the user's run saw it (``Config.for_user``)
 
 
 @dataclass
@@ -226,6 +231,17 @@ class LabStats:
                         message=self.summary(), errors=list(self.errors))
 
 
+@contextlib.contextmanager
+def _unfrozen_after():
+    """A lab run freezes the heap after each user (``gc.freeze``): each user's decisions make
+    tens of thousands of small objects, and the cycle collector would otherwise rescan all
+    that the run holds each time. Everything is handed back to the collector at the end."""
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def lab_run(config: Config, feeds: list | None = None, progress: Progress | None = None) -> LabStats:
     """``arxiv-monitor lab run``: each source read once; then, for each active user with topics,
     their decisions (the shared embeddings), the analyses nobody has made yet in their language
@@ -236,12 +252,16 @@ def lab_run(config: Config, feeds: list | None = None, progress: Progress | None
     progress = progress or NoProgress()
     config, _ = preflight(config)
     stats = LabStats()
-    with _lab_store(config) as store, store.run_lock(), Parts(config, store, progress) as parts:
+    with _lab_store(config) as store, _unfrozen_after(), store.run_lock(), Parts(config, store, progress) as parts:
         run_id = store.runs.start()
         batch = parts.sources.read_files(feeds) if feeds else parts.sources.latest()
         stats.items = batch.items_read
-        for user in store.users.all():
-            topics = store.lab_topics.of_user(user.login)
+        users = [(user, store.lab_topics.of_user(user.login)) for user in store.users.all()]
+        if batch.listings and parts.ranker.kind == "semantic":
+            # every topic's description lines embedded together (a few model calls, not a few per user)
+            every = {json.dumps(t, sort_keys=True): t for _, ts in users for t in ts}
+            parts.ranker.scores([batch.listings[0].paper], [TopicConfig(**t) for t in every.values()])
+        for user, topics in users:
             if user.disabled or not topics:
                 stats.skipped.append(user.login)
                 continue
@@ -258,8 +278,25 @@ def lab_run(config: Config, feeds: list | None = None, progress: Progress | None
                 kept = [i.paper.id for i in own.days.listings(day_stats.day)] if day_stats.day else []
                 stats.day = stats.day or day_stats.day
                 stats.users.append(UserDay(user.login, kept, day_stats.report, day_stats,
-                                           time.perf_counter() - started))
+                                           time.perf_counter() - started, ucfg))
                 stats.errors += [f"{user.login}: {e}" for e in day_stats.errors]
+            gc.freeze()  # what the users before kept alive (the day, the model, the caches) is not scanned again
         store.runs.finish(run_id, stats.day, "ok" if not stats.errors else "errors",
                           {"lab": stats.summary(), "users": len(stats.users), "errors": stats.errors})
+    return stats
+
+
+def scheduled_run(config: Config, today: dt.date | None = None) -> RunStats:
+    """What ``serve`` runs on its schedule: on a lab (``web.accounts``), the lab's day
+    (``lab_run``), then each user's trends that are due, delivered through their targets;
+    else the home's day and trends (``commands.scheduled_run``)."""
+    from arxiv_monitor import commands
+    from arxiv_monitor.commands import build_due_trends
+
+    if not config.web.accounts:
+        return commands.scheduled_run(config, today)
+    lab = lab_run(config)
+    stats = lab.as_run_stats()
+    for day in lab.users:
+        build_due_trends(day.config or config, stats, today, day.login, f"{day.login}: ")
     return stats

@@ -26,6 +26,7 @@ from arxiv_monitor.core.settings import (  # noqa: F401
     DeliveryConfig,
     EmailConfig,
     HuggingFaceConfig,
+    LabConfig,
     LLMConfig,
     MedrxivConfig,
     PathsConfig,
@@ -76,11 +77,13 @@ class Config(_Section):
     topics: list[TopicConfig] = setting(list, "the topics (`[[topics]]`, below)", "VLA and TRAFFIC_ST")
     relevance: RelevanceConfig = Field(default_factory=RelevanceConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
-    webhooks: list[WebhookConfig] = setting(list, "chat targets (`[[webhooks]]`: `name`, `kind`, `url`, `secret` "
-                                                  "and the channel's own keys; values may be `env:NAME`)", "—")
+    webhooks: list[WebhookConfig] = setting(list, "chat targets (`[[webhooks]]`: `name`, `kind`, `url`, `secret`, "
+                                                  "on a lab `users`, and the channel's own keys; values may be "
+                                                  "`env:NAME`)", "—")
     delivery: DeliveryConfig = Field(default_factory=DeliveryConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    lab: LabConfig = Field(default_factory=LabConfig)
     site: SiteConfig = Field(default_factory=SiteConfig)
     plugins: dict[str, dict[str, Any]] = setting(dict, "a plugin's own settings (`[plugins.NAME]`)", "—")
 
@@ -133,12 +136,13 @@ class Config(_Section):
 
     def for_user(self, login: str, language: str, email: str, topics: list[dict[str, Any]]) -> Config:
         """This (a lab's) config as one user's run and pages see it: their topics and language,
-        their reports folder, their own address as the e-mail's only recipient and none of the
-        lab's chat targets."""
+        their reports folder, their own address as the e-mail's only recipient and, of the lab's
+        chat targets, those that name them (``users``)."""
         email_config = self.email.model_copy(update={"recipients": [email] if email else [],
                                                      "enabled": self.email.enabled and bool(email)})
         return self.model_copy(update={
-            "language": language, "topics": [TopicConfig(**t) for t in topics], "webhooks": [], "email": email_config,
+            "language": language, "topics": [TopicConfig(**t) for t in topics],
+            "webhooks": [hook for hook in self.webhooks if login in hook.users], "email": email_config,
             "paths": self.paths.model_copy(update={"reports_dir": str(self.reports_path / login)})})
 
     @property
@@ -180,13 +184,13 @@ class Config(_Section):
 
     def secrets(self) -> list[str]:
         """Every secret value, for redaction from logs and messages: the LLM key, the SMTP
-        password, every webhook's URL, secret and own keys, the Zotero keys, the web token."""
+        password, every webhook's URL, secret and own keys, the Zotero keys, the web and lab tokens."""
         values = [self.llm.api_key.get_secret_value(), self.email.password.get_secret_value()]
         for hook in self.webhooks:
             values += [hook.url.get_secret_value(), hook.secret.get_secret_value()]
             values += [from_env(v) for v in (hook.model_extra or {}).values() if isinstance(v, str)]
         values += [t.library.api_key for t in self.topics if t.library]
-        values.append(self.web.token.get_secret_value())
+        values += [self.web.token.get_secret_value(), self.lab.token.get_secret_value()]
         values += bundled_secrets().values()
         return [v for v in values if v and isinstance(v, str) and not v.startswith("env:")]
 

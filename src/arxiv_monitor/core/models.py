@@ -129,7 +129,7 @@ class KeywordVerdict:
                    bool(data.get("category_ok", True)))
 
 
-@dataclass
+@dataclass(slots=True)
 class TopicDecision:
     """One topic's decision on one paper, with its evidence.
 

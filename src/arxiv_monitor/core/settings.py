@@ -189,7 +189,7 @@ class EmailConfig(_Section):
 
 class WebhookConfig(_Section):
     """One chat target (``[[webhooks]]``): its ``kind`` is a channel (feishu, lark, dingtalk,
-    wecom, slack, generic, or a plugin's); keys beyond these four are the channel's own."""
+    wecom, slack, generic, or a plugin's); keys beyond these five are the channel's own."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -197,6 +197,8 @@ class WebhookConfig(_Section):
     kind: str = setting(..., "the channel")
     url: Secret = setting(SecretStr(""), "the webhook URL (`env:NAME` allowed)")
     secret: Secret = setting(SecretStr(""), "a signing secret (Feishu, DingTalk; `env:NAME` allowed)")
+    users: list[str] = setting(list, "on a lab server: the accounts whose reports this target delivers (each "
+                                     "user's day and trends); a lab's run uses no other target")
 
 
 class DeliveryConfig(_Section):
@@ -284,6 +286,15 @@ class WebConfig(_Section):
                                     "(it signs the sessions)")
     user_header: str = setting("", "with `accounts`: a header set by a reverse proxy that has signed the reader in "
                                    "(single sign-on, e.g. `X-Forwarded-User`), trusted from loopback peers only", "—")
+
+
+class LabConfig(_Section):
+    """A lab server this CLI works with as one of its members (``rate``), with their API token."""
+
+    url: str = setting("", "the lab's reading room (e.g. `https://arxiv.lab.example/`): `rate` rates there, as "
+                           "you", "—")
+    token: Secret = setting(SecretStr(""), "your API token on it (`arxiv-monitor users add` printed it; `env:NAME` "
+                                           "allowed; never logged)", "—")
 
 
 class SiteConfig(_Section):

@@ -106,6 +106,15 @@ def evidence(verdict: KeywordVerdict) -> list[float]:
     return [float(title), float(bool(strong) and not title), float(bool(weak)), float(bool(verdict.author_hits))]
 
 
+def evidence_matrix(verdicts: list[KeywordVerdict]) -> np.ndarray:
+    """``evidence`` of many verdicts, one row each (a verdict that names nothing is all zeros)."""
+    out = np.zeros((len(verdicts), 4))
+    for i, verdict in enumerate(verdicts):
+        if verdict.hits or verdict.author_hits:
+            out[i] = evidence(verdict)
+    return out
+
+
 @dataclass
 class Calibration:
     """A topic's probability model: the prior's weights, or its own (with embedding weights)."""

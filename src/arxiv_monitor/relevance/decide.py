@@ -24,8 +24,8 @@ import numpy as np
 from arxiv_monitor.core.models import KeywordVerdict, Listing, Paper, TopicDecision, best_topic
 from arxiv_monitor.core.topics import TopicConfig, split_floor
 from arxiv_monitor.relevance import calibrate
-from arxiv_monitor.relevance.calibrate import Calibration, Scale, evidence, scale
-from arxiv_monitor.relevance.keywords import keyword_verdict
+from arxiv_monitor.relevance.calibrate import Calibration, Scale, evidence, evidence_matrix, scale
+from arxiv_monitor.relevance.keywords import EMPTY, verdicts
 from arxiv_monitor.relevance.rank import Ranker
 
 DEFAULT_CUTOFF = 0.5
@@ -48,16 +48,17 @@ def cutoff(topic: TopicConfig) -> float:
 
 
 def scales(ctx: Context, papers: list[Paper], scores: np.ndarray,
-           verdicts: list[list[KeywordVerdict]] | None = None) -> list[Scale]:
-    """Each topic's similarity scale, from the batch and the background (``verdicts``: the
-    batch's keyword verdicts, per paper and topic, when the caller has them)."""
+           columns: list[list[KeywordVerdict]] | None = None) -> list[Scale]:
+    """Each topic's similarity scale, from the batch and the background (``columns``: the
+    batch's keyword verdicts, per topic, when the caller has them)."""
     batch = {q.id for q in papers}
     extra = [p for p in ctx.background if p.id not in batch]
     all_scores = np.vstack([scores, ctx.ranker.scores(extra, ctx.topics, ctx.examples)]) if extra else scores
+    columns = columns if columns is not None else verdicts(papers, ctx.topics)
+    background = verdicts(extra, ctx.topics)
     out = []
     for j, topic in enumerate(ctx.topics):
-        mine = [v[j] for v in verdicts] if verdicts is not None else [keyword_verdict(p, topic) for p in papers]
-        found = np.array([evidence(v)[:2] for v in mine + [keyword_verdict(p, topic) for p in extra]]).reshape(-1, 2)
+        found = evidence_matrix(columns[j] + background[j])[:, :2]
         one = scale(all_scores[:, j], all_scores[found[:, 0] > 0, j], ctx.prototype_scores.get(topic.id))
         one.coverage = calibrate.coverage(one, all_scores[:, j], found.sum(axis=1) > 0)
         out.append(one)
@@ -72,65 +73,69 @@ def decide(papers: list[Paper], ctx: Context, mode: str = "combined") -> list[li
         return []
     topics, ranker = ctx.topics, ctx.ranker
     scores = ranker.scores(papers, topics, ctx.examples)
-    verdicts = [[keyword_verdict(p, t) for t in topics] for p in papers]
-    out: list[list[TopicDecision]] = [[] for _ in papers]
+    columns = verdicts(papers, topics)
     ranked = ranker.kind != "keywords" and any(t.rank for t in topics)
-    topic_scales = scales(ctx, papers, scores, verdicts) if ranked else []
+    topic_scales = scales(ctx, papers, scores, columns) if ranked else []
     embeddings = ranker.embed_papers(papers) if any(c.embedded for c in ctx.calibrations.values()) else None
+    by_topic = []
     for j, topic in enumerate(topics):
         if not ranked or not topic.rank:  # the keywords decide alone
-            for i in range(len(papers)):
-                kept = "keywords" if verdicts[i][j].passes and mode != "semantic" else None
-                out[i].append(TopicDecision(topic.id, topic.label, 0.0, cutoff(topic), "keywords", kept,
-                                            verdicts[i][j]))
+            by_topic.append([TopicDecision(topic.id, topic.label, 0.0, cutoff(topic), "keywords",
+                                           "keywords" if v.passes and mode != "semantic" else None, v)
+                             for v in columns[j]])
             continue
         cal = ctx.calibrations.get(topic.id) or calibrate.prior(ranker.kind, topic_scales[j].coverage)
         if mode == "semantic":  # the similarity alone, whatever the topic's calibration
             cal = calibrate.prior(ranker.kind, coverage=0.0)
-        feats = features(topic_scales[j], scores[:, j], [v[j] for v in verdicts])
+        feats = features(topic_scales[j], scores[:, j], columns[j])
         if mode == "semantic":
             feats[:, 1:] = 0.0
         probs = cal.probability(feats, embeddings if cal.embedded else None)
-        for i in range(len(papers)):
-            out[i].append(_decision(topic, verdicts[i][j], float(scores[i, j]), float(probs[i]), ranker, cal, mode))
-    return out
+        by_topic.append(_decisions(topic, columns[j], scores[:, j], probs, ranker, cal, mode))
+    return [list(row) for row in zip(*by_topic)]
 
 
 def sure_keeps(papers: list[Paper], topics: list[TopicConfig]) -> list[Paper]:
     """The papers kept whatever the ranker says, known as soon as the feed is read: a topic's
     keyword in the title, not vetoed by its negatives, required words or categories (a title
     hit is never overruled). Their full texts can be fetched while the ranker works."""
-    out = []
-    for paper in papers:
-        for topic in topics:
-            verdict = keyword_verdict(paper, topic)
-            if evidence(verdict)[0] > 0 or (not topic.rank and verdict.passes):
-                out.append(paper)
-                break
-    return out
+    columns = verdicts(papers, topics)
+    return [paper for i, paper in enumerate(papers)
+            if any(evidence(column[i])[0] > 0 or (not topic.rank and column[i].passes)
+                   for topic, column in zip(topics, columns))]
 
 
 def features(topic_scale: Scale, scores: np.ndarray, verdicts: list[KeywordVerdict]) -> np.ndarray:
     """The evidence matrix of one topic: normalised similarity, then the keyword features."""
-    u = topic_scale.u(scores)
-    return np.array([[u[i], *evidence(v)] for i, v in enumerate(verdicts)], dtype=float).reshape(len(verdicts), 5)
+    return np.column_stack([topic_scale.u(scores), evidence_matrix(verdicts)]).reshape(len(verdicts), 5)
 
 
-def _decision(topic: TopicConfig, verdict: KeywordVerdict, score: float, probability: float, ranker: Ranker,
-              cal: Calibration, mode: str) -> TopicDecision:
+def _decisions(topic: TopicConfig, column: list[KeywordVerdict], scores: np.ndarray, probs: np.ndarray,
+               ranker: Ranker, cal: Calibration, mode: str) -> list[TopicDecision]:
+    """One ranked topic's decisions on a batch. A paper no keyword rule touched (most of a
+    day) is kept by its probability alone, decided for all at once."""
+    limit = cutoff(topic)
+    alone = ((probs >= limit) & (mode != "keywords")).tolist()
+    adjusted = cal.labels if cal.kind == "ratings" or cal.tuned else 0
+    rounded_scores, rounded_probs = np.round(scores, 4).tolist(), np.round(probs, 4).tolist()
+    return [TopicDecision(topic.id, topic.label, rounded_scores[i], limit, ranker.name,
+                          ("semantic" if alone[i] else None) if v is EMPTY else _kept_by(topic, v, probs[i], mode),
+                          v, probability=rounded_probs[i], adjusted_by=adjusted, calibration=cal.kind)
+            for i, v in enumerate(column)]
+
+
+def _kept_by(topic: TopicConfig, verdict: KeywordVerdict, probability: float, mode: str) -> str | None:
+    """What keeps a paper for a ranked topic, if anything: its keywords, or its probability."""
+    if mode == "keywords":
+        return "keywords" if verdict.passes else None
     blocked = bool(verdict.none_hits or verdict.missing_all or not verdict.category_ok)
     title_hit = evidence(verdict)[0] > 0
     named = bool(verdict.hits or verdict.author_hits)
     floors = [f for h in verdict.hits if (f := split_floor(h.keyword)[1]) is not None]
     weak = mode == "combined" and bool(floors) and probability >= min(floors)  # a weak keyword's own floor
-    kept_by = None
-    if mode == "keywords":
-        kept_by = "keywords" if verdict.passes else None
-    elif not blocked and ((title_hit and mode == "combined") or weak or probability >= cutoff(topic)):
-        kept_by = "keywords" if named and mode == "combined" else "semantic"
-    return TopicDecision(topic.id, topic.label, round(score, 4), cutoff(topic), ranker.name, kept_by, verdict,
-                         probability=round(probability, 4),
-                         adjusted_by=cal.labels if cal.kind == "ratings" or cal.tuned else 0, calibration=cal.kind)
+    if not blocked and ((title_hit and mode == "combined") or weak or probability >= cutoff(topic)):
+        return "keywords" if named and mode == "combined" else "semantic"
+    return None
 
 
 def borderline(d: TopicDecision, margin: float) -> bool:

@@ -41,11 +41,20 @@ class Keyword:
 
     def search(self, text: str, folded: str | None = None) -> re.Match[str] | None:
         """Search ``text``; ``folded`` is ``text.casefold()`` if the caller has it."""
+        return self.pattern.search(text) if self.could_match(text, folded) else None
+
+    def could_match(self, text: str, folded: str | None = None) -> bool:
+        """False when the keyword cannot be in ``text``: its probe is not there (a quick test)."""
         if self.acronym:
-            return self.pattern.search(text) if self.probe in text else None
-        if self.probe not in (folded if folded is not None else text.casefold()):
-            return None
-        return self.pattern.search(text)
+            return self.probe in text
+        return self.probe in (folded if folded is not None else _folded(text))
+
+
+@lru_cache(maxsize=20_000)
+def _folded(text: str) -> str:
+    """``text.casefold()``, remembered: each paper's title and abstract are searched for every
+    keyword of every topic."""
+    return text.casefold()
 
 
 def is_acronym(keyword: str) -> bool:

@@ -39,6 +39,7 @@ def paper_text(paper: Paper) -> str:
 
 
 @functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=20_000)
 def _text(title: str, abstract: str) -> tuple[str, str]:
     """A paper's text as the ranker embeds it, and its digest (kept: a lab decides one day's
     papers for each of its users)."""
@@ -162,6 +163,7 @@ class SemanticRanker:
         self.progress = progress
         self.embedded = 0  # texts embedded (not found in the cache)
         self._memory: dict[str, np.ndarray] = {}  # vectors read or made by this ranker, up to MEMORY
+        self._stacked: dict[tuple[str, ...], np.ndarray] = {}  # the last few matrices asked for
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self._embedder is None:
@@ -179,7 +181,10 @@ class SemanticRanker:
 
     def _cached(self, keys: list[str], texts: list[str]) -> np.ndarray:
         """The vectors of ``keys``: from memory (a lab decides one day for each user), the
-        store's cache, else embedded now (and stored)."""
+        store's cache, else embedded now (and stored). The last few matrices are kept as they are
+        (read-only)."""
+        if (matrix := self._stacked.get(tuple(keys))) is not None:
+            return matrix
         known = {k: self._memory[k] for k in keys if k in self._memory}
         asked = [k for k in keys if k not in known]
         if asked and self.cache:
@@ -200,7 +205,12 @@ class SemanticRanker:
         if len(self._memory) + len(known) > self.MEMORY:
             self._memory.clear()
         self._memory.update(known)
-        return np.vstack([known[k] for k in keys]) if keys else np.zeros((0, 1))
+        matrix = np.vstack([known[k] for k in keys]) if keys else np.zeros((0, 1))
+        matrix.flags.writeable = False
+        if len(self._stacked) >= 4:
+            self._stacked.clear()
+        self._stacked[tuple(keys)] = matrix
+        return matrix
 
     def _prototype_vectors(self, lines: list[str]) -> np.ndarray:
         return self._cached([f"proto:{hashlib.sha1(x.encode()).hexdigest()}" for x in lines], lines)

@@ -87,10 +87,14 @@ class Guard(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: Any) -> Response:
         request.state.reader = None
+        bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
         if self.accounts is not None and not request.url.path.startswith(OPEN_PATHS):
             request.state.reader = await run_in_threadpool(
                 self.accounts.reader, dict(request.headers), dict(request.cookies),
                 request.client.host if request.client else "")
+        # signed in by an API token (a script or the CLI, never a browser's ambient cookie): no CSRF to fear
+        request.state.bearer = bearer and (request.state.reader is not None if self.accounts is not None
+                                           else bool(self.token) and self._signed_in(request))
         if any(k.lower() in ("token", "access_token") for k in request.query_params):
             response: Response = PlainTextResponse("A token never goes in a URL: use the login page or an "
                                                    "Authorization: Bearer header.", 400)
@@ -297,24 +301,34 @@ class Room:
                                               f"{found.label}", found=found))
 
     async def rate(self, request: Request) -> Response:
+        """A rating: a page's form (with its CSRF token), or a script's or the CLI's JSON
+        (``Authorization: Bearer``, answered in JSON: see ``arxiv_monitor.remote``)."""
         paper_id = from_page_name(request.path_params["pid"])
-        form = await request.form()
-        if not _csrf_ok(request, form):
+        api = request.state.bearer
+        form: Any = await request.json() if api and "json" in request.headers.get("content-type", "") \
+            else await request.form()
+        if not isinstance(form, dict) and not hasattr(form, "get"):
+            return JSONResponse({"error": "send a JSON object: verdict, topic"}, 400)
+        if not api and not _csrf_ok(request, form):
             return PlainTextResponse(REFUSED, 403)
         try:
-            await run_in_threadpool(self._rate, request, paper_id, str(form.get("verdict", "")),
-                                    str(form.get("topic") or "") or None)
+            done = await run_in_threadpool(self._rate, request, paper_id, str(form.get("verdict", "")),
+                                           str(form.get("topic") or "") or None)
         except (ValueError, MonitorError) as exc:
-            return PlainTextResponse(str(exc), 400)
+            return JSONResponse({"error": str(exc)}, 400) if api else PlainTextResponse(str(exc), 400)
+        if api:
+            return JSONResponse({"paper": done.paper.id, "version": done.paper.version, "title": done.paper.title,
+                                 "topic": done.topic, "verdict": done.verdict, "good": done.good, "bad": done.bad,
+                                 "chosen": done.chosen})
         back = str(form.get("next") or "")
         return RedirectResponse(_safe_next(back) if back else pages.Links().paper(paper_id) + "#explain", 303)
 
-    def _rate(self, request: Request, paper_id: str, verdict: str, topic: str | None) -> None:
+    def _rate(self, request: Request, paper_id: str, verdict: str, topic: str | None) -> feedback.RatingResult:
         with self.store(request) as store:
             paper = store.papers.get(PaperId.parse(paper_id))
             if paper is None:
                 raise MonitorError(f"Paper {paper_id} is not stored")
-            feedback.rate(self.cfg(request), store, paper, verdict, topic)
+            return feedback.rate(self.cfg(request), store, paper, verdict, topic)
 
     @_off_loop
     def search(self, request: Request) -> Response:
