@@ -62,6 +62,16 @@ def test_terms_of_every_length_are_found_through_the_index(database, tmp_path):
     assert "<mark>蒸馏</mark>" in hit.snippet and hit.day == "2026-02-02"
 
 
+def test_accents_are_folded_in_the_index_and_the_query(database):
+    """Both stores fold accents: "Muller" finds "Müller", "naive" finds "naïve" (and back)."""
+    store = Store(database)
+    store.papers.save([Paper("2602.00009", 1, "Ångström-scale naïve policies", "Hydrodynamics after Šverák.",
+                             ["Jörg Müller", "Nguyễn Văn An"], ["cs.LG"]), A])
+    for q in ("Muller", "müller", "MÜLLER", "naive", "naïve", "angstrom", "sverak", "Nguyen", "nguyễn"):
+        assert ids(store.search.query(q)) == ["2602.00009"], q
+    store.close()
+
+
 def test_chinese_is_indexed_as_overlapping_pairs():
     assert search_text("用鲁棒性蒸馏，图。VLA模型") == " 用鲁 鲁棒 棒性 性蒸 蒸馏 ， 图 。VLA 模型 "
 
@@ -202,7 +212,7 @@ def test_a_word_of_every_paper_is_counted_up_to_a_bound_and_every_page_stays_rea
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.text(alphabet=st.sampled_from(list("abcXYZ019 éüß-_.,;:()\\'\"鲁棒性蒸馏图交通，。、")), max_size=40))
+@given(st.text(alphabet=st.sampled_from(list("abcXYZ019 éüßÅåØøŁłİſǅệ-_.,;:()\\'\"鲁棒性蒸馏图交通，。、")), max_size=40))
 def test_the_servers_text_cutting_is_the_bulk_rebuilds(pg_store, text):
     """PostgreSQL cuts a saved paper's text in SQL (its triggers) and a rebuilt index's in Python
     (``indexed``): the same words either way, or a paper would be found only after a rebuild."""
@@ -219,4 +229,28 @@ def pg_store(tmp_path_factory):
 
     store = Store(postgres_schema("search_text_cutting"))
     yield store
+    store.close()
+
+
+def test_authors_escaped_by_an_earlier_version_are_stored_as_written_and_found(database):
+    """Before m025 a name was stored as JSON escapes ("J\\u00f6rg") and no query found it; the
+    migration stores it as written, and the search index takes it in, on both stores."""
+    from arxiv_monitor.store.engine import close_pools
+    from arxiv_monitor.store.migrations import m025_authors_as_written
+
+    store = Store(database)
+    store.papers.save([Paper("2602.00009", 1, "Robust policies", "x.", ["Jörg Müller", "张伟"], ["cs.LG"])])
+    store.db.execute("UPDATE papers SET authors=? WHERE paper_id=?", ('["J\\u00f6rg M\\u00fcller", "\\u5f20\\u4f1f"]',
+                                                                       "2602.00009"))
+    store.db.execute("DELETE FROM _migrations WHERE id=?", (MIGRATIONS.index(m025_authors_as_written) + 1,))
+    store.db.commit()
+    assert store.search.query("张伟") == []  # (the escaped name, as it was)
+    store.close()
+    close_pools()  # (a server's schema is known current to a process that saw it so)
+    store = Store(database)
+    assert store.papers.latest("2602.00009").authors == ["Jörg Müller", "张伟"]
+    assert '"Jörg Müller"' in store.db.execute("SELECT authors FROM papers").fetchone()[0]
+    for q in ("Jörg", "Muller", "张伟"):
+        assert ids(store.search.query(q)) == ["2602.00009"], q
+    assert ids(store.search.query("robust", author="Müller")) == ["2602.00009"]
     store.close()

@@ -409,3 +409,25 @@ def m023_lab_accounts(db: Any) -> None:
     db.execute("""CREATE TABLE lab_ratings (
         login TEXT NOT NULL, paper_id TEXT NOT NULL, topic TEXT NOT NULL, rating INTEGER NOT NULL,
         created_at TEXT NOT NULL, PRIMARY KEY (login, paper_id, topic))""")
+
+
+@migration
+def m024_postgres_search_accents(db: Any) -> None:
+    """PostgreSQL's search folds accents, as SQLite's does (``Muller`` finds "Müller"): the
+    search function again, and every paper indexed again. Nothing to do on SQLite."""
+    if db.dialect == "sqlite":
+        return
+    from arxiv_monitor.store.search_pg import refold
+    refold(db)
+
+
+@migration
+def m025_authors_as_written(db: Any) -> None:
+    """Authors stored as written (``Jörg Müller``, ``张伟``), not as JSON escapes: the search
+    index reads that column, and an escaped name was found by no query of it. Each changed row
+    is indexed again by the search triggers."""
+    import json
+
+    rows = db.execute("SELECT paper_id, version, authors FROM papers").fetchall()
+    db.executemany("UPDATE papers SET authors=? WHERE paper_id=? AND version=?",
+                   [(json.dumps(json.loads(a), ensure_ascii=False), pid, v) for pid, v, a in rows if "\\u" in a])

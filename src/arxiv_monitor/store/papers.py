@@ -27,7 +27,7 @@ def paper_from_row(row: Any) -> Paper:
 
 
 def _values(p: Paper) -> tuple:
-    return (p.id, p.version, p.title, p.abstract, json.dumps(p.authors), json.dumps(p.categories),
+    return (p.id, p.version, p.title, p.abstract, json.dumps(p.authors, ensure_ascii=False), json.dumps(p.categories),
             p.primary_category, p.comments, p.doi, p.journal_ref, p.published.isoformat() if p.published else None,
             int(p.enriched), json.dumps(p.extra, sort_keys=True))
 

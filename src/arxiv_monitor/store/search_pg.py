@@ -2,7 +2,8 @@
 ``search_docs.tsv`` (GIN index), ranked by ``ts_rank`` with the title weighing most.
 
 The text is indexed as the SQLite store indexes it, by the same rules: words of letters and
-digits (punctuation is a space, so ``GPT-4o`` is ``gpt 4o``), and Chinese as overlapping
+digits with accents folded (``Müller`` is ``muller``; punctuation is a space, so ``GPT-4o``
+is ``gpt 4o``), and Chinese as overlapping
 character pairs (鲁棒性 -> 鲁棒 棒性), cut by the ``search_text`` SQL function below, which
 mirrors ``search.search_text``. The ``simple`` configuration lowers case and stems
 nothing, as SQLite's unicode61 does. Character pairs rather than an extension (zhparser,
@@ -28,10 +29,31 @@ from arxiv_monitor.store.search import Search, phrase, search_text, terms
 
 WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'"  # analysis, abstract, authors, title (D, C, B, A)
 
+
+def _accented() -> dict[str, str]:
+    """Each accented Latin letter and the letter it is written on (é -> e, ễ -> e), as SQLite's
+    unicode61 folds them: the letters whose decomposition is one ASCII letter and marks (a
+    stroked letter such as ø or ł has none, and stays as it is in both stores)."""
+    import unicodedata
+
+    out = {}
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if len(base) == 1 and base.isascii() and base.isalpha() and base != char:
+            out[char] = base
+    return out
+
+
+ACCENTED = _accented()
+_FOLD = str.maketrans(ACCENTED)
+_FROM, _TO = "".join(ACCENTED), "".join(ACCENTED.values())
+
 FUNCTIONS = [
-    # punctuation a space; each Chinese character inside a run doubled (鲁棒性 -> 鲁棒 棒性); runs apart
+    # accents folded; punctuation a space; each Chinese character inside a run doubled (鲁棒性 -> 鲁棒 棒性)
     f"""CREATE OR REPLACE FUNCTION search_text(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-        SELECT regexp_replace(regexp_replace(regexp_replace(COALESCE(t, ''), '[^[:alnum:]]+', ' ', 'g'),
+        SELECT regexp_replace(regexp_replace(regexp_replace(
+               translate(COALESCE(t, ''), '{_FROM}', '{_TO}'), '[^[:alnum:]]+', ' ', 'g'),
                '(?<=[{CJK}])([{CJK}])(?=[{CJK}])', '\\1 \\1', 'g'), '([{CJK}]+)', ' \\1 ', 'g') $$""",
     """CREATE OR REPLACE FUNCTION search_vector(title text, authors text, abstract text, analysis text)
        RETURNS tsvector LANGUAGE sql IMMUTABLE AS $$
@@ -78,8 +100,15 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def indexed(text: str | None) -> str:
-    """Text as ``search_text`` (SQL) cuts it: punctuation a space, Chinese in character pairs."""
-    return search_text(_NOT_ALNUM.sub(" ", text or ""))
+    """Text as ``search_text`` (SQL) cuts it: accents folded, punctuation a space, Chinese in
+    character pairs."""
+    return search_text(_NOT_ALNUM.sub(" ", (text or "").translate(_FOLD)))
+
+
+def refold(db: Any) -> None:
+    """The search function of this module's version, and every paper indexed again (m024)."""
+    db.execute(FUNCTIONS[0])
+    db.execute("SELECT search_refresh(paper_id) FROM search_docs")
 
 
 def install(db: Any) -> None:
@@ -96,9 +125,10 @@ def install(db: Any) -> None:
 
 
 def tsquery(q: str) -> str:
-    """The ``to_tsquery`` text of a query (every term must match); "" when it has no term."""
+    """The ``to_tsquery`` text of a query (every term must match, its accents folded as the
+    index's are); "" when it has no term."""
     parts = []
-    for term in terms(q):
+    for term in terms(q.translate(_FOLD)):
         found = phrase(term)
         if found:
             tokens, prefix = found
