@@ -21,6 +21,7 @@ TOPICS = {
            'rank = false\n',
 }
 SECRET = ("BOB_SECRET", "Bob hidden weather topic")
+EXPLAINED: list[tuple] = []  # (login, topics, paper) of each paper explained afresh
 
 
 @pytest.fixture
@@ -44,7 +45,13 @@ def lab(tmp_path, home, arxiv, llm, monkeypatch, request):
     monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "tfidf")  # (the tune pages need a ranker)
     monkeypatch.setenv("ARXIV_MONITOR_WEB_ACCOUNTS", "true")
     monkeypatch.setenv("ARXIV_MONITOR_WEB_TOKEN", TOKEN)
-    with reading_room() as base:
+    from arxiv_monitor.commands import explain
+
+    def explaining(config, paper_id, login=None):  # as `serve` and `web` give it, counted
+        EXPLAINED.append((login, [t.id for t in config.topic_list], paper_id))
+        return explain(config, paper_id, login)
+    EXPLAINED.clear()
+    with reading_room(explain=explaining) as base:
         yield base, url, tokens
     from arxiv_monitor.store.engine import close_pools
 
@@ -168,3 +175,25 @@ def test_a_members_cli_rates_on_the_lab_server_with_their_api_token(lab, monkeyp
     assert api.status_code == 200 and api.json()["verdict"] == "clear", api.text
     form = signed_in(base, "alice").post(f"/rate/{WED.arxiv_id}", data={"verdict": "good", "topic": "ALICE_FLOW"})
     assert form.status_code == 403
+
+
+def test_a_readers_paper_page_is_explained_afresh_with_their_own_topics_and_ratings(lab):
+    """A paper page whose stored decisions are out of date (the web's ranker is not the run's,
+    then a rating) decides the paper again as its reader (their topics, their ratings), once per
+    state; bob's explanation is never alice's."""
+    base, url, tokens = lab
+    alice, bob = (httpx.Client(base_url=base, headers={"authorization": f"Bearer {tokens[who]}"}) for who in
+                  ("alice", "bob"))
+
+    def explained(login):
+        return [e for e in EXPLAINED if e[0] == login]
+    assert bob.get(f"/paper/{WED.arxiv_id}").status_code == 200
+    assert explained("bob") == [("bob", ["BOB_SECRET"], WED.arxiv_id)]
+    for rated in (False, True):
+        if rated:
+            assert alice.post(f"/rate/{WED.arxiv_id}", json={"verdict": "good", "topic": "ALICE_FLOW"}).status_code == 200
+        for _ in range(2):
+            page = alice.get(f"/paper/{WED.arxiv_id}")
+            assert page.status_code == 200 and 'data-topic="ALICE_FLOW"' in page.text
+            assert not any(secret in page.text for secret in SECRET)
+        assert explained("alice") == [("alice", ["ALICE_FLOW"], WED.arxiv_id)] * (1 + rated)

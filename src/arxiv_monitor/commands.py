@@ -123,9 +123,10 @@ def _stored_paper(store: Store, paper_id: str) -> Paper:
     return paper
 
 
-def explain(config: Config, paper_id: str) -> Explanation:
-    """``arxiv-monitor explain``: every topic's decision on a stored paper, with its evidence."""
-    with open_store(config) as store, Parts(config, store) as parts:
+def explain(config: Config, paper_id: str, user: str | None = None) -> Explanation:
+    """``arxiv-monitor explain``: every topic's decision on a stored paper, with its evidence (a
+    lab ``user``'s, with ``config.for_user``: their topics and ratings)."""
+    with open_store(config, user) as store, Parts(config, store) as parts:
         return explain_paper(config, store, parts.ranker, _stored_paper(store, paper_id), parts.judge)
 
 

@@ -157,12 +157,13 @@ _TOKEN = "\u2063csrf\u2063"  # stands for the reader's CSRF token in a cached pa
 
 class Room:
     """The reading room's pages, one method per route, over the store of ``config``.
-    ``explain(config, paper_id)`` decides a paper afresh for its page (the composition
-    root's ``commands.explain``); without it, a paper page shows the stored decisions."""
+    ``explain(config, paper_id[, login])`` decides a paper afresh for its page (the composition
+    root's ``commands.explain``; a lab reader's login names their tables); without it, a paper
+    page shows the stored decisions."""
 
-    def __init__(self, config: Config, health: Any = None, explain: Callable[[Config, str], Any] | None = None):
+    def __init__(self, config: Config, health: Any = None, explain: Callable[..., Any] | None = None):
         self.config, self.health, self.lang, self.explain = config, health, config.language, explain
-        self._explained: dict[tuple[str, str], Any] = {}  # (paper, decision key) -> explanation
+        self._explained: dict[tuple[str, str, str], Any] = {}  # (reader, paper, decision key) -> explanation
         self._pages: dict[tuple, str] = {}  # day pages by (day, query, store version), with _TOKEN for the CSRF
         self._lock = threading.Lock()
         self._rendering: dict[tuple, threading.Lock] = {}  # one lock per day page being rendered
@@ -250,28 +251,30 @@ class Room:
                 paper = store.papers.get(ref)
                 if paper is None:
                     raise LookupError(paper_id)
-                explanation = None if self.who(request) else self._explanation(store, paper.id)
+                explanation = self._explanation(request, store, paper.id)
                 return HTMLResponse(pages.paper_page(store, self.page(request), paper.id, explanation))
         except (ValueError, LookupError, MonitorError):
             return self.missing(request, paper_id)
 
-    def _explanation(self, store: Any, paper_id: str) -> Any:
+    def _explanation(self, request: Request, store: Any, paper_id: str) -> Any:
         """Why the paper is (not) kept: the decisions its latest day stored when they were made
         with today's topics, settings and ratings (None: the page shows those, at no cost);
-        else ``explain`` once, kept per paper and decision key."""
+        else ``explain`` once, kept per reader, paper and decision key (a lab reader's with
+        their own topics and ratings)."""
         if self.explain is None:
             return None
-        key = feedback.decision_key(self.config, store)
+        config, login = self.cfg(request), self.who(request)
+        key = feedback.decision_key(config, store)
         if store.days.latest_decided(paper_id) == key:
             return None
         with self._lock:
-            found = self._explained.get((paper_id, key))
+            found = self._explained.get((login, paper_id, key))
         if found is None:
-            found = self.explain(self.config, paper_id)
+            found = self.explain(config, paper_id, login) if login else self.explain(config, paper_id)
             with self._lock:
                 if len(self._explained) >= 512:
                     self._explained.pop(next(iter(self._explained)))
-                self._explained[(paper_id, key)] = found
+                self._explained[(login, paper_id, key)] = found
         return found
 
     @_off_loop
@@ -387,7 +390,7 @@ class Room:
         return JSONResponse(state, 503 if failed else 200)
 
 
-def create_app(config: Config, health: Any = None, explain: Callable[[Config, str], Any] | None = None) -> Starlette:
+def create_app(config: Config, health: Any = None, explain: Callable[..., Any] | None = None) -> Starlette:
     """The web app for ``config``; ``health()`` answers /healthz (the service's state)."""
     room = Room(config, health, explain)
     routes = [Route("/", room.home), Route("/day/{day}", room.day), Route("/paper/{pid:path}", room.paper),
@@ -410,7 +413,7 @@ async def _unavailable(request: Any, exc: Exception) -> HTMLResponse:
 
 
 def run(config: Config, host: str | None = None, port: int | None = None, health: Any = None,
-        explain: Callable[[Config, str], Any] | None = None) -> None:
+        explain: Callable[..., Any] | None = None) -> None:
     """Serve the reading room until interrupted (``arxiv-monitor web``)."""
     import uvicorn
 
