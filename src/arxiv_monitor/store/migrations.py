@@ -425,9 +425,16 @@ def m024_postgres_search_accents(db: Any) -> None:
 def m025_authors_as_written(db: Any) -> None:
     """Authors stored as written (``Jörg Müller``, ``张伟``), not as JSON escapes: the search
     index reads that column, and an escaped name was found by no query of it. Each changed row
-    is indexed again by the search triggers."""
+    is indexed again."""
+    import contextlib
     import json
 
-    rows = db.execute("SELECT paper_id, version, authors FROM papers").fetchall()
-    db.executemany("UPDATE papers SET authors=? WHERE paper_id=? AND version=?",
-                   [(json.dumps(json.loads(a), ensure_ascii=False), pid, v) for pid, v, a in rows if "\\u" in a])
+    changed = [(json.dumps(json.loads(a), ensure_ascii=False), pid, v)
+               for pid, v, a in db.execute("SELECT paper_id, version, authors FROM papers").fetchall() if "\\u" in a]
+    if db.dialect == "sqlite":
+        rewriting = contextlib.nullcontext()
+    else:  # (PostgreSQL's trigger would cut each paper's text in SQL: ms a paper)
+        from arxiv_monitor.store.search_pg import papers_rewritten
+        rewriting = papers_rewritten(db, sorted({pid for _, pid, _ in changed}))
+    with rewriting:
+        db.executemany("UPDATE papers SET authors=? WHERE paper_id=? AND version=?", changed)

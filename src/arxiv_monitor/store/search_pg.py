@@ -106,9 +106,46 @@ def indexed(text: str | None) -> str:
 
 
 def refold(db: Any) -> None:
-    """The search function of this module's version, and every paper indexed again (m024)."""
+    """The search function of this module's version, and every paper indexed again, cut in
+    Python (m024, in its transaction)."""
     db.execute(FUNCTIONS[0])
-    db.execute("SELECT search_refresh(paper_id) FROM search_docs")
+    for batch in _batches(db):
+        _reindex(db, batch)
+
+
+@contextlib.contextmanager
+def papers_rewritten(db: Any, ids: list[str]) -> Iterator[None]:
+    """Rewrite the ``papers`` rows of ``ids`` (in the caller's transaction) with the search
+    trigger set aside, then index those papers at once, cut in Python (a migration)."""
+    db.execute("ALTER TABLE papers DISABLE TRIGGER search_paper")
+    yield
+    db.execute("ALTER TABLE papers ENABLE TRIGGER search_paper")
+    for start in range(0, len(ids), 2000):
+        _reindex(db, ids[start:start + 2000])
+
+
+def _batches(db: Any, size: int = 2000) -> Iterator[list[str]]:
+    ids = [r[0] for r in db.execute("SELECT paper_id FROM search_docs ORDER BY paper_id")]
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def _reindex(db: Any, ids: list[str]) -> None:
+    """The search rows of ``ids`` from their latest versions and analyses, the text cut in
+    Python (as ``search_text`` does in SQL, where its regular expressions cost ms a paper: an
+    hour at 100,000 papers)."""
+    rows = db.execute(
+        """SELECT p.paper_id, p.title, p.authors, p.abstract, p.code_url,
+                  (SELECT string_agg(j.value, ' ') FROM analyses a, json_each_text(a.sections::json) j
+                   WHERE a.paper_id=p.paper_id AND a.status='ok') AS analysis
+           FROM (SELECT DISTINCT ON (paper_id) * FROM papers WHERE paper_id = ANY(?)
+                 ORDER BY paper_id, version DESC) p""", (ids,)).fetchall()
+    db.executemany(
+        "UPDATE search_docs SET code=?, tsv=setweight(to_tsvector('simple', ?), 'A') || "
+        "setweight(to_tsvector('simple', ?), 'B') || setweight(to_tsvector('simple', ?), 'C') || "
+        "setweight(to_tsvector('simple', ?), 'D') WHERE paper_id=?",
+        [(int(r["code_url"] is not None), indexed(r["title"]), indexed(r["authors"]),
+          indexed(r["abstract"]), indexed(r["analysis"]), r["paper_id"]) for r in rows])
 
 
 def install(db: Any) -> None:
@@ -121,7 +158,8 @@ def install(db: Any) -> None:
         db.execute(f"CREATE TRIGGER {name} {body}")
     for statement in _REBUILD:
         db.execute(statement)
-    db.execute("SELECT search_refresh(paper_id) FROM search_docs")  # (in the migration's transaction)
+    for batch in _batches(db):  # (in the migration's transaction)
+        _reindex(db, batch)
 
 
 def tsquery(q: str) -> str:
@@ -161,27 +199,13 @@ class PgSearch(Search):
         return [self._made(rows[i], words) for i in ids if i in rows]
 
     def rebuild(self) -> None:
-        """Every paper's row afresh. The text is cut in Python (as ``search_text`` does in SQL,
-        where its regular expressions cost ms a paper: an hour at 100,000 papers), a few
-        thousand papers a transaction."""
+        """Every paper's row afresh, a few thousand papers a transaction (``_reindex``)."""
         with self.db:
             for statement in _REBUILD:  # the rows and their latest days
                 self.db.execute(statement)
-        ids = [r[0] for r in self.db.execute("SELECT paper_id FROM search_docs ORDER BY paper_id")]
-        for start in range(0, len(ids), 2000):
-            rows = self.db.execute(
-                """SELECT p.paper_id, p.title, p.authors, p.abstract, p.code_url,
-                          (SELECT string_agg(j.value, ' ') FROM analyses a, json_each_text(a.sections::json) j
-                           WHERE a.paper_id=p.paper_id AND a.status='ok') AS analysis
-                   FROM (SELECT DISTINCT ON (paper_id) * FROM papers WHERE paper_id = ANY(?)
-                         ORDER BY paper_id, version DESC) p""", (ids[start:start + 2000],)).fetchall()
+        for batch in _batches(self.db):
             with self.db:
-                self.db.executemany(
-                    "UPDATE search_docs SET code=?, tsv=setweight(to_tsvector('simple', ?), 'A') || "
-                    "setweight(to_tsvector('simple', ?), 'B') || setweight(to_tsvector('simple', ?), 'C') || "
-                    "setweight(to_tsvector('simple', ?), 'D') WHERE paper_id=?",
-                    [(int(r["code_url"] is not None), indexed(r["title"]), indexed(r["authors"]),
-                      indexed(r["abstract"]), indexed(r["analysis"]), r["paper_id"]) for r in rows])
+                _reindex(self.db, batch)
 
     @contextlib.contextmanager
     def bulk(self) -> Iterator[None]:
