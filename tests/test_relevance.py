@@ -425,7 +425,7 @@ def test_each_rating_moves_the_topic_from_the_first(tmp_path, kind):
     assert down[1] < before[1] and down[0] >= before[0]
     store.ratings.set(near.id, "R", True)  # both: the two papers further apart than before
     both = probability(ROBOT), probability(TRAFFIC)
-    assert both[0] / both[1] > before[0] / before[1] and feedback.context(cfg, store, ranker).calibrations["R"].labels == 2
+    assert both[0] - both[1] > before[0] - before[1] and feedback.context(cfg, store, ranker).calibrations["R"].labels == 2
 
 
 def test_example_papers_are_fetched_once_and_used(tmp_path, home, arxiv, monkeypatch):
