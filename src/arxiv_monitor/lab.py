@@ -291,12 +291,11 @@ def scheduled_run(config: Config, today: dt.date | None = None) -> RunStats:
     (``lab_run``), then each user's trends that are due, delivered through their targets;
     else the home's day and trends (``commands.scheduled_run``)."""
     from arxiv_monitor import commands
-    from arxiv_monitor.commands import build_due_trends
 
     if not config.web.accounts:
         return commands.scheduled_run(config, today)
     lab = lab_run(config)
     stats = lab.as_run_stats()
     for day in lab.users:
-        build_due_trends(day.config or config, stats, today, day.login, f"{day.login}: ")
+        commands.build_due_trends(day.config or config, stats, today, day.login, f"{day.login}: ")
     return stats

@@ -39,7 +39,6 @@ def paper_text(paper: Paper) -> str:
 
 
 @functools.lru_cache(maxsize=16384)
-@functools.lru_cache(maxsize=20_000)
 def _text(title: str, abstract: str) -> tuple[str, str]:
     """A paper's text as the ranker embeds it, and its digest (kept: a lab decides one day's
     papers for each of its users)."""

@@ -232,6 +232,79 @@ def _search_rows(db: Any) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS day_papers_kept ON day_papers (day, kept)")
 
 
+# m013: the old index away, then its rows
+_M013_TABLES = [
+    "DROP TRIGGER IF EXISTS search_paper_in",
+    "DROP TRIGGER IF EXISTS search_paper_up",
+    "DROP TRIGGER IF EXISTS search_analysis",
+    "DROP TRIGGER IF EXISTS search_listed",
+    "DROP TABLE IF EXISTS search_index",
+    "DROP TABLE IF EXISTS search_docs",
+    # One row per paper: its index row id, its latest day and the topics it was kept for
+    # (",VLA,TRAFFIC_ST,"), so that filters and the date order need no look-up per match.
+    """CREATE TABLE search_docs (id INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL UNIQUE, day TEXT,
+        topics TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX search_docs_day ON search_docs (day)",
+    "CREATE INDEX IF NOT EXISTS day_papers_kept ON day_papers (day, kept)",  # the calendar's counts
+]
+
+# its word index (unicode61; Chinese cut into pairs by search_text)
+_M013_INDEX = [
+    """CREATE VIRTUAL TABLE search_index USING fts5(
+        title, authors, abstract, analysis, tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
+    "INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(10.0, 4.0, 2.0, 1.0)')",
+]
+
+# the triggers that keep it
+_M013_TRIGGERS = [
+    """CREATE TRIGGER search_listed AFTER INSERT ON day_papers BEGIN
+        INSERT OR IGNORE INTO search_docs (arxiv_id) VALUES (NEW.arxiv_id);
+        UPDATE search_docs SET day=MAX(COALESCE(day, ''), NEW.day), topics=COALESCE((
+            SELECT ',' || group_concat(DISTINCT json_extract(t.value, '$.topic')) || ','
+            FROM day_papers d, json_each(d.topics) t
+            WHERE d.arxiv_id=NEW.arxiv_id AND json_extract(t.value, '$.kept_by') IS NOT NULL), '')
+        WHERE arxiv_id=NEW.arxiv_id; END""",
+    """CREATE TRIGGER search_paper_in AFTER INSERT ON papers BEGIN
+        INSERT OR IGNORE INTO search_docs (arxiv_id) VALUES (NEW.arxiv_id);
+        DELETE FROM search_index WHERE rowid=(SELECT id FROM search_docs WHERE arxiv_id=NEW.arxiv_id);
+        INSERT INTO search_index (rowid, title, authors, abstract, analysis)
+        SELECT d.id, search_text(NEW.title), search_text(NEW.authors), search_text(NEW.abstract),
+               search_text(x.analysis)
+        FROM search_docs d, (SELECT COALESCE(group_concat(j.value, ' '), '') AS analysis
+                             FROM analyses a, json_each(a.sections) j
+                             WHERE a.arxiv_id=NEW.arxiv_id AND a.status='ok') x
+        WHERE d.arxiv_id=NEW.arxiv_id; END""",
+    """CREATE TRIGGER search_paper_up AFTER UPDATE OF title, authors, abstract ON papers BEGIN
+        UPDATE search_index SET title=search_text(NEW.title), authors=search_text(NEW.authors),
+            abstract=search_text(NEW.abstract)
+        WHERE rowid=(SELECT id FROM search_docs WHERE arxiv_id=NEW.arxiv_id); END""",
+    """CREATE TRIGGER search_analysis AFTER INSERT ON analyses WHEN NEW.status='ok' BEGIN
+        UPDATE search_index SET analysis=search_text(x.analysis)
+        FROM (SELECT COALESCE(group_concat(j.value, ' '), '') AS analysis
+              FROM analyses a, json_each(a.sections) j WHERE a.arxiv_id=NEW.arxiv_id AND a.status='ok') x
+        WHERE search_index.rowid=(SELECT id FROM search_docs WHERE arxiv_id=NEW.arxiv_id); END""",
+]
+
+# and every stored paper indexed
+_M013_FILL = [
+    "INSERT INTO search_docs (arxiv_id) SELECT DISTINCT arxiv_id FROM papers ORDER BY arxiv_id",
+    """WITH listed AS (SELECT d.arxiv_id, MAX(d.day) AS day FROM day_papers d GROUP BY d.arxiv_id),
+            kept AS (SELECT d.arxiv_id, ',' || group_concat(DISTINCT json_extract(t.value, '$.topic')) || ',' AS topics
+                     FROM day_papers d, json_each(d.topics) t WHERE json_extract(t.value, '$.kept_by') IS NOT NULL
+                     GROUP BY d.arxiv_id)
+        UPDATE search_docs SET day=listed.day, topics=COALESCE(kept.topics, '')
+        FROM listed LEFT JOIN kept ON kept.arxiv_id=listed.arxiv_id WHERE listed.arxiv_id=search_docs.arxiv_id""",
+    """WITH texts AS (SELECT a.arxiv_id, group_concat(j.value, ' ') AS analysis
+                      FROM analyses a, json_each(a.sections) j WHERE a.status='ok' GROUP BY a.arxiv_id)
+        INSERT INTO search_index (rowid, title, authors, abstract, analysis)
+        SELECT d.id, search_text(p.title), search_text(p.authors), search_text(p.abstract),
+               search_text(COALESCE(x.analysis, ''))
+        FROM search_docs d JOIN papers p ON p.arxiv_id=d.arxiv_id
+          AND p.version=(SELECT MAX(version) FROM papers q WHERE q.arxiv_id=d.arxiv_id)
+        LEFT JOIN texts x ON x.arxiv_id=d.arxiv_id""",
+]
+
+
 @migration
 def m013_search_words(db: Any) -> None:
     """m012 indexed trigrams, and its triggers found a paper's row by an unindexed column (a scan
@@ -240,64 +313,7 @@ def m013_search_words(db: Any) -> None:
     (registered on every connection), and each paper's row keyed by search_docs.id."""
     if db.dialect != "sqlite":
         return _search_rows(db)
-    for statement in [
-        "DROP TRIGGER IF EXISTS search_paper_in",
-        "DROP TRIGGER IF EXISTS search_paper_up",
-        "DROP TRIGGER IF EXISTS search_analysis",
-        "DROP TRIGGER IF EXISTS search_listed",
-        "DROP TABLE IF EXISTS search_index",
-        "DROP TABLE IF EXISTS search_docs",
-        # One row per paper: its index row id, its latest day and the topics it was kept for
-        # (",VLA,TRAFFIC_ST,"), so that filters and the date order need no look-up per match.
-        """CREATE TABLE search_docs (id INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL UNIQUE, day TEXT,
-            topics TEXT NOT NULL DEFAULT '')""",
-        "CREATE INDEX search_docs_day ON search_docs (day)",
-        "CREATE INDEX IF NOT EXISTS day_papers_kept ON day_papers (day, kept)",  # the calendar's counts
-        """CREATE VIRTUAL TABLE search_index USING fts5(
-            title, authors, abstract, analysis, tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
-        "INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(10.0, 4.0, 2.0, 1.0)')",
-        """CREATE TRIGGER search_listed AFTER INSERT ON day_papers BEGIN
-            INSERT OR IGNORE INTO search_docs (arxiv_id) VALUES (NEW.arxiv_id);
-            UPDATE search_docs SET day=MAX(COALESCE(day, ''), NEW.day), topics=COALESCE((
-                SELECT ',' || group_concat(DISTINCT json_extract(t.value, '$.topic')) || ','
-                FROM day_papers d, json_each(d.topics) t
-                WHERE d.arxiv_id=NEW.arxiv_id AND json_extract(t.value, '$.kept_by') IS NOT NULL), '')
-            WHERE arxiv_id=NEW.arxiv_id; END""",
-        """CREATE TRIGGER search_paper_in AFTER INSERT ON papers BEGIN
-            INSERT OR IGNORE INTO search_docs (arxiv_id) VALUES (NEW.arxiv_id);
-            DELETE FROM search_index WHERE rowid=(SELECT id FROM search_docs WHERE arxiv_id=NEW.arxiv_id);
-            INSERT INTO search_index (rowid, title, authors, abstract, analysis)
-            SELECT d.id, search_text(NEW.title), search_text(NEW.authors), search_text(NEW.abstract),
-                   search_text(x.analysis)
-            FROM search_docs d, (SELECT COALESCE(group_concat(j.value, ' '), '') AS analysis
-                                 FROM analyses a, json_each(a.sections) j
-                                 WHERE a.arxiv_id=NEW.arxiv_id AND a.status='ok') x
-            WHERE d.arxiv_id=NEW.arxiv_id; END""",
-        """CREATE TRIGGER search_paper_up AFTER UPDATE OF title, authors, abstract ON papers BEGIN
-            UPDATE search_index SET title=search_text(NEW.title), authors=search_text(NEW.authors),
-                abstract=search_text(NEW.abstract)
-            WHERE rowid=(SELECT id FROM search_docs WHERE arxiv_id=NEW.arxiv_id); END""",
-        """CREATE TRIGGER search_analysis AFTER INSERT ON analyses WHEN NEW.status='ok' BEGIN
-            UPDATE search_index SET analysis=search_text(x.analysis)
-            FROM (SELECT COALESCE(group_concat(j.value, ' '), '') AS analysis
-                  FROM analyses a, json_each(a.sections) j WHERE a.arxiv_id=NEW.arxiv_id AND a.status='ok') x
-            WHERE search_index.rowid=(SELECT id FROM search_docs WHERE arxiv_id=NEW.arxiv_id); END""",
-        "INSERT INTO search_docs (arxiv_id) SELECT DISTINCT arxiv_id FROM papers ORDER BY arxiv_id",
-        """WITH listed AS (SELECT d.arxiv_id, MAX(d.day) AS day FROM day_papers d GROUP BY d.arxiv_id),
-                kept AS (SELECT d.arxiv_id, ',' || group_concat(DISTINCT json_extract(t.value, '$.topic')) || ',' AS topics
-                         FROM day_papers d, json_each(d.topics) t WHERE json_extract(t.value, '$.kept_by') IS NOT NULL
-                         GROUP BY d.arxiv_id)
-            UPDATE search_docs SET day=listed.day, topics=COALESCE(kept.topics, '')
-            FROM listed LEFT JOIN kept ON kept.arxiv_id=listed.arxiv_id WHERE listed.arxiv_id=search_docs.arxiv_id""",
-        """WITH texts AS (SELECT a.arxiv_id, group_concat(j.value, ' ') AS analysis
-                          FROM analyses a, json_each(a.sections) j WHERE a.status='ok' GROUP BY a.arxiv_id)
-            INSERT INTO search_index (rowid, title, authors, abstract, analysis)
-            SELECT d.id, search_text(p.title), search_text(p.authors), search_text(p.abstract),
-                   search_text(COALESCE(x.analysis, ''))
-            FROM search_docs d JOIN papers p ON p.arxiv_id=d.arxiv_id
-              AND p.version=(SELECT MAX(version) FROM papers q WHERE q.arxiv_id=d.arxiv_id)
-            LEFT JOIN texts x ON x.arxiv_id=d.arxiv_id""",
-    ]:
+    for statement in [*_M013_TABLES, *_M013_INDEX, *_M013_TRIGGERS, *_M013_FILL]:
         db.execute(statement)
 
 
