@@ -4,10 +4,13 @@ signed and checked on every request, forms carry CSRF tokens, a disabled account
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from arxiv_monitor.store import Store
 from tests.conftest import postgres_schema
@@ -197,3 +200,38 @@ def test_a_readers_paper_page_is_explained_afresh_with_their_own_topics_and_rati
             assert page.status_code == 200 and 'data-topic="ALICE_FLOW"' in page.text
             assert not any(secret in page.text for secret in SECRET)
         assert explained("alice") == [("alice", ["ALICE_FLOW"], WED.arxiv_id)] * (1 + rated)
+
+
+REPLY_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                          lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                              st.sampled_from(["paper", "topic", "verdict", "good", "bad", "chosen", "error", "x"]),
+                              inner, max_size=6), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(status=st.sampled_from([200, 400, 401, 403, 404, 500, 502]),
+       body=st.one_of(REPLY_JSON.map(lambda v: json.dumps(v).encode()), st.binary(max_size=60)))
+def test_any_reply_of_a_lab_server_is_a_rating_or_one_clear_error(chat_server, status, body):
+    """Whatever a server at lab.url answers (any status, any JSON or bytes), `rate` returns a
+    rating or raises a MonitorError naming the server, never another exception, never the token."""
+    from arxiv_monitor import remote
+    from arxiv_monitor.core.config import Config
+    from arxiv_monitor.core.errors import MonitorError
+    from tests.fakes import Reply
+
+    chat_server.handle_any = lambda *_: Reply(status, body, {"Content-Type": "application/json"})
+    config = Config(lab={"url": chat_server.url, "token": "tok-secret-98765"})
+    try:
+        done = remote.rate(config, "2601.22586", "good", "T")
+    except MonitorError as exc:
+        assert "lab server" in str(exc) and "tok-secret-98765" not in str(exc)
+    else:
+        assert status < 400 and done.topic and done.verdict
+
+
+@pytest.fixture(scope="module")
+def chat_server():
+    from tests.fakes import GoldenServer
+
+    with GoldenServer() as server:
+        yield server
