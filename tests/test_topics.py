@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from hypothesis import example, given, settings
@@ -139,6 +140,33 @@ def test_example_ids_and_a_library_export_go_to_the_llm(tmp_path, home, llm, arx
     with pytest.raises(MonitorError, match="No paper 2609.99999 was found"):
         arxiv.routes["/api/query"] = Reply(200, api_atom([]))
         invoke("topics", "suggest", "urban flow prediction", "--example", "2609.99999", "--no-save")
+
+
+def test_a_zotero_library_goes_to_the_llm_with_the_key_of_a_topic_library(home, llm, monkeypatch):
+    """``--zotero user:ID`` reads the library's newest items through the Zotero web API, with
+    the key and API address of a configured topic library of the same name."""
+    from tests.fakes import FakeZotero, zotero_item
+
+    stored(home)
+    items = [zotero_item(f"Z{i}", f"Paper {i} on bike-sharing demand prediction", "Station-level demand.",
+                         added=f"2026-01-{1 + i:02d}T10:00:00Z") for i in range(25)]
+    llm.default = ok(json.dumps(DRAFT))
+    monkeypatch.setenv("ZOTERO_KEY", "zkey-secret-123")
+    with FakeZotero(items, key="zkey-secret-123") as zotero:
+        (home / "config.toml").write_text(
+            '[[topics]]\nid = "MINE"\nname = "Mine"\n'
+            f'[topics.library]\nzotero = "user:123456"\nkey = "env:ZOTERO_KEY"\nurl = "{zotero.url}"\n', "utf-8")
+        shown = invoke("topics", "suggest", "bike demand", "--zotero", "user:123456", "--no-save")
+        assert shown.exit_code == 0, shown.output
+        assert zotero.requests and parse_qs(zotero.requests[0]["query"])["limit"] == ["20"]
+        with pytest.raises(MonitorError, match="Zotero refused the Zotero library zotero:user:123456"):
+            monkeypatch.setenv("ZOTERO_KEY", "wrong")
+            invoke("topics", "suggest", "bike demand", "--zotero", "user:123456", "--no-save")
+    prompt = json.dumps(llm.bodies[-1]["messages"], ensure_ascii=False)
+    assert "Paper 24 on bike-sharing demand prediction" in prompt and "Paper 4 on" not in prompt  # the newest 20
+    assert "zkey-secret-123" not in prompt + shown.output
+    with pytest.raises(ConfigError, match="--zotero 'me'.*user:123456"):
+        invoke("topics", "suggest", "bike demand", "--zotero", "me", "--no-save")
 
 
 @settings(max_examples=150, deadline=None)

@@ -18,6 +18,7 @@ from arxiv_monitor.core.config import Config
 from arxiv_monitor.core.errors import MonitorError
 from arxiv_monitor.core.ids import PaperId
 from arxiv_monitor.core.models import Listing, Paper
+from arxiv_monitor.core.topics import LibrarySource, TopicConfig
 from arxiv_monitor.delivery.ledger import Delivery
 from arxiv_monitor.fulltext import load
 from arxiv_monitor.pipeline import (
@@ -145,12 +146,12 @@ def tune(config: Config, topic: str, n: int = 8, days: int = 30) -> Tuning:
 
 
 def suggest_topic(config: Config, text: str, example_ids: list[str] | None = None,
-                  library_file: Path | None = None) -> Draft:
+                  library_file: Path | None = None, zotero: LibrarySource | None = None) -> Draft:
     """``arxiv-monitor topics suggest``: a topic drafted from one line and any example papers
-    (ids: stored, else fetched from their source; or the newest items of a library export),
-    by the LLM, else mined from the stored papers; each keyword checked against the store."""
+    (ids: stored, else fetched from their source; or the newest items of a library export or
+    a Zotero library), by the LLM, else mined from the stored papers; each keyword checked
+    against the store."""
     from arxiv_monitor.core.errors import AnalysisError, LLMUnavailable
-    from arxiv_monitor.core.topics import TopicConfig
     from arxiv_monitor.relevance import library, suggest
     from arxiv_monitor.relevance.examples import example_papers
 
@@ -161,9 +162,11 @@ def suggest_topic(config: Config, text: str, example_ids: list[str] | None = Non
             raise MonitorError(f"No paper {', '.join(missing)} was found (stored or at its source): check the "
                                "id(s) given with --example.")
         examples = [found[i] for i in ids]
-        if library_file is not None:
-            items = [i for i in library.read_file(library_file) if i.title][:suggest.LIBRARY_ITEMS]
-            examples += [Paper(i.id, 1, i.title, i.abstract, [], []) for i in items]
+        items = [i for i in library.read_file(library_file) if i.title][:suggest.LIBRARY_ITEMS] \
+            if library_file is not None else []
+        if zotero is not None:  # its newest items (pyzotero, as a topic's library is read)
+            items += library.read_zotero(zotero.model_copy(update={"limit": suggest.LIBRARY_ITEMS}), zotero.api_key)
+        examples += [Paper(i.id, 1, i.title, i.abstract, [], []) for i in items]
         papers = store.papers.recent(suggest.CHECKED)
         notes = []
         try:

@@ -56,14 +56,18 @@ def suggest(
     text: Annotated[str, typer.Argument(help='What the topic is about, in one line, e.g. "spatio-temporal traffic forecasting".')],
     example: Annotated[Optional[list[str]], typer.Option("--example", "-e", help="A paper of the topic, by id (repeatable).")] = None,
     library: Annotated[Optional[Path], typer.Option("--library", help="A library export (BibTeX, CSL JSON, RIS): its newest 20 items as examples.")] = None,
+    zotero: Annotated[Optional[str], typer.Option("--zotero", help='A Zotero library: "user:ID", "group:ID" or "local"; its newest 20 items as examples (the key and API address of a topic library of the same name, else $ZOTERO_API_KEY).')] = None,
+    collection: Annotated[str, typer.Option("--collection", help="With --zotero: one collection's key.")] = "",
     save: Annotated[Optional[bool], typer.Option("--save/--no-save", help="Add the draft to the config without asking, or only show it.")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Draft a topic from one line (the LLM, else keywords mined from stored papers); review it, then save it."""
     from arxiv_monitor.core.config import add_topic, topics_toml
+    from arxiv_monitor.core.topics import zotero_library
 
     cfg = _config(config)
-    draft = commands.suggest_topic(cfg, text, example or [], library)
+    source = zotero_library(cfg.topic_list, zotero, collection) if zotero else None
+    draft = commands.suggest_topic(cfg, text, example or [], library, source)
     for note in draft.notes:
         _note("note:", note)
     out.print(terminal.draft(draft), markup=False, highlight=False)

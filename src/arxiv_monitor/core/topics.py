@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, model_validator
 
+from arxiv_monitor.core.errors import ConfigError
 from arxiv_monitor.core.settings import Secret, setting, unset_env
 from arxiv_monitor.core.text import is_chinese
 
@@ -51,6 +52,18 @@ class LibrarySource(BaseModel):
         if self.file:
             return f"file:{self.file}"
         return f"zotero:{self.zotero}" + (f"/collection:{self.collection}" if self.collection else "")
+
+
+def zotero_library(topics: list[TopicConfig], zotero: str, collection: str = "") -> LibrarySource:
+    """The Zotero library ``zotero`` (``user:ID``, ``group:ID``, ``local``) read with the key and
+    API address of a topic library of the same name, else the defaults (``$ZOTERO_API_KEY``)."""
+    like = next((t.library for t in topics if t.library and t.library.zotero == zotero), None)
+    try:
+        if like is not None:
+            return like.model_copy(update={"collection": collection})
+        return LibrarySource(zotero=zotero, collection=collection)
+    except ValidationError as exc:
+        raise ConfigError(f"--zotero {zotero!r}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
 
 
 class TopicConfig(BaseModel):
