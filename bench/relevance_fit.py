@@ -74,10 +74,7 @@ def main(labels: Path) -> None:
             Xs.append(evidence_matrix(ranker, papers, topic))
             ys.append(np.array([r.labels.get(topic.id, 0) for r in records]))
         X, y = np.vstack(Xs), np.concatenate(ys)
-        prior = calibrate.fit(X, y.tolist())
-        alone = calibrate.fit(X[:, :1], y.tolist())
-        out["prior"][kind] = {"coef": [round(c, 4) for c in prior.coef], "intercept": round(prior.intercept, 4),
-                              "similarity": {"coef": round(alone.coef[0], 4), "intercept": round(alone.intercept, 4)}}
+        out["prior"][kind] = calibrate.fit_prior(X, y.tolist())
         for topic, Xt, yt in zip(topics, Xs, ys):
             print(f"{kind:8} {topic.id:10} evidence only, 5-fold CV: {cv_f1(Xt, yt)}")
         if kind == "semantic":

@@ -411,6 +411,8 @@ def eval_relevance(
     ranker: Annotated[Optional[str], typer.Option("--ranker", help="auto, semantic, tfidf or keywords.")] = None,
     cv: Annotated[int, typer.Option("--cv", help="K-fold cross-validation of a calibration trained on the labels.")] = 0,
     sweep: Annotated[bool, typer.Option("--sweep", help="Figures over probability cut-offs 0.1 … 0.9.")] = False,
+    fit_prior: Annotated[bool, typer.Option("--fit-prior", help="Fit the prior for this ranker's model on the labels and keep it for later runs.")] = False,
+    forget_prior: Annotated[bool, typer.Option("--forget-prior", help="Go back to the shipped prior for this ranker's model.")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Precision, recall and F1 per topic: keywords only, ranker only, and combined."""
@@ -419,7 +421,7 @@ def eval_relevance(
     cfg = _config(config)
     if ranker:
         cfg = cfg.model_copy(update={"relevance": cfg.relevance.model_copy(update={"ranker": ranker})})
-    result = commands.eval_relevance(cfg, labels, cv, sweep)
+    result = commands.eval_relevance(cfg, labels, cv, sweep, "fit" if fit_prior else "forget" if forget_prior else "")
     name, figures = result.ranker, result.figures
     for warning in result.warnings:
         console.print(f"[yellow]Warning:[/] {warning}", markup=True, highlight=False)

@@ -228,12 +228,20 @@ class Evaluation:
     warnings: list[str]
 
 
-def eval_relevance(config: Config, labels: Path, cv: int = 0, sweep: bool = False) -> Evaluation:
-    """``arxiv-monitor eval relevance``: figures per topic and mode on a labelled set."""
+def eval_relevance(config: Config, labels: Path, cv: int = 0, sweep: bool = False,
+                   prior: str = "") -> Evaluation:
+    """``arxiv-monitor eval relevance``: figures per topic and mode on a labelled set. ``prior``
+    "fit": fit the prior for the ranker's model on the labels (with its 5-fold figures) and
+    store it for later runs; "forget": go back to the shipped prior."""
     records = evaluate.load_labels(labels)
     topics, warnings = evaluate.check_topics(records, config.topic_list, labels)
     with open_store(config) as store:
         ranker = make_ranker(config, store.embeddings)
+        if prior and ranker.kind == "keywords":
+            raise MonitorError("The keywords ranker has no prior to fit: use relevance.ranker = \"semantic\" "
+                               "or \"tfidf\" (or --ranker).")
+        if prior == "forget" and store.priors.forget(ranker.name):
+            warnings.append(f"the prior fitted for {ranker.name} is forgotten: the shipped prior is used again")
         ctx, problems = feedback.prepared(config.model_copy(update={"topics": topics}), store, ranker,
                                           ratings=False)
         warnings += problems
@@ -242,7 +250,16 @@ def eval_relevance(config: Config, labels: Path, cv: int = 0, sweep: bool = Fals
             warnings.append(f"{', '.join(shipped)} use(s) the calibration shipped with the package, fitted on "
                             f"the labelled dev set: on that set the combined row is optimistic; --cv K measures "
                             "a calibration on papers it was not fitted on")
-        return Evaluation(ranker.name, evaluate.evaluate(records, ctx, cv, sweep), warnings)
+        figures = evaluate.evaluate(records, ctx, cv, sweep, prior_cv=5 if prior == "fit" else 0)
+        if prior == "fit":
+            store.priors.save(ranker.name, evaluate.fit_prior(records, ctx, str(labels)), labels.name)
+            warnings.append(f"the prior for {ranker.name} is fitted on {labels.name} and stored: every run with "
+                            "this ranker uses it (the rows above are the prior before; \"fitted prior, 5-fold\" "
+                            "is the new one on papers it was not fitted on; --forget-prior goes back)")
+        elif (found := store.priors.get(ranker.name)) and not shipped:
+            warnings.append(f"the prior of {ranker.name} was fitted on {found[1]}: on that set the combined row "
+                            "is optimistic")
+        return Evaluation(ranker.name, figures, warnings)
 
 
 @dataclass

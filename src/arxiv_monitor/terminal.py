@@ -123,7 +123,15 @@ def _calibration(d: TopicDecision) -> str:
         return f"calibrated on your {d.adjusted_by} ratings"
     if d.calibration == "shipped":
         return "the default topic's calibration, from the labelled set" + moved
-    return "the prior calibration" + (moved or "; each rating of this topic moves it (arxiv-monitor tune)")
+    if d.calibration == "fitted":
+        return "the prior fitted for this model on your labels" + moved
+    from arxiv_monitor.relevance import calibrate
+
+    model = d.ranker.removeprefix("semantic:")
+    other = d.ranker.startswith("semantic:") and model != calibrate.shipped_model()
+    return "the prior calibration" + (f" (fitted with {calibrate.shipped_model()}, not {model}: arxiv-monitor eval "
+                                      "relevance LABELS --fit-prior fits it for this model)" if other else "") + \
+        (moved or "; each rating of this topic moves it (arxiv-monitor tune)")
 
 
 def verification(found: Any) -> str:

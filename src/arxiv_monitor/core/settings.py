@@ -260,6 +260,8 @@ class RelevanceConfig(_Section):
     model: str = setting("", "a sentence-transformers model name or path", "bundled all-MiniLM-L6-v2")
     embeddings_url: str = setting("", "an OpenAI-compatible `/embeddings` endpoint instead", "—")
     embeddings_model: str = setting("", "the model that endpoint serves", "—")
+    embeddings_batch: int = setting(64, "texts per `/embeddings` request (1 for a server whose vectors depend on "
+                                        "the batch, such as llama-cpp-python's)", ge=1, le=2048)
     judge: Literal["off", "borderline", "all"] = setting("off", "`off`, `borderline`, `all`: LLM relevance scores")
     judge_margin: float = setting(0.15, "what is borderline: this close to the cut-off", ge=0, le=1)
     judge_keep: float = setting(6.0, "the judge's score (0-10) that keeps a paper", ge=0, le=10)

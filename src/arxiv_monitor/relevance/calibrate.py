@@ -51,13 +51,29 @@ def _shipped() -> dict[str, Any]:
     return json.loads(path.read_text("utf-8"))
 
 
-def prior(kind: str = "semantic", coverage: float = 1.0) -> Calibration:
-    """The topic-agnostic calibration for a ranker kind (fitted on both default topics pooled),
-    for a topic whose keywords name ``coverage`` of the papers its similarity ranks high."""
-    weights = _shipped()["prior"].get(kind) or _shipped()["prior"]["semantic"]
+def prior(kind: str = "semantic", coverage: float = 1.0, fitted: dict[str, Any] | None = None) -> Calibration:
+    """The topic-agnostic calibration for a ranker kind, for a topic whose keywords name
+    ``coverage`` of the papers its similarity ranks high: the ``fitted`` weights (``fit_prior``
+    on the user's labels, for their model), else the shipped ones (both default topics pooled,
+    with the bundled model)."""
+    weights = fitted or _shipped()["prior"].get(kind) or _shipped()["prior"]["semantic"]
     alone = weights["similarity"]
-    return Calibration("prior", list(weights["coef"]), float(weights["intercept"]),
+    return Calibration("fitted" if fitted else "prior", list(weights["coef"]), float(weights["intercept"]),
                        similarity=[float(alone["coef"]), float(alone["intercept"])], coverage=coverage)
+
+
+def fit_prior(features: np.ndarray, labels: list[int]) -> dict[str, Any]:
+    """Prior weights from labelled evidence (every topic's rows pooled): the model of all the
+    evidence and the model of the similarity alone (``prior`` blends them by coverage)."""
+    X = np.asarray(features, dtype=float)
+    full, alone = fit(X, labels), fit(X[:, :1], labels)
+    return {"coef": [round(c, 4) for c in full.coef], "intercept": round(full.intercept, 4),
+            "similarity": {"coef": round(alone.coef[0], 4), "intercept": round(alone.intercept, 4)}}
+
+
+def shipped_model() -> str:
+    """The embedding model the shipped prior and topic calibrations were fitted with."""
+    return str(_shipped().get("model", ""))
 
 
 @dataclass
@@ -119,7 +135,8 @@ def evidence_matrix(verdicts: list[KeywordVerdict]) -> np.ndarray:
 class Calibration:
     """A topic's probability model: the prior's weights, or its own (with embedding weights)."""
 
-    kind: str  # "prior" (topic-agnostic), "shipped" (a default topic's, from the labelled set) or "ratings"
+    kind: str  # "prior" (topic-agnostic, shipped), "fitted" (a prior fitted for the user's model),
+    # "shipped" (a default topic's, from the labelled set) or "ratings"
     coef: list[float]
     intercept: float
     embedding_coef: list[float] = field(default_factory=list)  # trained only

@@ -15,6 +15,7 @@ Every decision keeps its evidence, so ``arxiv-monitor explain`` can show it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,15 @@ class Context:
     background: list[Paper] = field(default_factory=list)  # papers seen before, besides the batch
     calibrations: dict[str, Calibration] = field(default_factory=dict)  # trained, by topic id
     prototype_scores: dict[str, np.ndarray] = field(default_factory=dict)
+    prior: dict | None = None  # the prior fitted for the ranker's model (``store.priors``), else the shipped one
+
+    def only(self, topic: TopicConfig, **changes: Any) -> Context:
+        """The same context for one topic (and ``changes``: background, calibrations)."""
+        return dataclasses.replace(self, topics=[topic], **changes)
+
+    def prior_for(self, coverage: float) -> Calibration:
+        """The prior calibration of a topic with this keyword coverage."""
+        return calibrate.prior(self.ranker.kind, coverage, self.prior)
 
 
 def cutoff(topic: TopicConfig) -> float:
@@ -84,9 +94,9 @@ def decide(papers: list[Paper], ctx: Context, mode: str = "combined") -> list[li
                                            "keywords" if v.passes and mode != "semantic" else None, v)
                              for v in columns[j]])
             continue
-        cal = ctx.calibrations.get(topic.id) or calibrate.prior(ranker.kind, topic_scales[j].coverage)
+        cal = ctx.calibrations.get(topic.id) or ctx.prior_for(topic_scales[j].coverage)
         if mode == "semantic":  # the similarity alone, whatever the topic's calibration
-            cal = calibrate.prior(ranker.kind, coverage=0.0)
+            cal = ctx.prior_for(0.0)
         feats = features(topic_scales[j], scores[:, j], columns[j])
         if mode == "semantic":
             feats[:, 1:] = 0.0

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from arxiv_monitor.core.errors import ConfigError
+
 Embedder = Callable[[list[str]], np.ndarray]
 BATCH = 32  # sentence-transformers' batch (it sorts by length)
 TRAINED_TOKENS = 128  # all-MiniLM-L6-v2 was trained on 128 word pieces
@@ -90,16 +92,47 @@ def sentence_transformers_embedder(model: str) -> Embedder:
                                               show_progress_bar=False))
 
 
-def openai_embedder(url: str, model: str, api_key: str) -> Embedder:
-    """An OpenAI-compatible ``/embeddings`` endpoint."""
+def openai_embedder(url: str, model: str, api_key: str, batch: int = 64) -> Embedder:
+    """An OpenAI-compatible ``/embeddings`` endpoint. A server that answers with one vector per
+    token (llama.cpp's Python server with a model that has no pooling of its own) gets them
+    mean-pooled, as sentence-transformers pools; a refusal or a reply of another shape is one
+    error that names ``relevance.embeddings_url``. ``batch`` texts go in one request (that
+    Python server gives a text in a batch other vectors than alone: 1 there)."""
     import openai
 
     client = openai.OpenAI(base_url=url, api_key=api_key or "not-needed")
 
     def embed(texts: list[str]) -> np.ndarray:
-        vectors: list[Any] = []
-        for start in range(0, len(texts), 128):
-            reply = client.embeddings.create(model=model, input=texts[start:start + 128])
-            vectors += [d.embedding for d in reply.data]
-        return _normalise(np.asarray(vectors))
+        vectors: list[np.ndarray] = []
+        for start in range(0, len(texts), batch):
+            part = texts[start:start + batch]
+            try:
+                data = list(client.embeddings.create(model=model, input=part, encoding_format="float").data)
+            except (openai.OpenAIError, TypeError, AttributeError) as exc:
+                raise ConfigError(f"The embeddings endpoint relevance.embeddings_url = {url} failed "
+                                  f"({type(exc).__name__}: {str(exc)[:200]}): check that it serves "
+                                  f"/embeddings for relevance.embeddings_model = {model!r}.") from None
+            if len(data) != len(part):
+                raise ConfigError(f"The embeddings endpoint relevance.embeddings_url = {url} answered "
+                                  f"{len(data)} vectors for {len(part)} texts.")
+            vectors += [_pooled(d.embedding, url) for d in data]
+        if len({v.shape for v in vectors}) > 1:
+            raise ConfigError(f"The embeddings endpoint relevance.embeddings_url = {url} answered vectors of "
+                              f"different lengths ({sorted({v.size for v in vectors})}).")
+        return _normalise(np.vstack(vectors)) if vectors else np.zeros((0, 1), dtype=np.float32)
     return embed
+
+
+def _pooled(embedding: Any, url: str) -> np.ndarray:
+    """One text's vector: as sent, or the mean of its tokens' vectors."""
+    with np.errstate(all="ignore"):  # a number too large for float32 is caught below, as inf
+        try:
+            vector = np.asarray(embedding, dtype=np.float32)
+        except (ValueError, TypeError):
+            vector = np.zeros(0, dtype=np.float32)
+        if vector.ndim == 2 and vector.shape[0]:
+            vector = vector.mean(axis=0)
+    if vector.ndim != 1 or not vector.size or not np.isfinite(vector).all():
+        raise ConfigError(f"The embeddings endpoint relevance.embeddings_url = {url} answered something that is "
+                          "not a vector of numbers: check that relevance.embeddings_model is an embedding model.")
+    return vector

@@ -5,10 +5,15 @@
 * ``--cv K``: K-fold cross-validation of a topic's own calibration: trained on
   the labels of K-1 folds (as ratings would train it), measured on the last.
 * ``--sweep``: the combined figures over probability cut-offs, to choose one.
+* ``--fit-prior``: the prior (the topic-agnostic weights that turn a similarity and keyword
+  evidence into a probability) fitted for the ranker's model on the labels, every topic
+  pooled, with its K-fold figures (fitted on K-1 folds, measured on the last); the store keeps
+  it for every later run with that model (the shipped prior was fitted with the bundled one).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,11 +95,12 @@ def _kept(decisions: list[list], j: int) -> list[bool]:
 
 
 def evaluate(records: list[Labelled], ctx: relevance.Context, cv: int = 0,
-             sweep: bool = False) -> dict[str, dict[str, dict[str, float]]]:
-    """Figures per topic and mode (``keywords``, ``semantic``, ``combined``; ``cv`` and
-    ``cutoff 0.x`` rows when asked). The label file's papers are their own background."""
+             sweep: bool = False, prior_cv: int = 0) -> dict[str, dict[str, dict[str, float]]]:
+    """Figures per topic and mode (``keywords``, ``semantic``, ``combined``; ``cv``, ``prior
+    cv`` and ``cutoff 0.x`` rows when asked). The label file's papers are their own background."""
     papers = [r.paper for r in records]
     ctx.background = []
+    fitted = cross_validate_prior(records, ctx, prior_cv) if prior_cv and ctx.ranker.kind != "keywords" else {}
     modes = ["keywords"] if ctx.ranker.kind == "keywords" else ["keywords", "semantic", "combined"]
     runs = {mode: relevance.decide(papers, ctx, mode) for mode in modes}
     out: dict[str, dict[str, dict[str, float]]] = {}
@@ -103,21 +109,67 @@ def evaluate(records: list[Labelled], ctx: relevance.Context, cv: int = 0,
         out[topic.id] = {mode: prf(_kept(runs[mode], j), gold) for mode in modes}
         if sweep and ctx.ranker.kind != "keywords":
             for cut in SWEEP:
-                one = relevance.Context(ctx.ranker, [topic.model_copy(update={"cutoff": cut})], ctx.examples,
-                                        [], ctx.calibrations, ctx.prototype_scores)
+                one = ctx.only(topic.model_copy(update={"cutoff": cut}))
                 out[topic.id][f"cutoff {cut}"] = prf(_kept(relevance.decide(papers, one), 0), gold)
         if cv and ctx.ranker.kind != "keywords":
             out[topic.id][f"cv {cv}-fold"] = prf(cross_validate(papers, gold, ctx, topic, cv), gold)
+        if topic.id in fitted:
+            out[topic.id][f"fitted prior, {prior_cv}-fold"] = prf(fitted[topic.id], gold)
     return out
+
+
+def topic_features(papers: list[Paper], ctx: relevance.Context, topic: TopicConfig) -> np.ndarray:
+    """The evidence matrix of one topic on labelled papers (their own background)."""
+    one = ctx.only(topic, background=list(papers), calibrations={})
+    scores = ctx.ranker.scores(papers, [topic], ctx.examples)
+    scale = relevance.scales(one, papers, scores)[0]
+    return relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
+
+
+MIN_LABELS = 10  # of each kind (relevant, not), pooled over the topics, to fit a prior
+
+
+def fit_prior(records: list[Labelled], ctx: relevance.Context, where: str = "the label file") -> dict:
+    """Prior weights for the context's ranker (``calibrate.fit_prior``) from the labelled
+    papers' evidence for every topic of the context, pooled."""
+    return _fitted(_evidence(records, ctx), np.arange(len(records)), where)
+
+
+def cross_validate_prior(records: list[Labelled], ctx: relevance.Context, folds: int) -> dict[str, list[bool]]:
+    """Kept or not, for each paper and topic, with a prior fitted on the other folds' labels
+    (every topic pooled): what ``--fit-prior`` gives papers it was not fitted on."""
+    papers, evidence = [r.paper for r in records], _evidence(records, ctx)
+    fold = np.random.RandomState(0).permutation(len(papers)) % folds
+    kept = {t.id: [False] * len(papers) for t in ctx.topics}
+    for k in range(folds):
+        prior = _fitted(evidence, np.where(fold != k)[0], "a fold of the label file")
+        decisions = relevance.decide(papers, dataclasses.replace(ctx, prior=prior))
+        for j, topic in enumerate(ctx.topics):
+            for i in np.where(fold == k)[0]:
+                kept[topic.id][i] = decisions[i][j].kept
+    return kept
+
+
+def _evidence(records: list[Labelled], ctx: relevance.Context) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each topic's evidence matrix and labels on the labelled papers."""
+    papers = [r.paper for r in records]
+    return [(topic_features(papers, ctx, t), np.array([r.labels.get(t.id, 0) for r in records])) for t in ctx.topics]
+
+
+def _fitted(evidence: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray, where: str) -> dict:
+    X = np.vstack([x[rows] for x, _ in evidence])
+    y = np.concatenate([labels[rows] for _, labels in evidence]).tolist()
+    if min(sum(y), len(y) - sum(y)) < MIN_LABELS:
+        raise MonitorError(f"{where} has {sum(y)} relevant and {len(y) - sum(y)} other labels for the configured "
+                           f"topics: fitting a prior needs at least {MIN_LABELS} of each")
+    return calibrate.fit_prior(X, y)
 
 
 def cross_validate(papers: list[Paper], gold: list[int], ctx: relevance.Context, topic: TopicConfig,
                    folds: int) -> list[bool]:
     """Kept or not, for each paper, by a calibration trained on the other folds' labels."""
-    one = relevance.Context(ctx.ranker, [topic], ctx.examples, list(papers), {}, ctx.prototype_scores)
-    scores = ctx.ranker.scores(papers, [topic], ctx.examples)
-    scale = relevance.scales(one, papers, scores)[0]
-    feats = relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
+    one = ctx.only(topic, background=list(papers), calibrations={})
+    feats = topic_features(papers, ctx, topic)
     embeddings = ctx.ranker.embed_papers(papers) if ctx.ranker.kind != "keywords" else None
     fold = np.random.RandomState(0).permutation(len(papers)) % folds
     kept = [False] * len(papers)

@@ -73,6 +73,8 @@ def context(config: Config, store: Store, ranker: Any, examples: dict[str, Paper
     if ranker.kind == "semantic":  # their embeddings are cached: the background costs little
         ctx.background = store.papers.recent(BACKGROUND)
     ctx.prototype_scores = ranker.prototype_scores(ctx.topics, ctx.examples)
+    if fitted := store.priors.get(ranker.name):  # the user's labels fitted a prior for this model
+        ctx.prior = fitted[0]
     model = getattr(ranker, "model_name", "")
     for topic in ctx.topics:
         if ranker.kind == "semantic" and (found := calibrate.shipped(topic.id, topic.signature(), model)):
@@ -98,7 +100,7 @@ def rated_of(store: Store, ctx: relevance.Context, topic: Any, batch: list[Paper
     rated = [(store.papers.latest(r.paper_id), r.good) for r in store.ratings.all(topic.id)]
     papers = [p for p, _ in rated if p is not None]
     labels = [int(good) for p, good in rated if p is not None]
-    one = relevance.Context(ctx.ranker, [topic], ctx.examples, ctx.background + batch, {}, ctx.prototype_scores)
+    one = ctx.only(topic, background=ctx.background + batch, calibrations={})
     scores = ctx.ranker.scores(papers, [topic], ctx.examples)
     scale = relevance.scales(one, papers, scores)[0]
     feats = relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
@@ -113,7 +115,7 @@ def _tuned(store: Store, ctx: relevance.Context, topic: Any, batch: list[Paper])
     rated = rated_of(store, ctx, topic, batch)
     if not rated.papers:
         return None
-    base = ctx.calibrations.get(topic.id) or calibrate.prior(ctx.ranker.kind, rated.scale.coverage)
+    base = ctx.calibrations.get(topic.id) or ctx.prior_for(rated.scale.coverage)
     import numpy as np
 
     seen, center = ctx.background + batch, None
@@ -243,8 +245,7 @@ def ask(ctx: relevance.Context, topic_id: str, candidates: list[Paper], rated: l
     pool = [p for p in candidates if p.id not in done and not relevance.sure_keeps([p], [topic])]
     if not pool or ctx.ranker.kind == "keywords":
         return []
-    one = relevance.Context(ctx.ranker, [topic], ctx.examples, ctx.background, ctx.calibrations,
-                            ctx.prototype_scores)
+    one = ctx.only(topic)
     probs = np.array([d[0].probability or 0.0 for d in relevance.decide(pool, one)])
     p = np.clip(probs, 1e-6, 1 - 1e-6)
     cut = min(max(relevance.cutoff(topic), 1e-6), 1 - 1e-6)

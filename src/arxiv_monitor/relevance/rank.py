@@ -279,7 +279,8 @@ def semantic_ranker(config: Config, cache: EmbeddingCache | None = None, progres
     if rel.embeddings_url:
         from arxiv_monitor.relevance.embed import openai_embedder
 
-        embed = openai_embedder(rel.embeddings_url, rel.embeddings_model, config.llm.api_key.get_secret_value())
+        embed = openai_embedder(rel.embeddings_url, rel.embeddings_model, config.llm.api_key.get_secret_value(),
+                                rel.embeddings_batch)
         return SemanticRanker(rel.embeddings_model or "embeddings", cache, embed, progress)
     if rel.model and not importlib.util.find_spec("sentence_transformers"):
         raise ConfigError(f"relevance.model = {rel.model!r} needs sentence-transformers: "

@@ -40,7 +40,7 @@ from arxiv_monitor.store.engine import (
 )
 from arxiv_monitor.store.migrations import MIGRATIONS, now
 from arxiv_monitor.store.papers import Papers
-from arxiv_monitor.store.relevance import Embeddings, Libraries, Ratings
+from arxiv_monitor.store.relevance import Embeddings, Libraries, Priors, Ratings
 from arxiv_monitor.store.results import Analyses, Endpoints, FullTexts, Overviews
 from arxiv_monitor.store.runs import PendingDays, Runs
 from arxiv_monitor.store.search import Search, search_text
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 
 TABLES = {"papers", "days", "day_papers", "fulltexts", "analyses", "runs", "deliveries", "overviews",
-          "embeddings", "ratings", "llm_endpoints", "libraries", "pending_days", "claims"}
+          "embeddings", "ratings", "llm_endpoints", "libraries", "pending_days", "claims", "priors"}
 
 
 MIGRATION_LOCK, RUN_LOCK = 0x61726D01, 0x61726D02  # PostgreSQL advisory lock keys ("arm" 1 and 2)
@@ -135,7 +135,7 @@ class Store:
     ``store.fulltexts``, ``store.analyses``, ``store.overviews``, ``store.deliveries``,
     ``store.embeddings``, ``store.ratings``, ``store.libraries``, ``store.runs``,
     ``store.pending_days``, ``store.endpoints``, ``store.search``, ``store.site``, ``store.signals``,
-    ``store.trends``, ``store.claims``, ``store.users``, ``store.lab_topics``.
+    ``store.trends``, ``store.claims``, ``store.users``, ``store.lab_topics``, ``store.priors``.
     """
 
     def __init__(self, path: Path | str, user: str | None = None):
@@ -162,7 +162,7 @@ class Store:
         self.runs, self.pending_days = Runs(db), PendingDays(db)
         self.search, self.site = (PgSearch if self.postgres else Search)(db), SiteChanges(db)
         self.signals, self.trends, self.claims = Signals(db), TrendReports(db), Claims(db)
-        self.users, self.lab_topics = Users(db), LabTopics(db)
+        self.users, self.lab_topics, self.priors = Users(db), LabTopics(db), Priors(db)
 
     def _open_sqlite(self, memory: bool) -> None:
         try:

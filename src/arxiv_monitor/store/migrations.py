@@ -454,3 +454,12 @@ def m025_authors_as_written(db: Any) -> None:
         rewriting = papers_rewritten(db, sorted({pid for _, pid, _ in changed}))
     with rewriting:
         db.executemany("UPDATE papers SET authors=? WHERE paper_id=? AND version=?", changed)
+
+
+@migration
+def m026_priors(db: Any) -> None:
+    """The relevance prior fitted for a ranker's model from the user's labels (``eval relevance
+    --calibrate``), by ranker name (``semantic:MODEL``, ``tfidf``): the weights that turn a
+    similarity and keyword evidence into a probability, the label file it came from."""
+    db.execute("""CREATE TABLE priors (
+        ranker TEXT PRIMARY KEY, weights TEXT NOT NULL, source TEXT NOT NULL, fitted_at TEXT NOT NULL)""")

@@ -1,4 +1,5 @@
-"""What relevance keeps: embeddings, the user's ratings and the topics' libraries."""
+"""What relevance keeps: embeddings, the user's ratings, the topics' libraries and the priors
+fitted for a model."""
 
 from __future__ import annotations
 
@@ -134,3 +135,26 @@ class Libraries:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO libraries VALUES (?,?,?,?)",
                             (source, json.dumps(items, ensure_ascii=False), skipped, now()))
+
+
+class Priors:
+    """The ``priors`` table: a ranker model's relevance prior, fitted on the user's labels (a
+    model the shipped prior was not fitted for), by ranker name."""
+
+    def __init__(self, db: Any):
+        self.db = db
+
+    def get(self, ranker: str) -> tuple[dict[str, Any], str, str] | None:
+        """(the weights, the label file they were fitted on, when), or None."""
+        row = self.db.execute("SELECT weights, source, fitted_at FROM priors WHERE ranker=?", (ranker,)).fetchone()
+        return (json.loads(row["weights"]), row["source"], row["fitted_at"]) if row else None
+
+    def save(self, ranker: str, weights: dict[str, Any], source: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO priors VALUES (?,?,?,?)",
+                            (ranker, json.dumps(weights), source, now()))
+
+    def forget(self, ranker: str) -> bool:
+        """Go back to the shipped prior; True when there was a fitted one."""
+        with self.db:
+            return self.db.execute("DELETE FROM priors WHERE ranker=?", (ranker,)).rowcount > 0
