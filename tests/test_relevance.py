@@ -100,6 +100,28 @@ def test_probability_means_the_same_for_every_topic_scale():
     assert a.source == "title keywords" and scale(background, strong[:2]).source == "spread"
 
 
+def test_a_topic_whose_keywords_name_papers_only_in_abstracts_is_scaled_by_those_papers():
+    """Fewer than five title hits and a one-line description: the papers a keyword names
+    anywhere set the scale (their typical similarity is u = 1), not three standard deviations
+    above the background, which kept a tenth of such a topic's papers on the dev set."""
+    from arxiv_monitor.relevance.calibrate import scale
+    from arxiv_monitor.relevance.decide import scales
+
+    named = [Paper(f"1.{i}", 1, f"Robot policy study {i}", f"We fine-tune OpenVLA for {task}.", [], ["cs.RO"])
+             for i, task in enumerate(["grasping", "drawer opening", "pouring", "wiping", "stacking", "folding"])]
+    off = [Paper(f"2.{i}", 1, title, "We report results on standard benchmarks.", [], ["cs.LG"]) for i, title in
+           enumerate(["Graph networks for molecules", "Diffusion for super-resolution", "Federated learning",
+                      "Speech recognition", "Code repair with language models", "Weather forecasting",
+                      "Fairness in credit scoring", "Protein structure prediction", "Aerial object detection"])]
+    gen = topic(id="GEN", any=["OpenVLA"], description="Foundation models for robotics that output actions.")
+    ranker = SemanticRanker("fake", None, FakeEmbedder())
+    papers = named + off
+    found = scales(ctx(ranker, [gen]), papers, ranker.scores(papers, [gen]))[0]
+    named_scores = ranker.scores(named, [gen])[:, 0]
+    assert found.source == "keywords" and found.anchor == pytest.approx(float(np.median(named_scores)))
+    assert scale(ranker.scores(papers, [gen])[:, 0], named_scores[:0]).source == "spread"  # without them
+
+
 def test_title_keyword_keeps_abstract_mention_needs_probability_and_grouping():
     ranker = SemanticRanker("fake", None, FakeEmbedder())
     vla = topic(id="VLA", any=["vla"], description="robot policy")

@@ -8,7 +8,8 @@ same thing for every topic, fitted per topic without labels:
   score of the background (the day's papers and the papers seen before), 1 at
   the typical score of the papers the topic's keywords name in their titles
   (its strong positives; without enough of them, its example papers and
-  description lines, or three standard deviations above the background);
+  description lines, the papers its keywords name anywhere, or three standard
+  deviations above the background);
 * the keyword evidence: a keyword in the title, one only in the abstract, a
   weak (``kw@x``) keyword, an author.
 
@@ -83,17 +84,21 @@ class Scale:
 
     mean: float
     anchor: float
-    source: str  # where the anchor came from: "title keywords", "examples", "spread"
+    source: str  # where the anchor came from: "title keywords", "examples", "keywords", "spread"
     coverage: float = 1.0  # of the papers at or above the anchor, the share a keyword names
 
     def u(self, scores: np.ndarray) -> np.ndarray:
         return (np.asarray(scores) - self.mean) / max(self.anchor - self.mean, 1e-3)
 
 
-def scale(background: np.ndarray, strong: np.ndarray, prototype_scores: np.ndarray | None = None) -> Scale:
+def scale(background: np.ndarray, strong: np.ndarray, prototype_scores: np.ndarray | None = None,
+          named: np.ndarray | None = None) -> Scale:
     """The scale of one topic from its background scores and the scores of its strong positives
-    (title keyword hits); ``prototype_scores`` (examples, description lines, each against the
-    others) stand in when there are too few of those."""
+    (title keyword hits); with too few of those, ``prototype_scores`` (examples, description
+    lines, each against the others), else ``named`` (the papers a keyword names anywhere), else
+    three standard deviations above the background (for a topic whose keywords seldom name a
+    paper and whose description is one line, that last one kept a tenth of what a keyword
+    anchor keeps: recall 0.06 against 0.69 on the dev set)."""
     background = np.asarray(background, dtype=float)
     mean = float(background.mean()) if background.size else 0.0
     spread = float(background.std()) if background.size > 1 else 0.1
@@ -101,6 +106,8 @@ def scale(background: np.ndarray, strong: np.ndarray, prototype_scores: np.ndarr
         return Scale(mean, float(np.median(strong)), "title keywords")
     if prototype_scores is not None and np.asarray(prototype_scores).size:
         return Scale(mean, max(float(np.median(prototype_scores)), mean + spread), "examples")
+    if named is not None and np.asarray(named).size >= MIN_ANCHORS:
+        return Scale(mean, max(float(np.median(named)), mean + spread), "keywords")
     return Scale(mean, mean + 3 * spread, "spread")
 
 

@@ -69,8 +69,10 @@ def scales(ctx: Context, papers: list[Paper], scores: np.ndarray,
     out = []
     for j, topic in enumerate(ctx.topics):
         found = evidence_matrix(columns[j] + background[j])[:, :2]
-        one = scale(all_scores[:, j], all_scores[found[:, 0] > 0, j], ctx.prototype_scores.get(topic.id))
-        one.coverage = calibrate.coverage(one, all_scores[:, j], found.sum(axis=1) > 0)
+        named = found.sum(axis=1) > 0
+        one = scale(all_scores[:, j], all_scores[found[:, 0] > 0, j], ctx.prototype_scores.get(topic.id),
+                    all_scores[named, j])
+        one.coverage = calibrate.coverage(one, all_scores[:, j], named)
         out.append(one)
     return out
 
