@@ -234,20 +234,19 @@ def pg_store(tmp_path_factory):
 
 def test_authors_escaped_by_an_earlier_version_are_stored_as_written_and_found(database):
     """Before m025 a name was stored as JSON escapes ("J\\u00f6rg") and no query found it; the
-    migration stores it as written, and the search index takes it in, on both stores."""
-    from arxiv_monitor.store.engine import close_pools
+    migration (run again here, as ``Store.migrate`` runs it: in one transaction) stores it as
+    written, and the search index takes it in, on both stores."""
+    from arxiv_monitor.store.engine import writing
     from arxiv_monitor.store.migrations import m025_authors_as_written
 
     store = Store(database)
     store.papers.save([Paper("2602.00009", 1, "Robust policies", "x.", ["Jörg Müller", "张伟"], ["cs.LG"])])
     store.db.execute("UPDATE papers SET authors=? WHERE paper_id=?", ('["J\\u00f6rg M\\u00fcller", "\\u5f20\\u4f1f"]',
                                                                        "2602.00009"))
-    store.db.execute("DELETE FROM _migrations WHERE id=?", (MIGRATIONS.index(m025_authors_as_written) + 1,))
     store.db.commit()
     assert store.search.query("张伟") == []  # (the escaped name, as it was)
-    store.close()
-    close_pools()  # (a server's schema is known current to a process that saw it so)
-    store = Store(database)
+    with writing(store.db):
+        m025_authors_as_written(store.db)
     assert store.papers.latest("2602.00009").authors == ["Jörg Müller", "张伟"]
     assert '"Jörg Müller"' in store.db.execute("SELECT authors FROM papers").fetchone()[0]
     for q in ("Jörg", "Muller", "张伟"):
