@@ -527,7 +527,8 @@ def test_legacy_thresholds_are_accepted_and_named_in_a_warning(tmp_path, home, a
 
 def test_tune_asks_about_the_papers_near_the_cut_off_and_one_rating_moves_a_decision(tmp_path, home, arxiv,
                                                                                      monkeypatch):
-    from tests.helpers import BIKES, BORDERLINE, PAPERS, ROADS, ROADS_TOO
+    from arxiv_monitor.relevance.feedback import ASK_BELOW
+    from tests.helpers import BORDERLINE, PAPERS, ROADS, ROADS_TOO
 
     serve_day(arxiv, PAPERS + BORDERLINE)
     monkeypatch.setenv("ARXIV_MONITOR_RELEVANCE_RANKER", "semantic")  # scores that do not depend on the batch
@@ -538,7 +539,10 @@ def test_tune_asks_about_the_papers_near_the_cut_off_and_one_rating_moves_a_deci
     first = invoke("tune", "TRAFFIC_ST", "--list")
     assert first.exit_code == 0 and "TRAFFIC_ST has no ratings yet" in first.output
     order = [word for word in first.output.split() if word in stored]
-    assert order[0] == BIKES.arxiv_id  # first the paper closest to just below the cut-off (0.22, aim 0.27)
+    aim = -ASK_BELOW  # log-odds: just below the cut-off 0.5, where the papers a topic misses wait
+    nearest = min((pid for pid, d in stored.items() if not (d.kept and d.hits)),
+                  key=lambda pid: abs(np.log(stored[pid].probability / (1 - stored[pid].probability)) - aim))
+    assert order[0] == nearest  # first the paper closest to that, on the scale the run decided it with
     assert not any(stored[pid].kept and stored[pid].hits for pid in order)  # title hits are kept anyway: not asked
     rated_id, other = ROADS.arxiv_id, ROADS_TOO.arxiv_id
     assert "decision:       not kept" in _topic_part(invoke("explain", rated_id).output, "TRAFFIC_ST")
@@ -552,6 +556,21 @@ def test_tune_asks_about_the_papers_near_the_cut_off_and_one_rating_moves_a_deci
     assert "decision:       kept" in rated and "moved by your 1 rating" in rated, rated  # the borderline decision
     twin = _topic_part(invoke("explain", other).output, "TRAFFIC_ST")
     assert "decision:       kept" in twin and _probability(twin) > stored[other].probability + 0.2  # its twin too
+
+
+def test_questions_are_decided_on_the_scale_a_run_uses_with_the_title_hits_they_leave_out():
+    """The papers a title keyword keeps are not asked about, but they still set the topic's
+    scale: a question's probability is the one a run gives the paper among all the candidates."""
+    from arxiv_monitor.relevance.feedback import ask
+
+    ranker = SemanticRanker("fake", None, FakeEmbedder())
+    robots = topic(id="R", any=["manipulator"], description="robot policies\nrobots")
+    candidates = [ROBOT, TRAFFIC, NETWORK, VLM, *robot_day()]
+    context = ctx(ranker, [robots], prototype_scores=ranker.prototype_scores([robots]))
+    run = {p.id: row[0].probability for p, row in zip(candidates, decide(candidates, context))}
+    questions = ask(context, "R", candidates, [], n=4)
+    assert questions and not any(q.paper.id.startswith("9.") for q in questions)  # title hits: not asked
+    assert all(q.probability == pytest.approx(run[q.paper.id], abs=1e-4) for q in questions)
 
 
 def _probability(part: str) -> float:

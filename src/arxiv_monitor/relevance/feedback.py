@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 BACKGROUND = 2000  # papers seen before that set each topic's similarity scale
-ASK_BELOW = 1.0  # the papers asked about are those near this many log-odds below the cut-off
+ASK_BELOW = 0.5  # the papers asked about are those near this many log-odds below the cut-off (dev curve)
 DIVERSITY = 0.25  # and the weight of unlikeness to the papers rated or chosen (chosen on the dev curve)
 NEIGHBOURS = 100  # of those and the batch, the closest to a topic: the ratings' weights act on a
 # paper's difference from their mean (chosen on the dev learning curve: 50-100 alike, all papers worse)
@@ -235,18 +235,23 @@ def ask(ctx: relevance.Context, topic_id: str, candidates: list[Paper], rated: l
         n: int = 8) -> list[Question]:
     """The ``n`` papers of ``candidates`` whose rating would teach the topic most: the closest
     to just below its cut-off (uncertainty sampling on the side where a paper the topic misses
-    waits: a probability near 0.27 for the cut-off 0.5), each unlike the papers already rated or
+    waits: a probability near 0.38 for the cut-off 0.5), each unlike the papers already rated or
     chosen (diversity), so a round covers several sub-areas. Papers already rated, and papers a
     title keyword keeps whatever their probability, are not asked about."""
     import numpy as np
 
     topic = next(t for t in ctx.topics if t.id == topic_id)
-    done = {p.id for p in rated}
-    pool = [p for p in candidates if p.id not in done and not relevance.sure_keeps([p], [topic])]
-    if not pool or ctx.ranker.kind == "keywords":
+    if not candidates or ctx.ranker.kind == "keywords":
         return []
-    one = ctx.only(topic)
-    probs = np.array([d[0].probability or 0.0 for d in relevance.decide(pool, one)])
+    # every candidate decided together, as a run decides them: the title hits left out of the
+    # questions still set the topic's scale
+    decided = relevance.decide(candidates, ctx.only(topic))
+    skip = {p.id for p in rated} | {p.id for p in relevance.sure_keeps(candidates, [topic])}
+    index = [i for i, p in enumerate(candidates) if p.id not in skip]
+    if not index:
+        return []
+    pool = [candidates[i] for i in index]
+    probs = np.array([decided[i][0].probability or 0.0 for i in index])
     p = np.clip(probs, 1e-6, 1 - 1e-6)
     cut = min(max(relevance.cutoff(topic), 1e-6), 1 - 1e-6)
     distance = np.abs(np.log(p / (1 - p)) - (np.log(cut / (1 - cut)) - ASK_BELOW))
