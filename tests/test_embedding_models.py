@@ -113,6 +113,9 @@ def test_a_prior_fitted_on_the_users_labels_is_kept_for_their_model_and_can_be_f
     assert probabilities(invoke("explain", "2600.00005").output) == probabilities(before)
     with pytest.raises(MonitorError, match="fitting a prior needs at least 10 of each"):
         invoke("eval", "relevance", str(tmp_path / "labels.jsonl"), "--fit-prior")
+    with pytest.raises(MonitorError, match="The keywords ranker has no prior to fit"):
+        invoke("eval", "relevance", str(many), "--fit-prior", "--ranker", "keywords")
+    assert read(home, lambda s: s.priors.get("keywords")) is None
 
 
 def test_the_prior_of_another_embedding_model_says_how_to_fit_it():
