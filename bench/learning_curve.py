@@ -1,6 +1,6 @@
 """How fast a topic learns from ratings: F1 after 0, 5, 10, 20 and 40 ratings per topic.
 
-    .venv/bin/python bench/learning_curve.py [--labels LABELS.jsonl] [--config TOPICS.toml] [--splits 6]
+    .venv/bin/python bench/learning_curve.py [--labels LABELS.jsonl] [--config TOPICS.toml] [--splits 24]
 
 Starts from the zero-configuration topics (``bench/zero_config_topics.toml``: a name, a
 paragraph and a few keywords, written without the labels) and the bundled embedding model.
@@ -116,7 +116,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--labels", type=Path, default=ROOT.parent / "shared" / "data" / "relevance" / "dev.jsonl")
     ap.add_argument("--config", type=Path, default=ROOT / "bench" / "zero_config_topics.toml")
-    ap.add_argument("--splits", type=int, default=6)
+    ap.add_argument("--splits", type=int, default=24)
     ap.add_argument("--topic", action="append", help="only this topic (repeatable)")
     args = ap.parse_args()
     config = load_config(args.config)

@@ -579,3 +579,76 @@ def _probability(part: str) -> float:
 
 def _topic_part(explained: str, topic: str) -> str:
     return explained.split(topic, 1)[1].split("\n\n", 1)[0]
+
+
+def _field(rng, n=40, d=12):
+    """A topic's neighbourhood: papers spread along two directions (its sub-areas), alike in the rest."""
+    import numpy as np
+
+    center = np.zeros(d)
+    center[5] = 1.0
+    spread = np.zeros((n, d))
+    spread[:, 0] = rng.normal(0, 0.3, n)
+    spread[:, 1] = rng.normal(0, 0.1, n)
+    return center + spread + rng.normal(0, 1e-4, (n, d))
+
+
+def test_a_neighbourhoods_directions_are_the_same_from_dense_and_sparse_embeddings():
+    import numpy as np
+    from scipy import sparse
+
+    from arxiv_monitor.relevance.calibrate import Neighbourhood
+
+    rng = np.random.default_rng(0)
+    E, X = _field(rng), rng.normal(0, 1, (5, 12))
+    dense, hashed = Neighbourhood.of(E, k=3), Neighbourhood.of(sparse.csr_matrix(E), k=3)
+    assert np.allclose(np.abs(dense.coordinates(X)), np.abs(hashed.coordinates(sparse.csr_matrix(X))), atol=1e-6)
+    v = rng.normal(0, 1, 3)  # coordinate weights, written back as weights of the embeddings
+    w, bias = dense.weights(v)
+    assert np.allclose(X @ w + bias, dense.coordinates(X) @ v)
+    spread = dense.coordinates(E)  # the widest direction first, each scaled to its share of the spread
+    assert spread[:, 0].std() > spread[:, 1].std() > 10 * spread[:, 2].std()
+
+
+def test_a_rating_moves_papers_along_the_ways_the_topics_field_differs_not_others():
+    import numpy as np
+
+    from arxiv_monitor.relevance import calibrate
+
+    rng = np.random.default_rng(1)
+    E = _field(rng)
+    center = E.mean(axis=0)
+    base = calibrate.prior("semantic")
+    features = np.array([[0.8, 0, 0, 0, 0]])[:, :len(base.coef)]
+
+    def along(i, by=0.3):
+        x = center.copy()
+        x[i] += by
+        return x[None, :]
+    good = along(0) + along(7) - center  # a good paper of one sub-area, also odd in a direction no paper varies in
+    tuned = calibrate.tune(base, features, good, [1], calibrate.Neighbourhood.of(E))
+    flat = calibrate.tune(base, features, good, [1])  # no neighbourhood: every embedding dimension alike
+
+    def gain(model, x):
+        return float(model.probability(features, x)[0] - base.probability(features, x)[0])
+    assert gain(tuned, along(0)) > 0.05 and gain(tuned, along(0, -0.3)) < -0.05  # its sub-area up, the other down
+    assert abs(gain(tuned, along(7))) < 0.01 < gain(flat, along(7))  # the field never varies there
+
+
+def test_ratings_are_weighed_in_the_directions_of_the_topics_closest_papers(tmp_path, monkeypatch):
+    from arxiv_monitor.relevance import calibrate, feedback
+    from arxiv_monitor.store import Store
+
+    store = Store(tmp_path / "db.sqlite")
+    day = robot_day(n_traffic=150) + [ROBOT]
+    store.papers.save(day)
+    store.ratings.set(day[0].id, "R", True)
+    cfg = Config(topics=[TopicConfig(id="R", any=["nothing"], description="robot policies")])
+    ranker = SemanticRanker("fake", store.embeddings, FakeEmbedder())
+    seen, tune = [], calibrate.tune
+    monkeypatch.setattr(calibrate, "tune", lambda *a, **kw: seen.append(a[4]) or tune(*a, **kw))
+    feedback.context(cfg, store, ranker, batch=day)
+    around = seen[0]  # the topic's closest papers of those seen, not all of them
+    assert around is not None and around.papers.shape[0] == feedback.NEIGHBOURS < len(day)
+    closest = ranker.embed_papers([ROBOT])[0]
+    assert np.isclose(around.papers @ closest, 1.0).any() and around.center[0] > ranker.embed_papers(day)[:, 0].mean()

@@ -22,10 +22,11 @@ evidence (``fit``). The default decision is "probability ≥ 0.5"; a topic's
 ``cutoff`` overrides it.
 
 The user's ratings move a topic's calibration from the first one (``tune``):
-the calibration's log-odds stay as a fixed offset, and a weight per embedding
-dimension (plus, once both kinds are rated, a bias) is fitted on the ratings
-with an L2 prior that holds it near zero, so one rating moves the papers close
-to it a little and many ratings move the topic as far as they agree.
+the calibration's log-odds stay as a fixed offset, and a weight per direction
+in which the topic's closest papers differ (``Neighbourhood``; plus, once both
+kinds are rated, a bias) is fitted on the ratings with an L2 prior that holds
+it near zero, so one rating moves the papers like it a little and many ratings
+move the topic as far as they agree.
 """
 
 from __future__ import annotations
@@ -206,42 +207,92 @@ def fit(features: np.ndarray, labels: list[int], embeddings: np.ndarray | None =
                        len(labels))
 
 
-STRENGTH = 0.015  # the L2 prior on the ratings' embedding weights (chosen on the dev learning curve, 24 splits)
+STRENGTH = 0.1  # the L2 prior on the ratings' weights in the neighbourhood's directions (dev learning curve)
+DIRECTIONS = 30  # how many of those directions, the widest first (dev learning curve: 20-50 alike)
+FLAT_STRENGTH = 0.015  # without a neighbourhood (no papers seen), per embedding dimension
 BIAS_STRENGTH = 0.5  # and on their bias
 
 
+@dataclass
+class Neighbourhood:
+    """The papers closest to a topic, as its ratings' prior sees them: their mean embedding
+    and their widest directions of difference (principal components, from their Gram matrix,
+    so sparse hashed words work as dense embeddings do), each scaled by its spread. A rating
+    then moves a paper by how it differs from the topic's field along the ways the field's
+    papers differ (sub-areas), not along directions none of them vary in."""
+
+    papers: Any  # their embeddings, n × d (dense or sparse)
+    center: np.ndarray  # d
+    mix: np.ndarray  # n × k: a paper's coordinates are ((x - center) · (papers - center)ᵀ) @ mix
+
+    @classmethod
+    def of(cls, embeddings: Any, k: int | None = None) -> Neighbourhood | None:
+        E = embeddings
+        if E is None or E.shape[0] < 2:
+            return None
+        center = np.asarray(E.mean(axis=0), dtype=float).ravel()
+        G = E @ E.T
+        G = np.asarray(G.toarray() if hasattr(G, "toarray") else G, dtype=float)
+        Ec = np.asarray(E @ center, dtype=float).ravel()
+        gram = G - Ec[:, None] - Ec[None, :] + float(center @ center)
+        values, vectors = np.linalg.eigh(gram)
+        keep = np.argsort(-values)[:k or DIRECTIONS]
+        keep = keep[values[keep] > 1e-9 * max(float(values.max()), 1e-12)]
+        if not keep.size:
+            return None
+        values, vectors = values[keep], vectors[:, keep]
+        spread = np.sqrt(values / values.mean())  # each direction's share of the field's spread
+        return cls(E, center, vectors * (spread / np.sqrt(values)))
+
+    def coordinates(self, X: Any) -> np.ndarray:
+        """Papers' coordinates in the neighbourhood's scaled directions, n × k."""
+        cross = X @ self.papers.T
+        cross = np.asarray(cross.toarray() if hasattr(cross, "toarray") else cross, dtype=float)
+        xc = np.asarray(X @ self.center, dtype=float).ravel()
+        ec = np.asarray(self.papers @ self.center, dtype=float).ravel()
+        centred = cross - xc[:, None] - ec[None, :] + float(self.center @ self.center)
+        return centred @ self.mix
+
+    def weights(self, v: np.ndarray) -> tuple[np.ndarray, float]:
+        """The embedding weights and bias of coordinate weights ``v``: x·w + bias = coordinates(x)·v."""
+        y = self.mix @ v
+        w = np.asarray(self.papers.T @ y, dtype=float).ravel() - self.center * float(y.sum())
+        return w, -float(self.center @ w)
+
+
 def tune(base: Calibration, features: np.ndarray, embeddings: Any, labels: list[int],
-         center: np.ndarray | None = None, strength: float | None = None) -> Calibration:
+         neighbourhood: Neighbourhood | None = None, strength: float | None = None) -> Calibration:
     """``base`` moved by ratings (``labels`` 1 good, 0 bad, of papers with these ``features``
     and ``embeddings``): the base log-odds are a fixed offset; the ratings fit a weight per
-    embedding dimension, held near zero by an L2 prior of ``strength``, and a bias once both
-    kinds are rated (a single kind says which papers are near, not where the cut-off lies).
-    The weights act on each paper's embedding less ``center`` (the mean of the topic's
-    neighbourhood): a bad rating then moves down the papers like it, not every paper of the
-    field it shares with the good ones."""
+    direction of the topic's ``neighbourhood`` (without one, per embedding dimension), held
+    near zero by an L2 prior of ``strength``, and a bias once both kinds are rated (a single
+    kind says which papers are near, not where the cut-off lies). A paper is measured from the
+    neighbourhood's mean: a bad rating then moves down the papers like it, not every paper of
+    the field it shares with the good ones."""
     from scipy.optimize import minimize
 
     y = np.asarray(labels, dtype=float)
     if not y.size:
         return base
-    strength = STRENGTH if strength is None else strength
+    strength = strength if strength is not None else STRENGTH if neighbourhood else FLAT_STRENGTH
     offset = _logit(base.untuned().probability(features, embeddings if base.embedding_coef else None))
-    X = embeddings
+    X = neighbourhood.coordinates(embeddings) if neighbourhood else embeddings
     both = 0 < y.sum() < y.size
     d = X.shape[1]
-    c = np.zeros(d) if center is None else np.asarray(center, dtype=float).ravel()
 
     def loss(wb: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = wb[:d], (wb[d] if both else 0.0)
-        p = _sigmoid(offset + np.asarray(X @ w).ravel() - float(c @ w) + b)
+        p = _sigmoid(offset + np.asarray(X @ w).ravel() + b)
         g = p - y
         value = -float(np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))
         value += strength * float(w @ w) + BIAS_STRENGTH * b * b
-        grad = np.asarray(X.T @ g).ravel() - c * g.sum() + 2 * strength * w
+        grad = np.asarray(X.T @ g).ravel() + 2 * strength * w
         return value, np.concatenate([grad, [g.sum() + 2 * BIAS_STRENGTH * b] if both else []])
     found = minimize(loss, np.zeros(d + int(both)), jac=True, method="L-BFGS-B").x
-    w = found[:d]
-    bias = (float(found[d]) if both else 0.0) - float(c @ w)  # (x - c)·w + b, kept as x·w + bias
+    w, bias = found[:d], (float(found[d]) if both else 0.0)
+    if neighbourhood:  # kept as x·w + bias
+        w, shift = neighbourhood.weights(w)
+        bias += shift
     return dataclasses.replace(base, tuned=w.tolist(), tuned_bias=bias, labels=int(y.size))
 
 

@@ -3,7 +3,8 @@
 * ``prepared``: the topics' example papers and libraries, the background of papers seen
   before, and each topic's calibration: the one shipped for an unchanged default topic, else
   the prior, moved by the user's ratings of the topic from the first one (``calibrate.tune``,
-  over the paper embeddings with the semantic ranker, the hashed words with TF-IDF);
+  along the directions in which the topic's closest papers differ: of their embeddings with
+  the semantic ranker, of their hashed words with TF-IDF);
 * ``rate``: store a rating, under the topic the user names or the paper's best topic.
 """
 
@@ -33,7 +34,7 @@ BACKGROUND = 2000  # papers seen before that set each topic's similarity scale
 ASK_BELOW = 0.5  # the papers asked about are those near this many log-odds below the cut-off (dev curve)
 DIVERSITY = 0.25  # and the weight of unlikeness to the papers rated or chosen (chosen on the dev curve)
 NEIGHBOURS = 100  # of those and the batch, the closest to a topic: the ratings' weights act on a
-# paper's difference from their mean (chosen on the dev learning curve: 50-100 alike, all papers worse)
+# paper's difference from their mean, along their widest directions (``calibrate.Neighbourhood``)
 
 
 def decision_key(config: Config, store: Store) -> str:
@@ -118,11 +119,11 @@ def _tuned(store: Store, ctx: relevance.Context, topic: Any, batch: list[Paper])
     base = ctx.calibrations.get(topic.id) or ctx.prior_for(rated.scale.coverage)
     import numpy as np
 
-    seen, center = ctx.background + batch, None
-    if seen:  # the topic's neighbourhood: what its papers share is not what a rating says
+    seen, around = ctx.background + batch, None
+    if seen:  # the topic's neighbourhood: how its papers differ is what a rating can say
         closest = np.argsort(-ctx.ranker.scores(seen, [topic], ctx.examples)[:, 0], kind="stable")[:NEIGHBOURS]
-        center = np.asarray(ctx.ranker.embed_papers([seen[i] for i in closest]).mean(axis=0)).ravel()
-    return calibrate.tune(base, rated.features, rated.embeddings, rated.labels, center)
+        around = calibrate.Neighbourhood.of(ctx.ranker.embed_papers([seen[i] for i in closest]))
+    return calibrate.tune(base, rated.features, rated.embeddings, rated.labels, around)
 
 
 @dataclass
