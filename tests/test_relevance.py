@@ -541,7 +541,7 @@ def test_tune_asks_about_the_papers_near_the_cut_off_and_one_rating_moves_a_deci
     order = [word for word in first.output.split() if word in stored]
     aim = -ASK_BELOW  # log-odds: just below the cut-off 0.5, where the papers a topic misses wait
     nearest = min((pid for pid, d in stored.items() if not (d.kept and d.hits)),
-                  key=lambda pid: abs(np.log(stored[pid].probability / (1 - stored[pid].probability)) - aim))
+                  key=lambda pid: abs(_logit(stored[pid].probability) - aim))
     assert order[0] == nearest  # first the paper closest to that, on the scale the run decided it with
     assert not any(stored[pid].kept and stored[pid].hits for pid in order)  # title hits are kept anyway: not asked
     rated_id, other = ROADS.arxiv_id, ROADS_TOO.arxiv_id
@@ -575,6 +575,12 @@ def test_questions_are_decided_on_the_scale_a_run_uses_with_the_title_hits_they_
 
 def _probability(part: str) -> float:
     return float(part.split("probability:", 1)[1].split()[0])
+
+
+def _logit(p: float) -> float:
+    """Log-odds, clipped as ``feedback.ask`` clips them (a title hit's probability can be 1)."""
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
 
 
 def _topic_part(explained: str, topic: str) -> str:
