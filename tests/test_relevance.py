@@ -614,6 +614,7 @@ def test_a_neighbourhoods_directions_are_the_same_from_dense_and_sparse_embeddin
     assert np.allclose(X @ w + bias, dense.coordinates(X) @ v)
     spread = dense.coordinates(E)  # the widest direction first, each scaled to its share of the spread
     assert spread[:, 0].std() > spread[:, 1].std() > 10 * spread[:, 2].std()
+    assert Neighbourhood.of(E[:1]) is None and Neighbourhood.of(np.tile(E[:1], (3, 1))) is None  # no direction
 
 
 def test_a_rating_moves_papers_along_the_ways_the_topics_field_differs_not_others():

@@ -250,9 +250,10 @@ def eval_relevance(config: Config, labels: Path, cv: int = 0, sweep: bool = Fals
             warnings.append(f"{', '.join(shipped)} use(s) the calibration shipped with the package, fitted on "
                             f"the labelled dev set: on that set the combined row is optimistic; --cv K measures "
                             "a calibration on papers it was not fitted on")
-        figures = evaluate.evaluate(records, ctx, cv, sweep, prior_cv=5 if prior == "fit" else 0)
-        if prior == "fit":
-            store.priors.save(ranker.name, evaluate.fit_prior(records, ctx, str(labels)), labels.name)
+        evidence = evaluate.prior_evidence(records, ctx) if prior == "fit" else None
+        figures = evaluate.evaluate(records, ctx, cv, sweep, evidence)
+        if evidence is not None:
+            store.priors.save(ranker.name, evaluate.fit_prior(evidence, str(labels)), labels.name)
             warnings.append(f"the prior for {ranker.name} is fitted on {labels.name} and stored: every run with "
                             "this ranker uses it (the rows above are the prior before; \"fitted prior, 5-fold\" "
                             "is the new one on papers it was not fitted on; --forget-prior goes back)")

@@ -228,7 +228,7 @@ class Neighbourhood:
     @classmethod
     def of(cls, embeddings: Any, k: int | None = None) -> Neighbourhood | None:
         E = embeddings
-        if E is None or E.shape[0] < 2:
+        if E.shape[0] < 2:  # one paper has no direction to differ in
             return None
         center = np.asarray(E.mean(axis=0), dtype=float).ravel()
         G = E @ E.T

@@ -26,7 +26,7 @@ from arxiv_monitor.core.models import KeywordVerdict, Listing, Paper, TopicDecis
 from arxiv_monitor.core.topics import TopicConfig, split_floor
 from arxiv_monitor.relevance import calibrate
 from arxiv_monitor.relevance.calibrate import Calibration, Scale, evidence, evidence_matrix, scale
-from arxiv_monitor.relevance.keywords import EMPTY, verdicts
+from arxiv_monitor.relevance.keywords import EMPTY, keyword_verdict, verdicts
 from arxiv_monitor.relevance.rank import Ranker
 
 DEFAULT_CUTOFF = 0.5
@@ -120,6 +120,16 @@ def sure_keeps(papers: list[Paper], topics: list[TopicConfig]) -> list[Paper]:
 def features(topic_scale: Scale, scores: np.ndarray, verdicts: list[KeywordVerdict]) -> np.ndarray:
     """The evidence matrix of one topic: normalised similarity, then the keyword features."""
     return np.column_stack([topic_scale.u(scores), evidence_matrix(verdicts)]).reshape(len(verdicts), 5)
+
+
+def topic_features(ctx: Context, topic: TopicConfig, papers: list[Paper],
+                   background: list[Paper]) -> tuple[np.ndarray, Scale]:
+    """One topic's evidence matrix on ``papers`` (``features``), on the scale those papers and
+    ``background`` set, and that scale: what ratings and labels are fitted on."""
+    one = ctx.only(topic, background=list(background), calibrations={})
+    scores = ctx.ranker.scores(papers, [topic], ctx.examples)
+    topic_scale = scales(one, papers, scores)[0]
+    return features(topic_scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers]), topic_scale
 
 
 def _decisions(topic: TopicConfig, column: list[KeywordVerdict], scores: np.ndarray, probs: np.ndarray,

@@ -25,7 +25,6 @@ from arxiv_monitor.core.models import Paper
 from arxiv_monitor.core.topics import TopicConfig
 from arxiv_monitor.relevance import calibrate
 from arxiv_monitor.relevance import decide as relevance
-from arxiv_monitor.relevance.keywords import keyword_verdict
 
 SWEEP = [round(0.1 * k, 1) for k in range(1, 10)]
 
@@ -94,13 +93,17 @@ def _kept(decisions: list[list], j: int) -> list[bool]:
     return [row[j].kept for row in decisions]
 
 
-def evaluate(records: list[Labelled], ctx: relevance.Context, cv: int = 0,
-             sweep: bool = False, prior_cv: int = 0) -> dict[str, dict[str, dict[str, float]]]:
-    """Figures per topic and mode (``keywords``, ``semantic``, ``combined``; ``cv``, ``prior
-    cv`` and ``cutoff 0.x`` rows when asked). The label file's papers are their own background."""
+PRIOR_FOLDS = 5
+
+
+def evaluate(records: list[Labelled], ctx: relevance.Context, cv: int = 0, sweep: bool = False,
+             evidence: Evidence | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Figures per topic and mode (``keywords``, ``semantic``, ``combined``; ``cv``, ``cutoff
+    0.x`` rows when asked, and with the topics' ``evidence`` (``prior_evidence``) the
+    cross-validated fitted prior's). The label file's papers are their own background."""
     papers = [r.paper for r in records]
     ctx.background = []
-    fitted = cross_validate_prior(records, ctx, prior_cv) if prior_cv and ctx.ranker.kind != "keywords" else {}
+    fitted = cross_validate_prior(papers, ctx, evidence, PRIOR_FOLDS) if evidence is not None else {}
     modes = ["keywords"] if ctx.ranker.kind == "keywords" else ["keywords", "semantic", "combined"]
     runs = {mode: relevance.decide(papers, ctx, mode) for mode in modes}
     out: dict[str, dict[str, dict[str, float]]] = {}
@@ -114,31 +117,31 @@ def evaluate(records: list[Labelled], ctx: relevance.Context, cv: int = 0,
         if cv and ctx.ranker.kind != "keywords":
             out[topic.id][f"cv {cv}-fold"] = prf(cross_validate(papers, gold, ctx, topic, cv), gold)
         if topic.id in fitted:
-            out[topic.id][f"fitted prior, {prior_cv}-fold"] = prf(fitted[topic.id], gold)
+            out[topic.id][f"fitted prior, {PRIOR_FOLDS}-fold"] = prf(fitted[topic.id], gold)
     return out
 
 
-def topic_features(papers: list[Paper], ctx: relevance.Context, topic: TopicConfig) -> np.ndarray:
-    """The evidence matrix of one topic on labelled papers (their own background)."""
-    one = ctx.only(topic, background=list(papers), calibrations={})
-    scores = ctx.ranker.scores(papers, [topic], ctx.examples)
-    scale = relevance.scales(one, papers, scores)[0]
-    return relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
-
-
 MIN_LABELS = 10  # of each kind (relevant, not), pooled over the topics, to fit a prior
+Evidence = list[tuple[np.ndarray, np.ndarray]]  # each topic's evidence matrix and labels
 
 
-def fit_prior(records: list[Labelled], ctx: relevance.Context, where: str = "the label file") -> dict:
+def prior_evidence(records: list[Labelled], ctx: relevance.Context) -> Evidence:
+    """Each topic's evidence matrix (the labelled papers their own background) and labels."""
+    papers = [r.paper for r in records]
+    return [(relevance.topic_features(ctx, t, papers, papers)[0], np.array([r.labels.get(t.id, 0) for r in records]))
+            for t in ctx.topics]
+
+
+def fit_prior(evidence: Evidence, where: str = "the label file") -> dict:
     """Prior weights for the context's ranker (``calibrate.fit_prior``) from the labelled
-    papers' evidence for every topic of the context, pooled."""
-    return _fitted(_evidence(records, ctx), np.arange(len(records)), where)
+    papers' evidence for every topic, pooled."""
+    return _fitted(evidence, np.arange(len(evidence[0][1]) if evidence else 0), where)
 
 
-def cross_validate_prior(records: list[Labelled], ctx: relevance.Context, folds: int) -> dict[str, list[bool]]:
+def cross_validate_prior(papers: list[Paper], ctx: relevance.Context, evidence: Evidence,
+                         folds: int) -> dict[str, list[bool]]:
     """Kept or not, for each paper and topic, with a prior fitted on the other folds' labels
     (every topic pooled): what ``--fit-prior`` gives papers it was not fitted on."""
-    papers, evidence = [r.paper for r in records], _evidence(records, ctx)
     fold = np.random.RandomState(0).permutation(len(papers)) % folds
     kept = {t.id: [False] * len(papers) for t in ctx.topics}
     for k in range(folds):
@@ -150,13 +153,7 @@ def cross_validate_prior(records: list[Labelled], ctx: relevance.Context, folds:
     return kept
 
 
-def _evidence(records: list[Labelled], ctx: relevance.Context) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each topic's evidence matrix and labels on the labelled papers."""
-    papers = [r.paper for r in records]
-    return [(topic_features(papers, ctx, t), np.array([r.labels.get(t.id, 0) for r in records])) for t in ctx.topics]
-
-
-def _fitted(evidence: list[tuple[np.ndarray, np.ndarray]], rows: np.ndarray, where: str) -> dict:
+def _fitted(evidence: Evidence, rows: np.ndarray, where: str) -> dict:
     X = np.vstack([x[rows] for x, _ in evidence])
     y = np.concatenate([labels[rows] for _, labels in evidence]).tolist()
     if min(sum(y), len(y) - sum(y)) < MIN_LABELS:
@@ -169,7 +166,7 @@ def cross_validate(papers: list[Paper], gold: list[int], ctx: relevance.Context,
                    folds: int) -> list[bool]:
     """Kept or not, for each paper, by a calibration trained on the other folds' labels."""
     one = ctx.only(topic, background=list(papers), calibrations={})
-    feats = topic_features(papers, ctx, topic)
+    feats = relevance.topic_features(ctx, topic, papers, papers)[0]
     embeddings = ctx.ranker.embed_papers(papers) if ctx.ranker.kind != "keywords" else None
     fold = np.random.RandomState(0).permutation(len(papers)) % folds
     kept = [False] * len(papers)

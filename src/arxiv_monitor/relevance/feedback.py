@@ -21,7 +21,6 @@ from arxiv_monitor.core.net import PoliteClient
 from arxiv_monitor.relevance import calibrate, library
 from arxiv_monitor.relevance import decide as relevance
 from arxiv_monitor.relevance.examples import example_papers
-from arxiv_monitor.relevance.keywords import keyword_verdict
 from arxiv_monitor.store import Store
 
 if TYPE_CHECKING:
@@ -101,10 +100,7 @@ def rated_of(store: Store, ctx: relevance.Context, topic: Any, batch: list[Paper
     rated = [(store.papers.latest(r.paper_id), r.good) for r in store.ratings.all(topic.id)]
     papers = [p for p, _ in rated if p is not None]
     labels = [int(good) for p, good in rated if p is not None]
-    one = ctx.only(topic, background=ctx.background + batch, calibrations={})
-    scores = ctx.ranker.scores(papers, [topic], ctx.examples)
-    scale = relevance.scales(one, papers, scores)[0]
-    feats = relevance.features(scale, scores[:, 0], [keyword_verdict(p, topic) for p in papers])
+    feats, scale = relevance.topic_features(ctx, topic, papers, ctx.background + batch)
     return Rated(papers, labels, feats, ctx.ranker.embed_papers(papers) if papers else None, scale)
 
 
