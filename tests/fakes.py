@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -31,15 +32,22 @@ class Reply:
     delay: float = 0.0
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that drops a kept-alive connection (a run stopping mid-request) is not an error
+        of the fake; socketserver would print its traceback into the stderr the tests read."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Base:
     def __init__(self) -> None:
         handler = self._handler_class()
-        self.httpd = _Server(("127.0.0.1", 0), handler)
+        self.httpd = LoopbackServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from arxiv_monitor.cli import app
 from tests.arxiv_data import FakePaper, api_atom, latexml_html, make_pdf, rss
-from tests.fakes import Reply
+from tests.fakes import LoopbackServer, Reply
 
 VLA = FakePaper("2602.00001", "OpenVLA-X: Scaling Vision-Language-Action Models",
                 "We present OpenVLA-X, a vision-language-action model for robot manipulation. "
@@ -126,9 +126,9 @@ def serve_folder(folder: Path):
     """A static site's folder over loopback HTTP (as GitHub Pages serves it): yields its URL."""
     import threading
     from functools import partial
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import SimpleHTTPRequestHandler
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    server = LoopbackServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

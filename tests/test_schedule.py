@@ -236,3 +236,25 @@ def test_serve_tries_a_failed_run_again_and_says_when(home, arxiv, monkeypatch):
             ).total_seconds() < 30
     assert done["last_run"]["status"] == "ok" and done["last_run"]["day"] == "2026-02-02"
     assert "trying again at" in output
+
+
+def test_a_health_probe_that_hangs_up_leaves_no_traceback(capfd):
+    """A Docker HEALTHCHECK that times out resets its connection; the service logs at most a line."""
+    import socket
+    import struct
+
+    from arxiv_monitor.serve import Health, _health_server
+
+    server = _health_server(Health(), "127.0.0.1", 0)
+    try:
+        probe = socket.create_connection(server.server_address)
+        probe.sendall(b"GET /healthz HTTP/1.1\r\n")  # half a request, then a reset
+        time.sleep(0.2)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        probe.close()
+        time.sleep(0.3)
+        assert _health(server.server_address[1])[0] == 200  # still serving
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,17 @@ class Health:
             return dict(self.state)
 
 
+class _HealthServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A probe that hangs up mid-request (a health check timing out) is one log line, not a
+        traceback in the service's output."""
+        error = sys.exc_info()[1]
+        level = logging.DEBUG if isinstance(error, (ConnectionError, TimeoutError)) else logging.WARNING
+        log.log(level, "health check from %s failed: %s", client_address[0], error)
+
+
 def _health_server(health: Health, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -68,7 +80,7 @@ def _health_server(health: Health, host: str, port: int) -> ThreadingHTTPServer:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _HealthServer((host, port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
